@@ -1,0 +1,226 @@
+//! Configuration, read from the environment once at cold start.
+//!
+//! [`Config::from_env`] returns a `Result`: a Lambda with a bad configuration fails its init phase with
+//! a message naming the variable, instead of answering requests wrongly. Handlers receive the parsed
+//! values through router state and never read the environment themselves.
+
+use std::collections::HashMap;
+use std::time::Duration;
+use url::Url;
+
+/// Why the environment does not describe a usable deployment.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{0} is not set")]
+    Missing(&'static str),
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// How long each kind of credential lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lifetimes {
+    /// ES256 access tokens; short, because the MCP function verifies them without a store lookup.
+    pub access_token: Duration,
+    /// A grant's refresh token; every rotation extends the grant by this much.
+    pub refresh_token: Duration,
+    /// How long the previous refresh token may be retried once after a rotation.
+    pub refresh_grace: Duration,
+    /// Authorization codes (OAuth 2.1 recommends minutes at most).
+    pub authorization_code: Duration,
+    /// An unused dynamic client registration.
+    pub client_registration: Duration,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Self {
+            access_token: Duration::from_secs(60 * 60),
+            refresh_token: Duration::from_secs(30 * 24 * 60 * 60),
+            refresh_grace: Duration::from_secs(2 * 60),
+            authorization_code: Duration::from_secs(5 * 60),
+            client_registration: Duration::from_secs(90 * 24 * 60 * 60),
+        }
+    }
+}
+
+/// The deployment as both functions see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The public origin, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com`. It is the OAuth
+    /// `issuer` exactly, and the base of every absolute URL we publish. No trailing slash.
+    pub public_base_url: String,
+    /// The DynamoDB table; `None` selects the in-memory store (local development only).
+    pub table_name: Option<String>,
+    /// Shown to users and in the protected-resource metadata.
+    pub resource_name: String,
+    /// Credential lifetimes.
+    pub lifetimes: Lifetimes,
+}
+
+impl Config {
+    /// Reads the process environment. See [`Config::from_vars`] for the variables.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&std::env::vars().collect())
+    }
+
+    /// Parses configuration from a map of variables:
+    ///
+    /// | variable | meaning | default |
+    /// |---|---|---|
+    /// | `PUBLIC_BASE_URL` | issuer / public origin (https, or http on loopback) | required |
+    /// | `TABLE_NAME` | DynamoDB table | in-memory store |
+    /// | `RESOURCE_NAME` | display name | `remote-mcp` |
+    /// | `ACCESS_TOKEN_TTL_SECONDS` etc. | see [`Lifetimes`] | see [`Lifetimes::default`] |
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let public_base_url =
+            parse_base_url(get("PUBLIC_BASE_URL").ok_or(ConfigError::Missing("PUBLIC_BASE_URL"))?)?;
+        let defaults = Lifetimes::default();
+        let seconds = |name: &'static str, default: Duration| -> Result<Duration, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => match v.parse::<u64>() {
+                    Ok(n) if n > 0 => Ok(Duration::from_secs(n)),
+                    _ => Err(ConfigError::Invalid {
+                        name,
+                        reason: format!("expected a positive number of seconds, got {v:?}"),
+                    }),
+                },
+            }
+        };
+        let lifetimes = Lifetimes {
+            access_token: seconds("ACCESS_TOKEN_TTL_SECONDS", defaults.access_token)?,
+            refresh_token: seconds("REFRESH_TOKEN_TTL_SECONDS", defaults.refresh_token)?,
+            refresh_grace: seconds("REFRESH_GRACE_SECONDS", defaults.refresh_grace)?,
+            authorization_code: seconds(
+                "AUTHORIZATION_CODE_TTL_SECONDS",
+                defaults.authorization_code,
+            )?,
+            client_registration: seconds(
+                "CLIENT_REGISTRATION_TTL_SECONDS",
+                defaults.client_registration,
+            )?,
+        };
+        Ok(Self {
+            public_base_url,
+            table_name: get("TABLE_NAME").map(str::to_owned),
+            resource_name: get("RESOURCE_NAME").unwrap_or("remote-mcp").to_owned(),
+            lifetimes,
+        })
+    }
+
+    /// A configuration for local development and tests: the given origin, in-memory store.
+    pub fn local(public_base_url: &str) -> Result<Self, ConfigError> {
+        Self::from_vars(&HashMap::from([(
+            "PUBLIC_BASE_URL".to_owned(),
+            public_base_url.to_owned(),
+        )]))
+    }
+
+    /// The OAuth issuer identifier (RFC 8414 §2): the public origin, exactly.
+    pub fn issuer(&self) -> &str {
+        &self.public_base_url
+    }
+
+    /// An absolute URL on the public origin; `path` starts with `/`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.public_base_url, path)
+    }
+
+    /// The canonical MCP resource URI (RFC 8707, RFC 9728 `resource`): no trailing slash.
+    pub fn mcp_resource(&self) -> String {
+        self.url("/mcp")
+    }
+}
+
+/// Accepts `https://host[:port][/path]` or `http://` on a loopback host; strips one trailing slash.
+fn parse_base_url(raw: &str) -> Result<String, ConfigError> {
+    let invalid = |reason: &str| ConfigError::Invalid {
+        name: "PUBLIC_BASE_URL",
+        reason: format!("{reason} (got {raw:?})"),
+    };
+    let url = Url::parse(raw).map_err(|e| invalid(&e.to_string()))?;
+    let host = url.host_str().ok_or_else(|| invalid("no host"))?;
+    let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        _ => return Err(invalid("must be https (http only on a loopback host)")),
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(invalid("must not carry a query, fragment or user info"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn reads_a_deployment() {
+        let c = Config::from_vars(&vars(&[
+            (
+                "PUBLIC_BASE_URL",
+                "https://abc.execute-api.eu-west-1.amazonaws.com/",
+            ),
+            ("TABLE_NAME", "remote-mcp"),
+            ("REFRESH_GRACE_SECONDS", "30"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.issuer(),
+            "https://abc.execute-api.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            c.mcp_resource(),
+            "https://abc.execute-api.eu-west-1.amazonaws.com/mcp"
+        );
+        assert_eq!(c.table_name.as_deref(), Some("remote-mcp"));
+        assert_eq!(c.lifetimes.refresh_grace, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn missing_base_url_is_named() {
+        let err = Config::from_vars(&vars(&[])).unwrap_err();
+        assert_eq!(err.to_string(), "PUBLIC_BASE_URL is not set");
+    }
+
+    #[test]
+    fn rejects_unsafe_base_urls() {
+        for bad in [
+            "http://example.com",
+            "ftp://example.com",
+            "https://example.com/?x=1",
+            "https://user@example.com",
+            "not a url",
+        ] {
+            assert!(
+                Config::from_vars(&vars(&[("PUBLIC_BASE_URL", bad)])).is_err(),
+                "{bad} must be rejected"
+            );
+        }
+        assert!(Config::local("http://127.0.0.1:8787").is_ok());
+    }
+
+    #[test]
+    fn rejects_non_numeric_lifetimes() {
+        let err = Config::from_vars(&vars(&[
+            ("PUBLIC_BASE_URL", "https://x.example"),
+            ("ACCESS_TOKEN_TTL_SECONDS", "soon"),
+        ]))
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("ACCESS_TOKEN_TTL_SECONDS is invalid")
+        );
+    }
+}

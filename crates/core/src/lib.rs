@@ -1,0 +1,21 @@
+//! Shared domain of remote-mcp, used by both Lambda functions and the local development server.
+//!
+//! Nothing here knows HTTP frameworks or Lambda. The pieces:
+//!
+//! - [`config`]: everything read from the environment, validated once at cold start.
+//! - [`time`]: [`UnixTime`], the `now` every domain function takes as a parameter.
+//! - [`secret`]: random values from the OS RNG, stored only as SHA-256 hashes, compared in constant time.
+//! - [`model`]: clients, authorization codes, grants and the refresh-token rotation policy.
+//! - [`store`]: the [`Store`] trait of domain verbs, with [`MemoryStore`] and [`DynamoStore`].
+//! - [`telemetry`]: tracing setup (JSON on Lambda, human-readable locally).
+
+pub mod config;
+pub mod model;
+pub mod secret;
+pub mod store;
+pub mod telemetry;
+pub mod time;
+
+pub use config::{Config, ConfigError, Lifetimes};
+pub use store::{DynamoStore, MemoryStore, Store, StoreError};
+pub use time::UnixTime;

@@ -1,0 +1,97 @@
+//! Registered OAuth clients (RFC 7591 dynamic registration; RFC 7592 management).
+
+use crate::UnixTime;
+use crate::secret::SecretHash;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A client identifier: a UUID for dynamically registered clients, or an https URL for
+/// Client ID Metadata Documents.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(transparent)]
+pub struct ClientId(String);
+
+impl ClientId {
+    /// Wraps an identifier.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
+    /// The identifier as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How a client authenticates at the token endpoint. A public client has no secret at all, so
+/// "public clients must use PKCE" and "confidential clients must present their secret" are
+/// properties of the type, not of a flag.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum ClientCredential {
+    /// `token_endpoint_auth_method: "none"`.
+    None,
+    /// `client_secret_post`: the secret in the form body.
+    ClientSecretPost { secret_hash: SecretHash },
+    /// `client_secret_basic`: the secret in HTTP Basic authentication.
+    ClientSecretBasic { secret_hash: SecretHash },
+}
+
+impl ClientCredential {
+    /// The RFC 7591 `token_endpoint_auth_method` name.
+    pub fn method(&self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::ClientSecretPost { .. } => "client_secret_post",
+            Self::ClientSecretBasic { .. } => "client_secret_basic",
+        }
+    }
+
+    /// Whether the client holds a secret (RFC 6749 §2.1 confidential client).
+    pub fn is_confidential(&self) -> bool {
+        !matches!(self, Self::None)
+    }
+}
+
+/// Metadata as registered (RFC 7591 §2), after validation, echoed back to the client.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientMetadata {
+    pub redirect_uris: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_name: Option<String>,
+    #[serde(default)]
+    pub grant_types: Vec<String>,
+    #[serde(default)]
+    pub response_types: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software_version: Option<String>,
+}
+
+/// A registered client.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Client {
+    pub id: ClientId,
+    pub credential: ClientCredential,
+    pub metadata: ClientMetadata,
+    /// RFC 7592 registration access token, hashed.
+    pub registration_token_hash: Option<SecretHash>,
+    pub issued_at: UnixTime,
+    /// Unused registrations expire; the store hides the client from this instant on.
+    pub expires_at: UnixTime,
+}

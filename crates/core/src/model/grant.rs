@@ -1,0 +1,116 @@
+//! Grants: a user's approval of one client for one resource and scope, with its refresh token.
+
+use crate::UnixTime;
+use crate::model::{ClientId, RefreshState};
+use crate::secret::{Secret, SecretHash, random_id};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Identifies a grant. Random, and part of the refresh token so a refresh needs one key lookup.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(transparent)]
+pub struct GrantId(String);
+
+impl GrantId {
+    /// A fresh random id.
+    pub fn generate() -> Self {
+        Self(random_id())
+    }
+
+    /// Wraps a stored id.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
+    /// The id as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for GrantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A grant as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub id: GrantId,
+    pub client_id: ClientId,
+    /// The user (token `sub`).
+    pub subject: String,
+    /// Granted scopes, space-separated.
+    pub scope: String,
+    /// RFC 8707 resource the grant's tokens are bound to.
+    pub resource: String,
+    pub created_at: UnixTime,
+    /// The grant (and its refresh token) is gone from this instant; rotation extends it.
+    pub expires_at: UnixTime,
+    pub refresh: RefreshState,
+}
+
+/// An opaque refresh token as the client sees it: `<grant id>.<secret>`. Only its hash is stored.
+#[derive(Clone, Debug)]
+pub struct RefreshToken {
+    pub grant_id: GrantId,
+    value: Secret,
+}
+
+impl RefreshToken {
+    /// A new token for `grant_id`.
+    pub fn generate(grant_id: &GrantId) -> Self {
+        let secret = Secret::generate();
+        Self {
+            grant_id: grant_id.clone(),
+            value: Secret::from_presented(format!("{grant_id}.{}", secret.expose())),
+        }
+    }
+
+    /// Parses a presented token; `None` if it does not have our shape.
+    pub fn parse(presented: &str) -> Option<Self> {
+        let (grant, secret) = presented.split_once('.')?;
+        let well_formed = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 64
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        (well_formed(grant) && well_formed(secret)).then(|| Self {
+            grant_id: GrantId::new(grant),
+            value: Secret::from_presented(presented),
+        })
+    }
+
+    /// The value to hand to the client.
+    pub fn expose(&self) -> &str {
+        self.value.expose()
+    }
+
+    /// The stored form.
+    pub fn hash(&self) -> SecretHash {
+        self.value.hash()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_tokens_round_trip_and_carry_their_grant() {
+        let grant = GrantId::generate();
+        let token = RefreshToken::generate(&grant);
+        let parsed = RefreshToken::parse(token.expose()).unwrap();
+        assert_eq!(parsed.grant_id, grant);
+        assert_eq!(parsed.hash(), token.hash());
+    }
+
+    #[test]
+    fn malformed_refresh_tokens_are_rejected() {
+        for bad in ["", "nodot", ".x", "x.", "a.b.c", "a b.c", &"a".repeat(200)] {
+            assert!(RefreshToken::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,389 @@
+//! The DynamoDB store: one table (see [`super::table`]), strongly consistent reads, and atomicity
+//! from DynamoDB itself: conditional writes for single items, `TransactWriteItems` where a code is
+//! redeemed together with the grant it creates, and a revision number for refresh rotation.
+
+use super::table::{DATA, Key, PARTITION_KEY, REDEEMED_BY, REVISION, SORT_KEY, TTL_ATTRIBUTE};
+use super::{Store, StoreError};
+use crate::UnixTime;
+use crate::model::{
+    AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, Grant, GrantId,
+    RefreshDecision, RefreshPolicy, Rotation,
+};
+use crate::secret::SecretHash;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client as DynamoClient;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::time::Duration;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// How often a verb retries after losing a race (a failed revision check or transaction conflict).
+/// Each retry re-reads, so it ends as soon as the winner's write is visible.
+const MAX_ATTEMPTS: u32 = 200;
+
+/// Store backed by a DynamoDB table.
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: DynamoClient,
+    table: String,
+}
+
+impl DynamoStore {
+    /// Uses an existing SDK client (built once at cold start).
+    pub fn new(client: DynamoClient, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// The table this store writes to.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    async fn read(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_attributes(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(out.item)
+    }
+
+    /// Reads an item and hides it once expired (TTL deletion lags).
+    async fn read_live(&self, key: &Key, now: UnixTime) -> Result<Option<Item>, StoreError> {
+        Ok(self.read(key).await?.filter(|item| is_live(item, now)))
+    }
+
+    /// Puts an item that must not exist yet.
+    async fn insert(&self, item: Item) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Err(StoreError::AlreadyExists),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    async fn delete(&self, key: &Key) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_attributes(key)))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+    }
+
+    fn grant_item(grant: &Grant, rev: u64) -> Result<Item, StoreError> {
+        let mut item = record_item(&Key::grant(grant.id.as_str()), grant.expires_at, grant)?;
+        item.insert(REVISION.into(), AttributeValue::N(rev.to_string()));
+        Ok(item)
+    }
+
+    /// One attempt at redeeming a code; `None` means "lost a transaction conflict, try again".
+    async fn try_take_code(
+        &self,
+        hash: &SecretHash,
+        grant: &Grant,
+        now: UnixTime,
+    ) -> Result<Option<CodeRedemption>, StoreError> {
+        let code_update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_attributes(&Key::code(hash.as_str()))))
+            .update_expression("SET #redeemed = :grant")
+            .condition_expression(
+                "attribute_exists(#pk) AND attribute_not_exists(#redeemed) AND #ttl > :now",
+            )
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#redeemed", REDEEMED_BY)
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .expression_attribute_values(":grant", AttributeValue::S(grant.id.to_string()))
+            .expression_attribute_values(":now", number(now.seconds()))
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let grant_put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(Self::grant_item(grant, 0)?))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(code_update).build())
+            .transact_items(TransactWriteItem::builder().put(grant_put).build())
+            .send()
+            .await;
+        let cancelled = match result {
+            Ok(_) => return Ok(Some(CodeRedemption::Redeemed)),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                TransactWriteItemsError::TransactionCanceledException(c) => c,
+                // TransactionInProgress and similar conflicts: another writer holds the item.
+                other if is_conflict(&other) => return Ok(None),
+                other => return Err(StoreError::Backend(DisplayErrorContext(other).to_string())),
+            },
+            Err(e) => return Err(backend(e)),
+        };
+        let reasons: Vec<&str> = cancelled
+            .cancellation_reasons()
+            .iter()
+            .map(|r| r.code().unwrap_or("None"))
+            .collect();
+        if reasons.iter().any(|r| *r == "TransactionConflict") {
+            return Ok(None);
+        }
+        if reasons.get(1) == Some(&"ConditionalCheckFailed") {
+            return Err(StoreError::AlreadyExists);
+        }
+        // The code's condition failed: it is gone, expired, or already redeemed. Find out which.
+        Ok(Some(match self.code(hash, now).await? {
+            Some(CodeRecord {
+                redeemed_by: Some(winner),
+                ..
+            }) => CodeRedemption::AlreadyRedeemed(winner),
+            Some(CodeRecord {
+                redeemed_by: None, ..
+            }) => return Ok(None), // the winner's write is not visible yet
+            None => CodeRedemption::Missing,
+        }))
+    }
+}
+
+#[async_trait]
+impl Store for DynamoStore {
+    async fn save_client(&self, client: &Client) -> Result<(), StoreError> {
+        self.insert(record_item(
+            &Key::client(client.id.as_str()),
+            client.expires_at,
+            client,
+        )?)
+        .await
+    }
+
+    async fn client(&self, id: &ClientId, now: UnixTime) -> Result<Option<Client>, StoreError> {
+        self.read_live(&Key::client(id.as_str()), now)
+            .await?
+            .map(|item| decode(&item))
+            .transpose()
+    }
+
+    async fn delete_client(&self, id: &ClientId) -> Result<bool, StoreError> {
+        self.delete(&Key::client(id.as_str())).await
+    }
+
+    async fn save_code(
+        &self,
+        hash: &SecretHash,
+        code: &AuthorizationCode,
+    ) -> Result<(), StoreError> {
+        self.insert(record_item(
+            &Key::code(hash.as_str()),
+            code.expires_at,
+            code,
+        )?)
+        .await
+    }
+
+    async fn code(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<CodeRecord>, StoreError> {
+        let Some(item) = self.read_live(&Key::code(hash.as_str()), now).await? else {
+            return Ok(None);
+        };
+        let redeemed_by = match item.get(REDEEMED_BY) {
+            Some(AttributeValue::S(id)) => Some(GrantId::new(id.clone())),
+            _ => None,
+        };
+        Ok(Some(CodeRecord {
+            code: decode(&item)?,
+            redeemed_by,
+        }))
+    }
+
+    async fn take_code(
+        &self,
+        hash: &SecretHash,
+        grant: &Grant,
+        now: UnixTime,
+    ) -> Result<CodeRedemption, StoreError> {
+        for attempt in 0..MAX_ATTEMPTS {
+            if let Some(outcome) = self.try_take_code(hash, grant, now).await? {
+                return Ok(outcome);
+            }
+            backoff(attempt).await;
+        }
+        Err(StoreError::Backend(
+            "code redemption kept conflicting".into(),
+        ))
+    }
+
+    async fn create_grant(&self, grant: &Grant) -> Result<(), StoreError> {
+        self.insert(Self::grant_item(grant, 0)?).await
+    }
+
+    async fn grant(&self, id: &GrantId, now: UnixTime) -> Result<Option<Grant>, StoreError> {
+        self.read_live(&Key::grant(id.as_str()), now)
+            .await?
+            .map(|item| decode(&item))
+            .transpose()
+    }
+
+    async fn rotate_refresh(
+        &self,
+        id: &GrantId,
+        presented: &SecretHash,
+        next: SecretHash,
+        now: UnixTime,
+        policy: RefreshPolicy,
+    ) -> Result<Rotation, StoreError> {
+        for attempt in 0..MAX_ATTEMPTS {
+            let Some(item) = self.read_live(&Key::grant(id.as_str()), now).await? else {
+                return Ok(Rotation::Unknown);
+            };
+            let mut grant: Grant = decode(&item)?;
+            let rev = revision(&item)?;
+            match grant.refresh.decide(presented, next.clone(), now, policy) {
+                RefreshDecision::Rotate(state) => {
+                    grant.refresh = state;
+                    grant.expires_at = now + policy.lifetime;
+                }
+                RefreshDecision::Duplicate => return Ok(Rotation::Duplicate),
+                RefreshDecision::Replayed => return Ok(Rotation::Replayed(grant)),
+                RefreshDecision::Unknown => return Ok(Rotation::Unknown),
+            }
+            // Compare-and-swap on the revision we decided from.
+            let result = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(Self::grant_item(&grant, rev + 1)?))
+                .condition_expression("#rev = :rev")
+                .expression_attribute_names("#rev", REVISION)
+                .expression_attribute_values(":rev", number(rev))
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(Rotation::Rotated(grant)),
+                Err(e) if is_condition_failure(&e) => backoff(attempt).await,
+                Err(e) => return Err(backend(e)),
+            }
+        }
+        Err(StoreError::Backend(
+            "refresh rotation kept conflicting".into(),
+        ))
+    }
+
+    async fn revoke_grant(&self, id: &GrantId) -> Result<bool, StoreError> {
+        self.delete(&Key::grant(id.as_str())).await
+    }
+}
+
+fn key_attributes(key: &Key) -> Item {
+    HashMap::from([
+        (PARTITION_KEY.to_owned(), AttributeValue::S(key.pk.clone())),
+        (SORT_KEY.to_owned(), AttributeValue::S(key.sk.to_owned())),
+    ])
+}
+
+fn number(n: impl ToString) -> AttributeValue {
+    AttributeValue::N(n.to_string())
+}
+
+fn record_item(
+    key: &Key,
+    expires_at: UnixTime,
+    record: &impl Serialize,
+) -> Result<Item, StoreError> {
+    let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut item = key_attributes(key);
+    item.insert(TTL_ATTRIBUTE.into(), number(expires_at.seconds()));
+    item.insert(DATA.into(), AttributeValue::S(json));
+    Ok(item)
+}
+
+fn decode<T: DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
+    match item.get(DATA) {
+        Some(AttributeValue::S(json)) => {
+            serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))
+        }
+        _ => Err(StoreError::Corrupt(format!("item has no `{DATA}` string"))),
+    }
+}
+
+fn revision(item: &Item) -> Result<u64, StoreError> {
+    match item.get(REVISION) {
+        Some(AttributeValue::N(n)) => n
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("bad `{REVISION}`: {n}"))),
+        _ => Err(StoreError::Corrupt(format!("item has no `{REVISION}`"))),
+    }
+}
+
+fn is_live(item: &Item, now: UnixTime) -> bool {
+    match item.get(TTL_ATTRIBUTE) {
+        Some(AttributeValue::N(n)) => n.parse::<i64>().is_ok_and(|t| now.seconds() < t),
+        _ => false,
+    }
+}
+
+fn is_condition_failure<E, R>(err: &SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    err.as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "ConditionalCheckFailedException")
+}
+
+fn backend<E, R>(err: SdkError<E, R>) -> StoreError
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    StoreError::Backend(DisplayErrorContext(err).to_string())
+}
+
+/// Short, growing, jittered pause between attempts, so racing writers spread out.
+async fn backoff(attempt: u32) {
+    let base = 2 + u64::from(attempt.min(20)) * 3;
+    let mut jitter = [0u8; 1];
+    let jitter = match getrandom::fill(&mut jitter) {
+        Ok(()) => u64::from(jitter[0] % 8),
+        Err(_) => 0,
+    };
+    tokio::time::sleep(Duration::from_millis(base + jitter)).await;
+}
+
+/// Errors that mean "another transaction holds this item right now".
+fn is_conflict(err: &TransactWriteItemsError) -> bool {
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    matches!(
+        err.code(),
+        Some("TransactionConflictException" | "TransactionInProgressException")
+    )
+}

@@ -1,0 +1,166 @@
+//! The embedded store: a mutex over hash maps, with the same semantics as DynamoDB (expiry checked
+//! on read, atomic verbs). The default for `make run` and for fast tests.
+
+use super::{Store, StoreError};
+use crate::UnixTime;
+use crate::model::{
+    AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, Grant, GrantId,
+    RefreshDecision, RefreshPolicy, Rotation,
+};
+use crate::secret::SecretHash;
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::{Mutex, MutexGuard};
+
+#[derive(Default)]
+struct Tables {
+    clients: HashMap<ClientId, Client>,
+    codes: HashMap<SecretHash, CodeRecord>,
+    grants: HashMap<GrantId, Grant>,
+}
+
+/// In-process store. Every verb holds the lock for its whole read-decide-write, which is what
+/// makes it atomic; no verb awaits while holding it.
+#[derive(Default)]
+pub struct MemoryStore {
+    tables: Mutex<Tables>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Tables> {
+        // A panic while holding the lock cannot leave a half-applied verb behind (each verb's
+        // writes are single map operations), so a poisoned lock is safe to reuse.
+        self.tables.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn save_client(&self, client: &Client) -> Result<(), StoreError> {
+        match self.lock().clients.entry(client.id.clone()) {
+            Entry::Occupied(_) => Err(StoreError::AlreadyExists),
+            Entry::Vacant(v) => {
+                v.insert(client.clone());
+                Ok(())
+            }
+        }
+    }
+
+    async fn client(&self, id: &ClientId, now: UnixTime) -> Result<Option<Client>, StoreError> {
+        Ok(self
+            .lock()
+            .clients
+            .get(id)
+            .filter(|c| now < c.expires_at)
+            .cloned())
+    }
+
+    async fn delete_client(&self, id: &ClientId) -> Result<bool, StoreError> {
+        Ok(self.lock().clients.remove(id).is_some())
+    }
+
+    async fn save_code(
+        &self,
+        hash: &SecretHash,
+        code: &AuthorizationCode,
+    ) -> Result<(), StoreError> {
+        match self.lock().codes.entry(hash.clone()) {
+            Entry::Occupied(_) => Err(StoreError::AlreadyExists),
+            Entry::Vacant(v) => {
+                v.insert(CodeRecord {
+                    code: code.clone(),
+                    redeemed_by: None,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    async fn code(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<CodeRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .codes
+            .get(hash)
+            .filter(|r| now < r.code.expires_at)
+            .cloned())
+    }
+
+    async fn take_code(
+        &self,
+        hash: &SecretHash,
+        grant: &Grant,
+        now: UnixTime,
+    ) -> Result<CodeRedemption, StoreError> {
+        let mut tables = self.lock();
+        let Tables { codes, grants, .. } = &mut *tables;
+        let Some(record) = codes.get_mut(hash).filter(|r| now < r.code.expires_at) else {
+            return Ok(CodeRedemption::Missing);
+        };
+        if let Some(winner) = &record.redeemed_by {
+            return Ok(CodeRedemption::AlreadyRedeemed(winner.clone()));
+        }
+        if grants.contains_key(&grant.id) {
+            return Err(StoreError::AlreadyExists);
+        }
+        record.redeemed_by = Some(grant.id.clone());
+        grants.insert(grant.id.clone(), grant.clone());
+        Ok(CodeRedemption::Redeemed)
+    }
+
+    async fn create_grant(&self, grant: &Grant) -> Result<(), StoreError> {
+        match self.lock().grants.entry(grant.id.clone()) {
+            Entry::Occupied(_) => Err(StoreError::AlreadyExists),
+            Entry::Vacant(v) => {
+                v.insert(grant.clone());
+                Ok(())
+            }
+        }
+    }
+
+    async fn grant(&self, id: &GrantId, now: UnixTime) -> Result<Option<Grant>, StoreError> {
+        Ok(self
+            .lock()
+            .grants
+            .get(id)
+            .filter(|g| now < g.expires_at)
+            .cloned())
+    }
+
+    async fn rotate_refresh(
+        &self,
+        id: &GrantId,
+        presented: &SecretHash,
+        next: SecretHash,
+        now: UnixTime,
+        policy: RefreshPolicy,
+    ) -> Result<Rotation, StoreError> {
+        let mut tables = self.lock();
+        let Some(grant) = tables.grants.get_mut(id).filter(|g| now < g.expires_at) else {
+            return Ok(Rotation::Unknown);
+        };
+        Ok(match grant.refresh.decide(presented, next, now, policy) {
+            RefreshDecision::Rotate(state) => {
+                grant.refresh = state;
+                grant.expires_at = now + policy.lifetime;
+                Rotation::Rotated(grant.clone())
+            }
+            RefreshDecision::Duplicate => Rotation::Duplicate,
+            RefreshDecision::Replayed => Rotation::Replayed(grant.clone()),
+            RefreshDecision::Unknown => Rotation::Unknown,
+        })
+    }
+
+    async fn revoke_grant(&self, id: &GrantId) -> Result<bool, StoreError> {
+        Ok(self.lock().grants.remove(id).is_some())
+    }
+}

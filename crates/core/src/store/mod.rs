@@ -1,0 +1,87 @@
+//! Persistence as domain verbs.
+//!
+//! [`Store`] speaks the language of the authorization server (save a client, take a code exactly
+//! once, rotate a refresh token), not CRUD, so each verb can be made atomic by the backend that
+//! implements it. Every read takes `now` and hides expired records itself: DynamoDB's TTL deletes
+//! lag by up to two days, and the in-memory store never deletes on its own.
+//!
+//! Two implementations pass one contract suite (`crates/core/tests/store_contract.rs`):
+//! [`MemoryStore`] for local development and fast tests, [`DynamoStore`] for AWS.
+
+mod dynamo;
+#[cfg(feature = "dynamo-local")]
+pub mod dynamo_local;
+mod memory;
+pub mod table;
+
+pub use dynamo::DynamoStore;
+pub use memory::MemoryStore;
+
+use crate::UnixTime;
+use crate::model::{
+    AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, Grant, GrantId, RefreshPolicy,
+    Rotation,
+};
+use crate::secret::SecretHash;
+use async_trait::async_trait;
+
+/// A store failure that is not a domain outcome: the backend is unreachable, throttled, or holds
+/// data we cannot read. Callers answer `server_error` and log it; it is never shown to clients.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage backend: {0}")]
+    Backend(String),
+    #[error("stored record is unreadable: {0}")]
+    Corrupt(String),
+    #[error("a record with this key already exists")]
+    AlreadyExists,
+}
+
+/// The persistence verbs of remote-mcp.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Registers a new client. Fails with [`StoreError::AlreadyExists`] if the id is taken.
+    async fn save_client(&self, client: &Client) -> Result<(), StoreError>;
+    /// A registered, unexpired client.
+    async fn client(&self, id: &ClientId, now: UnixTime) -> Result<Option<Client>, StoreError>;
+    /// Deletes a client; `true` if it existed.
+    async fn delete_client(&self, id: &ClientId) -> Result<bool, StoreError>;
+
+    /// Stores an authorization code under the hash of its value.
+    async fn save_code(
+        &self,
+        hash: &SecretHash,
+        code: &AuthorizationCode,
+    ) -> Result<(), StoreError>;
+    /// Reads a code without consuming it (unexpired only), to validate a token request first.
+    async fn code(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<CodeRecord>, StoreError>;
+    /// Redeems a code **exactly once**, atomically creating `grant` with it. Concurrent callers
+    /// see one [`CodeRedemption::Redeemed`]; every other sees the winner's grant id.
+    async fn take_code(
+        &self,
+        hash: &SecretHash,
+        grant: &Grant,
+        now: UnixTime,
+    ) -> Result<CodeRedemption, StoreError>;
+
+    /// Creates a grant. Fails with [`StoreError::AlreadyExists`] if the id is taken.
+    async fn create_grant(&self, grant: &Grant) -> Result<(), StoreError>;
+    /// An unexpired grant.
+    async fn grant(&self, id: &GrantId, now: UnixTime) -> Result<Option<Grant>, StoreError>;
+    /// Applies [`crate::model::RefreshState::decide`] to the stored grant atomically: concurrent
+    /// rotations of one token serialise, so exactly one live token remains.
+    async fn rotate_refresh(
+        &self,
+        id: &GrantId,
+        presented: &SecretHash,
+        next: SecretHash,
+        now: UnixTime,
+        policy: RefreshPolicy,
+    ) -> Result<Rotation, StoreError>;
+    /// Revokes a grant and with it its refresh tokens; `true` if it existed.
+    async fn revoke_grant(&self, id: &GrantId) -> Result<bool, StoreError>;
+}

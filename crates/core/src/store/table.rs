@@ -1,0 +1,58 @@
+//! The single-table layout shared by [`super::DynamoStore`], `template.yaml` and the tooling.
+//!
+//! | item | `pk` | `sk` | other attributes |
+//! |---|---|---|---|
+//! | client | `CLIENT#<client_id>` | `CLIENT` | `data`, `expires_at` |
+//! | authorization code | `CODE#<sha256(code)>` | `CODE` | `data`, `expires_at`, `redeemed_by` |
+//! | grant | `GRANT#<grant_id>` | `GRANT` | `data`, `expires_at`, `rev` |
+//!
+//! `data` is the record as JSON; `expires_at` (epoch seconds) is the TTL attribute; `rev` is the
+//! optimistic-concurrency revision of a grant's refresh state. Every access is by full key, so the
+//! table needs no secondary index. The template's key schema is checked against these names by the
+//! DynamoDB Local harness, which creates the table from the template itself.
+
+/// Partition key attribute.
+pub const PARTITION_KEY: &str = "pk";
+/// Sort key attribute.
+pub const SORT_KEY: &str = "sk";
+/// Time-to-live attribute (epoch seconds).
+pub const TTL_ATTRIBUTE: &str = "expires_at";
+/// The record, serialised as JSON.
+pub const DATA: &str = "data";
+/// Grant revision for compare-and-swap.
+pub const REVISION: &str = "rev";
+/// On a code: the grant its redemption created.
+pub const REDEEMED_BY: &str = "redeemed_by";
+
+/// The primary key of an item.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Key {
+    pub pk: String,
+    pub sk: &'static str,
+}
+
+impl Key {
+    /// A client registration.
+    pub fn client(id: &str) -> Self {
+        Self {
+            pk: format!("CLIENT#{id}"),
+            sk: "CLIENT",
+        }
+    }
+
+    /// An authorization code, by the hash of its value.
+    pub fn code(hash: &str) -> Self {
+        Self {
+            pk: format!("CODE#{hash}"),
+            sk: "CODE",
+        }
+    }
+
+    /// A grant.
+    pub fn grant(id: &str) -> Self {
+        Self {
+            pk: format!("GRANT#{id}"),
+            sk: "GRANT",
+        }
+    }
+}

@@ -1,0 +1,440 @@
+//! One contract, two stores: every test below runs against [`MemoryStore`] and against
+//! [`DynamoStore`] on DynamoDB Local (a fresh table per test, created from `template.yaml`).
+
+use remote_mcp_core::model::{
+    AuthorizationCode, Client, ClientCredential, ClientId, ClientMetadata, CodeRedemption, Grant,
+    GrantId, RefreshPolicy, RefreshState, RefreshToken, Rotation,
+};
+use remote_mcp_core::secret::{Secret, SecretHash};
+use remote_mcp_core::store::dynamo_local::{DynamoLocal, TableDefinition};
+use remote_mcp_core::{DynamoStore, MemoryStore, Store, StoreError, UnixTime};
+use std::sync::Arc;
+use std::time::Duration;
+
+const T0: UnixTime = UnixTime(1_900_000_000);
+const POLICY: RefreshPolicy = RefreshPolicy {
+    grace: Duration::from_secs(60),
+    lifetime: Duration::from_secs(30 * 24 * 3600),
+};
+const CONCURRENCY: usize = 50;
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+fn client(id: &str) -> Client {
+    Client {
+        id: ClientId::new(id),
+        credential: ClientCredential::None,
+        metadata: ClientMetadata {
+            redirect_uris: vec!["https://claude.ai/api/mcp/auth_callback".into()],
+            client_name: Some("Claude".into()),
+            ..ClientMetadata::default()
+        },
+        registration_token_hash: Some(Secret::generate().hash()),
+        issued_at: T0,
+        expires_at: T0 + secs(3600),
+    }
+}
+
+fn code() -> AuthorizationCode {
+    AuthorizationCode {
+        client_id: ClientId::new("client-1"),
+        redirect_uri: "https://claude.ai/api/mcp/auth_callback".into(),
+        code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
+        resource: "https://mcp.example.com/mcp".into(),
+        scope: "mcp".into(),
+        subject: "user-1".into(),
+        issued_at: T0,
+        expires_at: T0 + secs(300),
+    }
+}
+
+/// A grant and its first refresh token.
+fn grant() -> (Grant, RefreshToken) {
+    let id = GrantId::generate();
+    let token = RefreshToken::generate(&id);
+    let grant = Grant {
+        id,
+        client_id: ClientId::new("client-1"),
+        subject: "user-1".into(),
+        scope: "mcp".into(),
+        resource: "https://mcp.example.com/mcp".into(),
+        created_at: T0,
+        expires_at: T0 + POLICY.lifetime,
+        refresh: RefreshState::new(token.hash()),
+    };
+    (grant, token)
+}
+
+pub async fn memory_store() -> Arc<dyn Store> {
+    Arc::new(MemoryStore::new())
+}
+
+pub async fn dynamo_store() -> Arc<dyn Store> {
+    let local = DynamoLocal::shared().unwrap_or_else(|e| panic!("{e}"));
+    let client = local.client();
+    let table = format!("contract-{}", uuid_like());
+    TableDefinition::from_repository()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .create(&client, &table)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    Arc::new(DynamoStore::new(client, table))
+}
+
+fn uuid_like() -> String {
+    Secret::generate().expose()[..12].replace(['-', '_'], "x")
+}
+
+// ------------------------------------------------------------------ clients
+
+async fn client_round_trip(store: Arc<dyn Store>) {
+    let c = client("client-1");
+    store.save_client(&c).await.unwrap();
+    assert_eq!(store.client(&c.id, T0).await.unwrap(), Some(c));
+}
+
+async fn duplicate_client_id_is_rejected(store: Arc<dyn Store>) {
+    store.save_client(&client("dup")).await.unwrap();
+    assert!(matches!(
+        store.save_client(&client("dup")).await,
+        Err(StoreError::AlreadyExists)
+    ));
+}
+
+async fn deleted_client_is_gone(store: Arc<dyn Store>) {
+    let c = client("gone");
+    store.save_client(&c).await.unwrap();
+    assert!(store.delete_client(&c.id).await.unwrap());
+    assert!(!store.delete_client(&c.id).await.unwrap());
+    assert_eq!(store.client(&c.id, T0).await.unwrap(), None);
+}
+
+async fn expired_client_is_invisible(store: Arc<dyn Store>) {
+    let c = client("old");
+    store.save_client(&c).await.unwrap();
+    assert!(
+        store
+            .client(&c.id, c.expires_at + secs(0))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.client(&c.id, T0 + secs(1)).await.unwrap().is_some());
+}
+
+// ------------------------------------------------------------------ codes
+
+async fn code_is_redeemed_exactly_once(store: Arc<dyn Store>) {
+    let hash = Secret::generate().hash();
+    store.save_code(&hash, &code()).await.unwrap();
+    let record = store.code(&hash, T0).await.unwrap().unwrap();
+    assert_eq!(record.code, code());
+    assert_eq!(record.redeemed_by, None);
+
+    let (first, _) = grant();
+    assert_eq!(
+        store.take_code(&hash, &first, T0).await.unwrap(),
+        CodeRedemption::Redeemed
+    );
+    assert_eq!(
+        store.grant(&first.id, T0).await.unwrap(),
+        Some(first.clone())
+    );
+
+    let (second, _) = grant();
+    assert_eq!(
+        store.take_code(&hash, &second, T0).await.unwrap(),
+        CodeRedemption::AlreadyRedeemed(first.id.clone()),
+        "a replay names the grant to revoke"
+    );
+    assert_eq!(store.grant(&second.id, T0).await.unwrap(), None);
+    let record = store.code(&hash, T0).await.unwrap().unwrap();
+    assert_eq!(record.redeemed_by, Some(first.id));
+}
+
+async fn expired_code_is_invisible_and_cannot_be_taken(store: Arc<dyn Store>) {
+    let hash = Secret::generate().hash();
+    let c = code();
+    store.save_code(&hash, &c).await.unwrap();
+    assert!(store.code(&hash, c.expires_at).await.unwrap().is_none());
+    let (g, _) = grant();
+    assert_eq!(
+        store.take_code(&hash, &g, c.expires_at).await.unwrap(),
+        CodeRedemption::Missing
+    );
+    assert_eq!(store.grant(&g.id, T0).await.unwrap(), None);
+}
+
+async fn unknown_code_is_missing(store: Arc<dyn Store>) {
+    let hash = SecretHash::of("never issued");
+    assert!(store.code(&hash, T0).await.unwrap().is_none());
+    let (g, _) = grant();
+    assert_eq!(
+        store.take_code(&hash, &g, T0).await.unwrap(),
+        CodeRedemption::Missing
+    );
+}
+
+async fn concurrent_takes_of_one_code_have_exactly_one_winner(store: Arc<dyn Store>) {
+    let hash = Secret::generate().hash();
+    store.save_code(&hash, &code()).await.unwrap();
+    let attempts: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let (store, hash) = (store.clone(), hash.clone());
+            let (g, _) = grant();
+            tokio::spawn(async move {
+                let outcome = store.take_code(&hash, &g, T0).await.unwrap();
+                (g.id, outcome)
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    let mut named = Vec::new();
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            (id, CodeRedemption::Redeemed) => winners.push(id),
+            (_, CodeRedemption::AlreadyRedeemed(winner)) => named.push(winner),
+            (_, CodeRedemption::Missing) => panic!("a live code must not look missing"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one redemption succeeds");
+    assert_eq!(named.len(), CONCURRENCY - 1);
+    assert!(
+        named.iter().all(|w| *w == winners[0]),
+        "losers name the winner's grant"
+    );
+    assert!(store.grant(&winners[0], T0).await.unwrap().is_some());
+}
+
+// ------------------------------------------------------------------ grants
+
+async fn grant_round_trip_and_expiry(store: Arc<dyn Store>) {
+    let (g, _) = grant();
+    store.create_grant(&g).await.unwrap();
+    assert_eq!(store.grant(&g.id, T0).await.unwrap(), Some(g.clone()));
+    assert!(matches!(
+        store.create_grant(&g).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    assert_eq!(store.grant(&g.id, g.expires_at).await.unwrap(), None);
+}
+
+async fn rotation_follows_the_grace_policy(store: Arc<dyn Store>) {
+    let (g, t1) = grant();
+    store.create_grant(&g).await.unwrap();
+
+    let t2 = RefreshToken::generate(&g.id);
+    let rotated = store
+        .rotate_refresh(&g.id, &t1.hash(), t2.hash(), T0 + secs(10), POLICY)
+        .await
+        .unwrap();
+    let Rotation::Rotated(after) = rotated else {
+        panic!("current token must rotate, got {rotated:?}")
+    };
+    assert_eq!(after.refresh.current, t2.hash());
+    assert_eq!(
+        after.expires_at,
+        T0 + secs(10) + POLICY.lifetime,
+        "rotation extends the grant"
+    );
+    assert_eq!(
+        store.grant(&g.id, T0 + secs(10)).await.unwrap(),
+        Some(after)
+    );
+
+    // The response carrying t2 was lost: t1 may be retried once within the grace.
+    let t3 = RefreshToken::generate(&g.id);
+    assert!(matches!(
+        store
+            .rotate_refresh(&g.id, &t1.hash(), t3.hash(), T0 + secs(20), POLICY)
+            .await
+            .unwrap(),
+        Rotation::Rotated(_)
+    ));
+    // A second retry is a harmless duplicate.
+    let t4 = RefreshToken::generate(&g.id);
+    assert_eq!(
+        store
+            .rotate_refresh(&g.id, &t1.hash(), t4.hash(), T0 + secs(21), POLICY)
+            .await
+            .unwrap(),
+        Rotation::Duplicate
+    );
+    // t3 is live; using it retires t1 for good.
+    assert!(matches!(
+        store
+            .rotate_refresh(&g.id, &t3.hash(), t4.hash(), T0 + secs(30), POLICY)
+            .await
+            .unwrap(),
+        Rotation::Rotated(_)
+    ));
+    let t5 = RefreshToken::generate(&g.id);
+    assert!(matches!(
+        store
+            .rotate_refresh(&g.id, &t1.hash(), t5.hash(), T0 + secs(31), POLICY)
+            .await
+            .unwrap(),
+        Rotation::Replayed(_)
+    ));
+    assert!(
+        store.grant(&g.id, T0 + secs(31)).await.unwrap().is_some(),
+        "the caller revokes, not the store"
+    );
+}
+
+async fn replay_after_grace_is_reported(store: Arc<dyn Store>) {
+    let (g, t1) = grant();
+    store.create_grant(&g).await.unwrap();
+    let t2 = RefreshToken::generate(&g.id);
+    store
+        .rotate_refresh(&g.id, &t1.hash(), t2.hash(), T0, POLICY)
+        .await
+        .unwrap();
+    let t3 = RefreshToken::generate(&g.id);
+    assert!(matches!(
+        store
+            .rotate_refresh(&g.id, &t1.hash(), t3.hash(), T0 + POLICY.grace, POLICY)
+            .await
+            .unwrap(),
+        Rotation::Replayed(_)
+    ));
+}
+
+async fn rotation_of_revoked_or_expired_grant_is_unknown(store: Arc<dyn Store>) {
+    let (g, t1) = grant();
+    store.create_grant(&g).await.unwrap();
+    let next = RefreshToken::generate(&g.id);
+    assert_eq!(
+        store
+            .rotate_refresh(&g.id, &t1.hash(), next.hash(), g.expires_at, POLICY)
+            .await
+            .unwrap(),
+        Rotation::Unknown
+    );
+    assert!(store.revoke_grant(&g.id).await.unwrap());
+    assert!(!store.revoke_grant(&g.id).await.unwrap());
+    assert_eq!(
+        store
+            .rotate_refresh(&g.id, &t1.hash(), next.hash(), T0, POLICY)
+            .await
+            .unwrap(),
+        Rotation::Unknown
+    );
+    assert_eq!(store.grant(&g.id, T0).await.unwrap(), None);
+}
+
+async fn foreign_token_is_unknown(store: Arc<dyn Store>) {
+    let (g, _) = grant();
+    store.create_grant(&g).await.unwrap();
+    let (_, other) = grant();
+    let next = RefreshToken::generate(&g.id);
+    assert_eq!(
+        store
+            .rotate_refresh(&g.id, &other.hash(), next.hash(), T0, POLICY)
+            .await
+            .unwrap(),
+        Rotation::Unknown
+    );
+}
+
+/// 50 rotations of one token at once: one rotates, at most one more is the grace retry (which
+/// replaces the first's unused successor), the rest are refused as duplicates. Afterwards exactly
+/// one of the issued tokens is live, and the grant is intact.
+async fn concurrent_rotations_leave_exactly_one_live_token(store: Arc<dyn Store>) {
+    let (g, t1) = grant();
+    store.create_grant(&g).await.unwrap();
+    let attempts: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let (store, id, presented) = (store.clone(), g.id.clone(), t1.hash());
+            tokio::spawn(async move {
+                let next = RefreshToken::generate(&id);
+                let outcome = store
+                    .rotate_refresh(&id, &presented, next.hash(), T0 + secs(1), POLICY)
+                    .await
+                    .unwrap();
+                (next, outcome)
+            })
+        })
+        .collect();
+    let mut issued = Vec::new();
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            (next, Rotation::Rotated(_)) => issued.push(next),
+            (_, Rotation::Duplicate) => {}
+            (_, other) => panic!("a concurrent duplicate must not be {other:?}"),
+        }
+    }
+    assert!(
+        (1..=2).contains(&issued.len()),
+        "one rotation plus at most the single grace retry, got {}",
+        issued.len()
+    );
+    let stored = store
+        .grant(&g.id, T0 + secs(1))
+        .await
+        .unwrap()
+        .expect("grant survives");
+    let live: Vec<_> = issued
+        .iter()
+        .filter(|t| t.hash() == stored.refresh.current)
+        .collect();
+    assert_eq!(live.len(), 1, "exactly one issued token is live");
+    let probe = RefreshToken::generate(&g.id);
+    assert!(matches!(
+        store
+            .rotate_refresh(&g.id, &live[0].hash(), probe.hash(), T0 + secs(2), POLICY)
+            .await
+            .unwrap(),
+        Rotation::Rotated(_)
+    ));
+}
+
+/// Expands to one `#[tokio::test]` per contract item for a store factory.
+macro_rules! store_contract {
+    ($factory:path; $($test:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $test() {
+                super::$test($factory().await).await;
+            }
+        )+
+    };
+}
+
+macro_rules! contract_for {
+    ($factory:path) => {
+        store_contract!($factory;
+            client_round_trip,
+            duplicate_client_id_is_rejected,
+            deleted_client_is_gone,
+            expired_client_is_invisible,
+            code_is_redeemed_exactly_once,
+            expired_code_is_invisible_and_cannot_be_taken,
+            unknown_code_is_missing,
+            concurrent_takes_of_one_code_have_exactly_one_winner,
+            grant_round_trip_and_expiry,
+            rotation_follows_the_grace_policy,
+            replay_after_grace_is_reported,
+            rotation_of_revoked_or_expired_grant_is_unknown,
+            foreign_token_is_unknown,
+            concurrent_rotations_leave_exactly_one_live_token,
+        );
+    };
+}
+
+mod memory {
+    contract_for!(super::memory_store);
+}
+
+mod dynamodb_local {
+    contract_for!(super::dynamo_store);
+
+    #[test]
+    fn template_table_matches_the_store_layout() {
+        remote_mcp_core::store::dynamo_local::TableDefinition::from_repository()
+            .and_then(|t| t.check_matches_store())
+            .unwrap();
+    }
+}
