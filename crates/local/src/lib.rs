@@ -1,0 +1,53 @@
+//! Local development host: both function routers merged on one loopback origin, exactly as API
+//! Gateway routes them in AWS, over an embedded store or DynamoDB Local.
+
+use axum::Router;
+use remote_mcp_core::store::dynamo_local::{DynamoLocal, TableDefinition};
+use remote_mcp_core::{Config, DynamoStore, MemoryStore, Store};
+use std::sync::Arc;
+
+/// Which store backs the local server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreKind {
+    /// In-process maps; nothing to install, nothing persists.
+    Memory,
+    /// DynamoDB Local (in memory), with the table created from `template.yaml`.
+    DynamoLocal,
+}
+
+impl std::str::FromStr for StoreKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "memory" => Ok(Self::Memory),
+            "dynamodb-local" => Ok(Self::DynamoLocal),
+            other => Err(format!(
+                "unknown store {other:?} (expected memory or dynamodb-local)"
+            )),
+        }
+    }
+}
+
+/// Builds the chosen store. DynamoDB Local keeps running while the process lives.
+pub async fn store(kind: StoreKind) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match kind {
+        StoreKind::Memory => Arc::new(MemoryStore::new()),
+        StoreKind::DynamoLocal => {
+            let local = DynamoLocal::shared().map_err(anyhow::Error::msg)?;
+            let client = local.client();
+            TableDefinition::from_repository()?
+                .create(&client, "remote-mcp")
+                .await?;
+            tracing::info!(endpoint = local.endpoint(), "DynamoDB Local is up");
+            Arc::new(DynamoStore::new(client, "remote-mcp"))
+        }
+    })
+}
+
+/// Both routers on one origin.
+pub fn app(config: Config, store: Arc<dyn Store>) -> Router {
+    oauth_function::router(oauth_function::AppState::new(config.clone(), store.clone())).merge(
+        mcp_function::router(mcp_function::AppState::new(config, store)),
+    )
+}

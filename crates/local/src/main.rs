@@ -1,0 +1,45 @@
+//! `make run`: serves the OAuth and MCP routers on 127.0.0.1.
+//!
+//! Usage: `remote-mcp-local [--port 8787] [--store memory|dynamodb-local]`
+
+use anyhow::Context;
+use remote_mcp_core::Config;
+use remote_mcp_core::telemetry::{self, LogFormat};
+use remote_mcp_local::{StoreKind, app, store};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    telemetry::init(LogFormat::Pretty);
+    let mut port: u16 = 8787;
+    let mut kind = StoreKind::Memory;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--port" => port = value()?.parse().context("--port")?,
+            "--store" => kind = value()?.parse().map_err(anyhow::Error::msg)?,
+            "-h" | "--help" => {
+                println!("remote-mcp-local [--port 8787] [--store memory|dynamodb-local]");
+                return Ok(());
+            }
+            other => anyhow::bail!("unknown argument {other:?} (try --help)"),
+        }
+    }
+    let origin = format!("http://127.0.0.1:{port}");
+    let config = Config::local(&origin)?;
+    let app = app(config, store(kind).await?);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .with_context(|| format!("binding 127.0.0.1:{port}"))?;
+    println!("remote-mcp is running ({kind:?} store)");
+    println!("  MCP endpoint (paste into a client): {origin}/mcp");
+    println!("  OAuth issuer:                       {origin}");
+    println!("  AS metadata:  {origin}/.well-known/oauth-authorization-server");
+    println!("  PRM:          {origin}/.well-known/oauth-protected-resource");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,16 @@
+//! The MCP function on AWS Lambda: configure once at cold start, then serve [`mcp_function::router`].
+
+use mcp_function::{AppState, router};
+use remote_mcp_core::telemetry::{self, LogFormat};
+use remote_mcp_core::{Config, DynamoStore};
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    telemetry::init(LogFormat::Json);
+    let config = Config::from_env()?;
+    let table = config.table_name.clone().ok_or("TABLE_NAME is not set")?;
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
+    lambda_http::run(router(AppState::new(config, Arc::new(store)))).await
+}

@@ -1,0 +1,89 @@
+//! Authorization server metadata (RFC 8414 §2–3) and its OIDC Discovery twin.
+//!
+//! One [`Capabilities`] value describes what this server supports. It is serialised into both
+//! discovery documents and the endpoints consult the same value, so what we advertise and what we
+//! enforce cannot drift. The `issuer` is the configured public origin exactly (RFC 8414 §3.3).
+
+use crate::AppState;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use remote_mcp_core::Config;
+use serde::Serialize;
+
+/// The authorization server's advertised (and enforced) capabilities.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Capabilities {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub registration_endpoint: String,
+    pub revocation_endpoint: String,
+    pub introspection_endpoint: String,
+    pub jwks_uri: String,
+    pub response_types_supported: Vec<&'static str>,
+    pub response_modes_supported: Vec<&'static str>,
+    pub grant_types_supported: Vec<&'static str>,
+    pub code_challenge_methods_supported: Vec<&'static str>,
+    pub token_endpoint_auth_methods_supported: Vec<&'static str>,
+    pub revocation_endpoint_auth_methods_supported: Vec<&'static str>,
+    pub introspection_endpoint_auth_methods_supported: Vec<&'static str>,
+    pub scopes_supported: Vec<&'static str>,
+    pub authorization_response_iss_parameter_supported: bool,
+    pub client_id_metadata_document_supported: bool,
+}
+
+impl Capabilities {
+    /// The capabilities of a deployment.
+    pub fn for_config(config: &Config) -> Self {
+        Self {
+            issuer: config.issuer().to_owned(),
+            authorization_endpoint: config.url("/authorize"),
+            token_endpoint: config.url("/token"),
+            registration_endpoint: config.url("/register"),
+            revocation_endpoint: config.url("/revoke"),
+            introspection_endpoint: config.url("/introspect"),
+            jwks_uri: config.url("/.well-known/jwks.json"),
+            response_types_supported: vec!["code"],
+            response_modes_supported: vec!["query"],
+            grant_types_supported: vec![
+                "authorization_code",
+                "refresh_token",
+                "client_credentials",
+            ],
+            code_challenge_methods_supported: vec!["S256"],
+            token_endpoint_auth_methods_supported: vec![
+                "none",
+                "client_secret_post",
+                "client_secret_basic",
+            ],
+            revocation_endpoint_auth_methods_supported: vec![
+                "none",
+                "client_secret_post",
+                "client_secret_basic",
+            ],
+            introspection_endpoint_auth_methods_supported: vec![
+                "client_secret_post",
+                "client_secret_basic",
+            ],
+            scopes_supported: vec!["mcp", "mcp:write"],
+            authorization_response_iss_parameter_supported: true,
+            client_id_metadata_document_supported: true,
+        }
+    }
+}
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/oauth-authorization-server", get(document))
+        .route("/.well-known/openid-configuration", get(document))
+}
+
+async fn document(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        Json(state.capabilities.as_ref().clone()),
+    )
+}
