@@ -15,6 +15,7 @@ pub mod secret;
 pub mod store;
 pub mod telemetry;
 pub mod time;
+pub mod token;
 
 pub use config::{Config, ConfigError, Lifetimes};
 pub use store::{DynamoStore, MemoryStore, Store, StoreError};

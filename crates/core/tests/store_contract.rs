@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
 use remote_mcp_core::model::{
-    AuthorizationCode, Client, ClientCredential, ClientId, ClientMetadata, CodeRedemption, Grant,
-    GrantId, RefreshPolicy, RefreshState, RefreshToken, Rotation,
+    AuthorizationCode, Client, ClientCredential, ClientId, ClientMetadata, CodeRedemption,
+    ConsentRequest, Grant, GrantId, RefreshPolicy, RefreshState, RefreshToken, Rotation,
 };
 use remote_mcp_core::secret::{Secret, SecretHash};
 use remote_mcp_core::store::dynamo_local::{DynamoLocal, TableDefinition};
@@ -124,6 +124,70 @@ async fn expired_client_is_invisible(store: Arc<dyn Store>) {
             .is_none()
     );
     assert!(store.client(&c.id, T0 + secs(1)).await.unwrap().is_some());
+}
+
+// ------------------------------------------------------------------ consent
+
+fn consent() -> ConsentRequest {
+    ConsentRequest {
+        client_id: ClientId::new("client-1"),
+        redirect_uri: "https://claude.ai/api/mcp/auth_callback".into(),
+        state: Some("xyz".into()),
+        code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
+        resource: "https://mcp.example.com/mcp".into(),
+        scope: "mcp".into(),
+        browser_binding: Secret::generate().hash(),
+        expires_at: T0 + secs(600),
+    }
+}
+
+async fn consent_is_taken_exactly_once(store: Arc<dyn Store>) {
+    let hash = Secret::generate().hash();
+    let request = consent();
+    store.save_consent(&hash, &request).await.unwrap();
+    assert_eq!(store.take_consent(&hash, T0).await.unwrap(), Some(request));
+    assert_eq!(store.take_consent(&hash, T0).await.unwrap(), None);
+}
+
+async fn expired_consent_cannot_be_taken(store: Arc<dyn Store>) {
+    let hash = Secret::generate().hash();
+    let c = consent();
+    store.save_consent(&hash, &c).await.unwrap();
+    assert_eq!(store.take_consent(&hash, c.expires_at).await.unwrap(), None);
+}
+
+async fn concurrent_takes_of_one_consent_have_exactly_one_winner(store: Arc<dyn Store>) {
+    let hash = Secret::generate().hash();
+    store.save_consent(&hash, &consent()).await.unwrap();
+    let takes: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let (store, hash) = (store.clone(), hash.clone());
+            tokio::spawn(async move { store.take_consent(&hash, T0).await.unwrap() })
+        })
+        .collect();
+    let mut winners = 0;
+    for take in takes {
+        winners += usize::from(take.await.unwrap().is_some());
+    }
+    assert_eq!(winners, 1);
+}
+
+// ------------------------------------------------------------------ revoked access tokens
+
+async fn revoked_access_tokens_are_remembered_until_expiry(store: Arc<dyn Store>) {
+    assert!(!store.is_access_token_revoked("jti-1", T0).await.unwrap());
+    store
+        .revoke_access_token("jti-1", T0 + secs(60))
+        .await
+        .unwrap();
+    assert!(store.is_access_token_revoked("jti-1", T0).await.unwrap());
+    assert!(
+        !store
+            .is_access_token_revoked("jti-1", T0 + secs(60))
+            .await
+            .unwrap()
+    );
+    assert!(!store.is_access_token_revoked("jti-2", T0).await.unwrap());
 }
 
 // ------------------------------------------------------------------ codes
@@ -412,6 +476,10 @@ macro_rules! contract_for {
             duplicate_client_id_is_rejected,
             deleted_client_is_gone,
             expired_client_is_invisible,
+            consent_is_taken_exactly_once,
+            expired_consent_cannot_be_taken,
+            concurrent_takes_of_one_consent_have_exactly_one_winner,
+            revoked_access_tokens_are_remembered_until_expiry,
             code_is_redeemed_exactly_once,
             expired_code_is_invisible_and_cannot_be_taken,
             unknown_code_is_missing,

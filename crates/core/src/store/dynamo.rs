@@ -6,8 +6,8 @@ use super::table::{DATA, Key, PARTITION_KEY, REDEEMED_BY, REVISION, SORT_KEY, TT
 use super::{Store, StoreError};
 use crate::UnixTime;
 use crate::model::{
-    AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, Grant, GrantId,
-    RefreshDecision, RefreshPolicy, Rotation,
+    AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, ConsentRequest, Grant,
+    GrantId, RefreshDecision, RefreshPolicy, Rotation,
 };
 use crate::secret::SecretHash;
 use async_trait::async_trait;
@@ -84,16 +84,27 @@ impl DynamoStore {
     }
 
     async fn delete(&self, key: &Key) -> Result<bool, StoreError> {
-        let out = self
+        Ok(self.remove(key).await?.is_some())
+    }
+
+    /// Deletes an item and returns what it held. The existence condition is what makes this a
+    /// single-use take: of several racing callers only one deletes an existing item.
+    async fn remove(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let result = self
             .client
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(key_attributes(key)))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
             .return_values(ReturnValue::AllOld)
             .send()
-            .await
-            .map_err(backend)?;
-        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+            .await;
+        match result {
+            Ok(out) => Ok(out.attributes.filter(|a| !a.is_empty())),
+            Err(e) if is_condition_failure(&e) => Ok(None),
+            Err(e) => Err(backend(e)),
+        }
     }
 
     fn grant_item(grant: &Grant, rev: u64) -> Result<Item, StoreError> {
@@ -192,6 +203,31 @@ impl Store for DynamoStore {
 
     async fn delete_client(&self, id: &ClientId) -> Result<bool, StoreError> {
         self.delete(&Key::client(id.as_str())).await
+    }
+
+    async fn save_consent(
+        &self,
+        hash: &SecretHash,
+        request: &ConsentRequest,
+    ) -> Result<(), StoreError> {
+        self.insert(record_item(
+            &Key::consent(hash.as_str()),
+            request.expires_at,
+            request,
+        )?)
+        .await
+    }
+
+    async fn take_consent(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<ConsentRequest>, StoreError> {
+        self.remove(&Key::consent(hash.as_str()))
+            .await?
+            .filter(|item| is_live(item, now))
+            .map(|item| decode(&item))
+            .transpose()
     }
 
     async fn save_code(
@@ -300,6 +336,26 @@ impl Store for DynamoStore {
 
     async fn revoke_grant(&self, id: &GrantId) -> Result<bool, StoreError> {
         self.delete(&Key::grant(id.as_str())).await
+    }
+
+    async fn revoke_access_token(&self, jti: &str, expires_at: UnixTime) -> Result<(), StoreError> {
+        let mut item = key_attributes(&Key::revoked_token(jti));
+        item.insert(TTL_ATTRIBUTE.into(), number(expires_at.seconds()));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn is_access_token_revoked(&self, jti: &str, now: UnixTime) -> Result<bool, StoreError> {
+        Ok(self
+            .read_live(&Key::revoked_token(jti), now)
+            .await?
+            .is_some())
     }
 }
 

@@ -4,8 +4,8 @@
 use super::{Store, StoreError};
 use crate::UnixTime;
 use crate::model::{
-    AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, Grant, GrantId,
-    RefreshDecision, RefreshPolicy, Rotation,
+    AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, ConsentRequest, Grant,
+    GrantId, RefreshDecision, RefreshPolicy, Rotation,
 };
 use crate::secret::SecretHash;
 use async_trait::async_trait;
@@ -16,6 +16,8 @@ use std::sync::{Mutex, MutexGuard};
 #[derive(Default)]
 struct Tables {
     clients: HashMap<ClientId, Client>,
+    consents: HashMap<SecretHash, ConsentRequest>,
+    revoked_tokens: HashMap<String, UnixTime>,
     codes: HashMap<SecretHash, CodeRecord>,
     grants: HashMap<GrantId, Grant>,
 }
@@ -63,6 +65,32 @@ impl Store for MemoryStore {
 
     async fn delete_client(&self, id: &ClientId) -> Result<bool, StoreError> {
         Ok(self.lock().clients.remove(id).is_some())
+    }
+
+    async fn save_consent(
+        &self,
+        hash: &SecretHash,
+        request: &ConsentRequest,
+    ) -> Result<(), StoreError> {
+        match self.lock().consents.entry(hash.clone()) {
+            Entry::Occupied(_) => Err(StoreError::AlreadyExists),
+            Entry::Vacant(v) => {
+                v.insert(request.clone());
+                Ok(())
+            }
+        }
+    }
+
+    async fn take_consent(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<ConsentRequest>, StoreError> {
+        Ok(self
+            .lock()
+            .consents
+            .remove(hash)
+            .filter(|r| now < r.expires_at))
     }
 
     async fn save_code(
@@ -162,5 +190,20 @@ impl Store for MemoryStore {
 
     async fn revoke_grant(&self, id: &GrantId) -> Result<bool, StoreError> {
         Ok(self.lock().grants.remove(id).is_some())
+    }
+
+    async fn revoke_access_token(&self, jti: &str, expires_at: UnixTime) -> Result<(), StoreError> {
+        self.lock()
+            .revoked_tokens
+            .insert(jti.to_owned(), expires_at);
+        Ok(())
+    }
+
+    async fn is_access_token_revoked(&self, jti: &str, now: UnixTime) -> Result<bool, StoreError> {
+        Ok(self
+            .lock()
+            .revoked_tokens
+            .get(jti)
+            .is_some_and(|until| now < *until))
     }
 }

@@ -19,8 +19,8 @@ pub use memory::MemoryStore;
 
 use crate::UnixTime;
 use crate::model::{
-    AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, Grant, GrantId, RefreshPolicy,
-    Rotation,
+    AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, ConsentRequest, Grant,
+    GrantId, RefreshPolicy, Rotation,
 };
 use crate::secret::SecretHash;
 use async_trait::async_trait;
@@ -46,6 +46,19 @@ pub trait Store: Send + Sync + 'static {
     async fn client(&self, id: &ClientId, now: UnixTime) -> Result<Option<Client>, StoreError>;
     /// Deletes a client; `true` if it existed.
     async fn delete_client(&self, id: &ClientId) -> Result<bool, StoreError>;
+
+    /// Parks a consent request under the hash of its one-time transaction id.
+    async fn save_consent(
+        &self,
+        hash: &SecretHash,
+        request: &ConsentRequest,
+    ) -> Result<(), StoreError>;
+    /// Takes a consent request **exactly once** (unexpired only); later calls get `None`.
+    async fn take_consent(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<ConsentRequest>, StoreError>;
 
     /// Stores an authorization code under the hash of its value.
     async fn save_code(
@@ -84,4 +97,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Rotation, StoreError>;
     /// Revokes a grant and with it its refresh tokens; `true` if it existed.
     async fn revoke_grant(&self, id: &GrantId) -> Result<bool, StoreError>;
+
+    /// Records that the access token `jti` is revoked (RFC 7009) until it would have expired.
+    async fn revoke_access_token(&self, jti: &str, expires_at: UnixTime) -> Result<(), StoreError>;
+    /// Whether `jti` was revoked (consulted by introspection; the resource server's hot path
+    /// verifies tokens in memory and relies on their short lifetime instead).
+    async fn is_access_token_revoked(&self, jti: &str, now: UnixTime) -> Result<bool, StoreError>;
 }

@@ -3,8 +3,10 @@
 //! | item | `pk` | `sk` | other attributes |
 //! |---|---|---|---|
 //! | client | `CLIENT#<client_id>` | `CLIENT` | `data`, `expires_at` |
+//! | consent transaction | `CONSENT#<sha256(id)>` | `CONSENT` | `data`, `expires_at` |
 //! | authorization code | `CODE#<sha256(code)>` | `CODE` | `data`, `expires_at`, `redeemed_by` |
 //! | grant | `GRANT#<grant_id>` | `GRANT` | `data`, `expires_at`, `rev` |
+//! | revoked access token | `REVOKED#<jti>` | `REVOKED` | `expires_at` |
 //!
 //! `data` is the record as JSON; `expires_at` (epoch seconds) is the TTL attribute; `rev` is the
 //! optimistic-concurrency revision of a grant's refresh state. Every access is by full key, so the
@@ -37,6 +39,22 @@ impl Key {
         Self {
             pk: format!("CLIENT#{id}"),
             sk: "CLIENT",
+        }
+    }
+
+    /// A pending consent, by the hash of its transaction id.
+    pub fn consent(hash: &str) -> Self {
+        Self {
+            pk: format!("CONSENT#{hash}"),
+            sk: "CONSENT",
+        }
+    }
+
+    /// A revoked access token, by `jti`.
+    pub fn revoked_token(jti: &str) -> Self {
+        Self {
+            pk: format!("REVOKED#{jti}"),
+            sk: "REVOKED",
         }
     }
 

@@ -1,0 +1,74 @@
+//! The production signer: a KMS `ECC_NIST_P256` / `SIGN_VERIFY` key. The private key never leaves
+//! KMS; the OAuth function may call `kms:Sign`, the MCP function only `kms:GetPublicKey` (once, at
+//! cold start).
+
+use super::{Jwk, SignError, Signer, der_to_jose};
+use async_trait::async_trait;
+use aws_sdk_kms::Client;
+use aws_sdk_kms::error::DisplayErrorContext;
+use aws_sdk_kms::primitives::Blob;
+use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
+use p256::pkcs8::DecodePublicKey;
+use sha2::{Digest, Sha256};
+
+/// Signs with a KMS key.
+pub struct KmsSigner {
+    client: Client,
+    key_id: String,
+    jwk: Jwk,
+}
+
+impl KmsSigner {
+    /// Fetches the public key once and keeps the client for signing.
+    pub async fn new(client: Client, key_id: impl Into<String>) -> Result<Self, SignError> {
+        let key_id = key_id.into();
+        let jwk = public_jwk(&client, &key_id).await?;
+        Ok(Self {
+            client,
+            key_id,
+            jwk,
+        })
+    }
+}
+
+/// The JWK of a KMS key's public half (`GetPublicKey` returns an X.509 SubjectPublicKeyInfo).
+pub async fn public_jwk(client: &Client, key_id: &str) -> Result<Jwk, SignError> {
+    let out = client
+        .get_public_key()
+        .key_id(key_id)
+        .send()
+        .await
+        .map_err(|e| SignError::Service(DisplayErrorContext(e).to_string()))?;
+    let spki = out
+        .public_key
+        .ok_or_else(|| SignError::Malformed("GetPublicKey returned no key".into()))?;
+    let key = p256::PublicKey::from_public_key_der(spki.as_ref())
+        .map_err(|e| SignError::Malformed(format!("not a P-256 public key: {e}")))?;
+    Ok(Jwk::from_public_key(&key))
+}
+
+#[async_trait]
+impl Signer for KmsSigner {
+    fn public_jwk(&self) -> &Jwk {
+        &self.jwk
+    }
+
+    async fn sign(&self, message: &[u8]) -> Result<[u8; 64], SignError> {
+        // Send the digest, not the message: KMS caps raw messages at 4 KiB.
+        let digest = Sha256::digest(message);
+        let out = self
+            .client
+            .sign()
+            .key_id(&self.key_id)
+            .message(Blob::new(digest.to_vec()))
+            .message_type(MessageType::Digest)
+            .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
+            .send()
+            .await
+            .map_err(|e| SignError::Service(DisplayErrorContext(e).to_string()))?;
+        let der = out
+            .signature
+            .ok_or_else(|| SignError::Malformed("Sign returned no signature".into()))?;
+        der_to_jose(der.as_ref())
+    }
+}

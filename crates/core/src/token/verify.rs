@@ -1,0 +1,171 @@
+//! In-memory verification of access tokens, for the resource server's hot path: signature against
+//! the published key(s), then `iss`, `aud` and expiry against `now`. No network, no store.
+
+use super::{AccessClaims, Jwk};
+use crate::UnixTime;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use std::collections::HashMap;
+
+/// Seconds of clock skew tolerated on `exp` and `iat`.
+const LEEWAY: i64 = 30;
+
+/// Why a token was rejected. Every variant maps to `401 invalid_token`; the distinction is for logs.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenError {
+    #[error("malformed token")]
+    Malformed,
+    #[error("unknown signing key")]
+    UnknownKey,
+    #[error("bad signature or claims: {0}")]
+    Invalid(String),
+    #[error("issued by someone else")]
+    WrongIssuer,
+    #[error("issued for another resource")]
+    WrongAudience,
+    #[error("expired")]
+    Expired,
+    #[error("issued in the future")]
+    NotYetValid,
+}
+
+/// Verifies access tokens issued by one issuer for one resource.
+#[derive(Clone)]
+pub struct Verifier {
+    keys: HashMap<String, DecodingKey>,
+    issuer: String,
+    audience: String,
+}
+
+impl Verifier {
+    /// Trusts `keys` for tokens from `issuer` meant for `audience`.
+    pub fn new(keys: &[Jwk], issuer: &str, audience: &str) -> Result<Self, TokenError> {
+        let keys = keys
+            .iter()
+            .map(|k| {
+                DecodingKey::from_ec_components(&k.x, &k.y)
+                    .map(|d| (k.kid.clone(), d))
+                    .map_err(|e| TokenError::Invalid(e.to_string()))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            keys,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+        })
+    }
+
+    /// The resource tokens must be bound to.
+    pub fn audience(&self) -> &str {
+        &self.audience
+    }
+
+    /// Checks a compact JWS and returns its claims.
+    pub fn verify(&self, token: &str, now: UnixTime) -> Result<AccessClaims, TokenError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+        if header.alg != Algorithm::ES256 {
+            return Err(TokenError::Invalid("algorithm is not ES256".into()));
+        }
+        let key = header
+            .kid
+            .and_then(|kid| self.keys.get(&kid))
+            .ok_or(TokenError::UnknownKey)?;
+        // Time is checked below against `now`; the library would read the wall clock.
+        let mut validation = Validation::new(Algorithm::ES256);
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        let claims = jsonwebtoken::decode::<AccessClaims>(token, key, &validation)
+            .map_err(|e| TokenError::Invalid(e.to_string()))?
+            .claims;
+        if claims.iss != self.issuer {
+            return Err(TokenError::WrongIssuer);
+        }
+        if claims.aud != self.audience {
+            return Err(TokenError::WrongAudience);
+        }
+        if now.seconds() >= claims.exp + LEEWAY {
+            return Err(TokenError::Expired);
+        }
+        if claims.iat > now.seconds() + LEEWAY {
+            return Err(TokenError::NotYetValid);
+        }
+        Ok(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{LocalSigner, Signer, encode};
+    use super::*;
+
+    const NOW: UnixTime = UnixTime(1_900_000_000);
+
+    fn claims() -> AccessClaims {
+        AccessClaims {
+            iss: "https://as.example".into(),
+            sub: "user-1".into(),
+            aud: "https://as.example/mcp".into(),
+            client_id: "client-1".into(),
+            scope: "mcp".into(),
+            iat: NOW.0,
+            exp: NOW.0 + 3600,
+            jti: "t1".into(),
+        }
+    }
+
+    fn verifier(signer: &LocalSigner) -> Verifier {
+        Verifier::new(
+            &[signer.public_jwk().clone()],
+            "https://as.example",
+            "https://as.example/mcp",
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn round_trip() {
+        let signer = LocalSigner::generate();
+        let token = encode(&claims(), &signer).await.unwrap();
+        assert_eq!(verifier(&signer).verify(&token, NOW).unwrap(), claims());
+    }
+
+    #[tokio::test]
+    async fn rejections() {
+        let signer = LocalSigner::generate();
+        let v = verifier(&signer);
+        let sign = |c: AccessClaims| {
+            let signer = &signer;
+            async move { encode(&c, signer).await.unwrap() }
+        };
+        let expired = sign(claims()).await;
+        assert_eq!(
+            v.verify(&expired, UnixTime(NOW.0 + 3600 + LEEWAY)),
+            Err(TokenError::Expired)
+        );
+        let foreign_aud = sign(AccessClaims {
+            aud: "https://other.example/mcp".into(),
+            ..claims()
+        })
+        .await;
+        assert_eq!(v.verify(&foreign_aud, NOW), Err(TokenError::WrongAudience));
+        let foreign_iss = sign(AccessClaims {
+            iss: "https://evil.example".into(),
+            ..claims()
+        })
+        .await;
+        assert_eq!(v.verify(&foreign_iss, NOW), Err(TokenError::WrongIssuer));
+
+        let other_key = LocalSigner::generate();
+        let forged = encode(&claims(), &other_key).await.unwrap();
+        assert_eq!(v.verify(&forged, NOW), Err(TokenError::UnknownKey));
+
+        let good = sign(claims()).await;
+        let (head, _) = good.rsplit_once('.').unwrap();
+        let tampered = format!("{head}.{}", "A".repeat(86));
+        assert!(matches!(
+            v.verify(&tampered, NOW),
+            Err(TokenError::Invalid(_))
+        ));
+        assert_eq!(v.verify("not-a-jwt", NOW), Err(TokenError::Malformed));
+    }
+}
