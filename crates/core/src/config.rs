@@ -54,6 +54,8 @@ pub struct Config {
     pub table_name: Option<String>,
     /// Shown to users and in the protected-resource metadata.
     pub resource_name: String,
+    /// The KMS key that signs access tokens (`None` locally, where a key is generated at start).
+    pub signing_key_id: Option<String>,
     /// Credential lifetimes.
     pub lifetimes: Lifetimes,
 }
@@ -70,6 +72,7 @@ impl Config {
     /// |---|---|---|
     /// | `PUBLIC_BASE_URL` | issuer / public origin (https, or http on loopback) | required |
     /// | `TABLE_NAME` | DynamoDB table | in-memory store |
+    /// | `SIGNING_KEY_ID` | KMS key signing access tokens | a key generated at start |
     /// | `RESOURCE_NAME` | display name | `remote-mcp` |
     /// | `ACCESS_TOKEN_TTL_SECONDS` etc. | see [`Lifetimes`] | see [`Lifetimes::default`] |
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
@@ -106,6 +109,7 @@ impl Config {
             public_base_url,
             table_name: get("TABLE_NAME").map(str::to_owned),
             resource_name: get("RESOURCE_NAME").unwrap_or("remote-mcp").to_owned(),
+            signing_key_id: get("SIGNING_KEY_ID").map(str::to_owned),
             lifetimes,
         })
     }

@@ -3,6 +3,7 @@
 
 use axum::Router;
 use remote_mcp_core::store::dynamo_local::{DynamoLocal, TableDefinition};
+use remote_mcp_core::token::LocalSigner;
 use remote_mcp_core::{Config, DynamoStore, MemoryStore, Store};
 use std::sync::Arc;
 
@@ -45,9 +46,15 @@ pub async fn store(kind: StoreKind) -> anyhow::Result<Arc<dyn Store>> {
     })
 }
 
-/// Both routers on one origin.
+/// Both routers on one origin, sharing a signing key generated for this process.
 pub fn app(config: Config, store: Arc<dyn Store>) -> Router {
-    oauth_function::router(oauth_function::AppState::new(config.clone(), store.clone())).merge(
-        mcp_function::router(mcp_function::AppState::new(config, store)),
-    )
+    let signer = Arc::new(LocalSigner::generate());
+    oauth_function::router(oauth_function::AppState::new(
+        config.clone(),
+        store.clone(),
+        signer,
+    ))
+    .merge(mcp_function::router(mcp_function::AppState::new(
+        config, store,
+    )))
 }

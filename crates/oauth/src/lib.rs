@@ -3,17 +3,46 @@
 //! [`router`] is the whole function: Lambda (`src/bin/oauth-function.rs`), the local development
 //! server and the tests all serve this same router. Each module owns one endpoint or RFC clause:
 //!
-//! | module | endpoint | specification |
+//! | module | endpoint or concern | specification |
 //! |---|---|---|
 //! | [`metadata`] | `GET /.well-known/oauth-authorization-server`, `/.well-known/openid-configuration` | RFC 8414, OIDC Discovery |
+//! | [`register`] | `POST /register`, `GET`/`DELETE /register/{client_id}` | RFC 7591, RFC 7592 |
+//! | [`cimd`] | URL client ids | Client ID Metadata Documents |
+//! | [`authorize`] | `GET`/`POST /authorize` | RFC 6749 §4.1, RFC 9207, RFC 8707 |
+//! | [`consent`] | the consent page | RFC 9700 §4.7, §4.16 |
+//! | [`token`] | `POST /token` | RFC 6749 §4.1.3, §4.4, §6; OAuth 2.1 §4.3.1 |
+//! | [`revoke`] | `POST /revoke` | RFC 7009 |
+//! | [`introspect`] | `POST /introspect` | RFC 7662 |
+//! | [`jwks`] | `GET /.well-known/jwks.json` | RFC 7517 |
+//! | [`redirect_uri`], [`pkce`], [`scope`], [`client_auth`], [`params`] | pure policy | RFC 8252 §7, RFC 7636, RFC 6749 §2.3, §3.1–3.3 |
+//! | [`error`] | the error boundary | RFC 6749 §5.2 |
 
+pub mod authorize;
+pub mod cimd;
+pub mod client_auth;
+pub mod clients;
+pub mod consent;
+pub mod error;
+pub mod introspect;
+pub mod jwks;
 pub mod metadata;
+pub mod params;
+pub mod pkce;
+pub mod redirect_uri;
+pub mod register;
+pub mod resource_owner;
+pub mod revoke;
+pub mod scope;
+pub mod token;
 
 use axum::Router;
+use cimd::CimdResolver;
+use remote_mcp_core::token::{Signer, Verifier};
 use remote_mcp_core::{Config, Store};
 use std::sync::Arc;
 
 pub use metadata::Capabilities;
+pub use resource_owner::{ResourceOwner, SingleOwner};
 
 /// Everything a request handler may use, built once at cold start.
 #[derive(Clone)]
@@ -21,21 +50,59 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub capabilities: Arc<Capabilities>,
+    pub signer: Arc<dyn Signer>,
+    /// Verifies our own access tokens (revocation, introspection).
+    pub verifier: Arc<Verifier>,
+    pub cimd: Arc<CimdResolver>,
+    pub owner: Arc<dyn ResourceOwner>,
 }
 
 impl AppState {
-    /// Builds the state from a parsed configuration and a store.
-    pub fn new(config: Config, store: Arc<dyn Store>) -> Self {
+    /// Builds the state: metadata documents fetched from the internet when needed, and every
+    /// approval attributed to a single owner until accounts are configured with [`Self::with_owner`].
+    pub fn new(config: Config, store: Arc<dyn Store>, signer: Arc<dyn Signer>) -> Self {
         let capabilities = Arc::new(Capabilities::for_config(&config));
+        let verifier = Verifier::new(
+            std::slice::from_ref(signer.public_jwk()),
+            config.issuer(),
+            &config.mcp_resource(),
+        )
+        .map(Arc::new)
+        // Our own key always converts; fail loudly at start-up if it somehow does not.
+        .unwrap_or_else(|e| panic!("the signing key is unusable: {e}"));
         Self {
             config: Arc::new(config),
             store,
             capabilities,
+            signer,
+            verifier,
+            cimd: Arc::new(CimdResolver::online()),
+            owner: Arc::new(SingleOwner::new("owner")),
         }
+    }
+
+    /// Uses another policy for who may approve.
+    pub fn with_owner(mut self, owner: Arc<dyn ResourceOwner>) -> Self {
+        self.owner = owner;
+        self
+    }
+
+    /// Uses another metadata document resolver.
+    pub fn with_cimd(mut self, cimd: CimdResolver) -> Self {
+        self.cimd = Arc::new(cimd);
+        self
     }
 }
 
 /// The authorization server's routes.
 pub fn router(state: AppState) -> Router {
-    Router::new().merge(metadata::routes()).with_state(state)
+    Router::new()
+        .merge(metadata::routes())
+        .merge(jwks::routes())
+        .merge(register::routes())
+        .merge(authorize::routes())
+        .merge(token::routes())
+        .merge(revoke::routes())
+        .merge(introspect::routes())
+        .with_state(state)
 }

@@ -6,6 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use oauth_function::{AppState, router};
+use remote_mcp_core::token::LocalSigner;
 use remote_mcp_core::{Config, MemoryStore};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -14,7 +15,11 @@ use tower::ServiceExt;
 const ISSUER: &str = "https://mcp.example.com";
 
 async fn get(path: &str) -> (StatusCode, Value) {
-    let state = AppState::new(Config::local(ISSUER).unwrap(), Arc::new(MemoryStore::new()));
+    let state = AppState::new(
+        Config::local(ISSUER).unwrap(),
+        Arc::new(MemoryStore::new()),
+        Arc::new(LocalSigner::generate()),
+    );
     let response = router(state)
         .oneshot(Request::get(path).body(Body::empty()).unwrap())
         .await

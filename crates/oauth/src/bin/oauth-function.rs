@@ -2,6 +2,7 @@
 
 use oauth_function::{AppState, router};
 use remote_mcp_core::telemetry::{self, LogFormat};
+use remote_mcp_core::token::kms::KmsSigner;
 use remote_mcp_core::{Config, DynamoStore};
 use std::sync::Arc;
 
@@ -10,7 +11,13 @@ async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init(LogFormat::Json);
     let config = Config::from_env()?;
     let table = config.table_name.clone().ok_or("TABLE_NAME is not set")?;
+    let key_id = config
+        .signing_key_id
+        .clone()
+        .ok_or("SIGNING_KEY_ID is not set")?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
-    lambda_http::run(router(AppState::new(config, Arc::new(store)))).await
+    let signer = KmsSigner::new(aws_sdk_kms::Client::new(&aws), key_id).await?;
+    let state = AppState::new(config, Arc::new(store), Arc::new(signer));
+    lambda_http::run(router(state)).await
 }

@@ -1,0 +1,326 @@
+//! The authorization endpoint (RFC 6749 §4.1.1–4.1.2, OAuth 2.1 §4.1, RFC 9207, RFC 8707).
+//!
+//! `GET /authorize` validates the request in the order the specifications require and parks it as a
+//! one-time [`ConsentRequest`] behind the consent page. `POST /authorize` takes that transaction
+//! (once), checks it belongs to this browser, asks the [`crate::ResourceOwner`] who is approving,
+//! and redirects to the client with a code, or with `access_denied`.
+//!
+//! Until the client and its redirect URI are verified, errors are shown to the user and never
+//! redirected (RFC 6749 §4.1.2.1): [`AuthorizeError::RedirectToClient`] needs a
+//! [`VerifiedRedirectUri`], which only [`redirect_uri::verify`] can make.
+
+use crate::AppState;
+use crate::clients;
+use crate::consent::{ConsentPage, error_page};
+use crate::error::{ErrorCode, OAuthError};
+use crate::params::Params;
+use crate::pkce::S256Challenge;
+use crate::redirect_uri::{self, VerifiedRedirectUri};
+use crate::scope::{self, Scopes};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use remote_mcp_core::UnixTime;
+use remote_mcp_core::model::{AuthorizationCode, ConsentRequest};
+use remote_mcp_core::secret::{Secret, SecretHash};
+use std::time::Duration;
+
+/// How long the user has to answer the consent page.
+const CONSENT_TTL: Duration = Duration::from_secs(10 * 60);
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/authorize", get(show_consent).post(decide))
+}
+
+/// How an authorization request fails.
+#[derive(Debug)]
+pub enum AuthorizeError {
+    /// Shown to the user on our own page: the client or redirect URI cannot be trusted.
+    ShowToUser(StatusCode, String),
+    /// Sent back to the verified redirect URI with `error`, `state` and `iss`.
+    RedirectToClient {
+        to: VerifiedRedirectUri,
+        error: OAuthError,
+        state: Option<String>,
+    },
+}
+
+impl From<remote_mcp_core::StoreError> for AuthorizeError {
+    fn from(err: remote_mcp_core::StoreError) -> Self {
+        tracing::error!(%err, "store failure during authorization");
+        Self::ShowToUser(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The server could not complete the request.".into(),
+        )
+    }
+}
+
+impl AuthorizeError {
+    fn into_response(self, issuer: &str) -> Response {
+        match self {
+            Self::ShowToUser(status, message) => error_page(status, &message),
+            Self::RedirectToClient { to, error, state } => {
+                let mut params = vec![
+                    ("error", error.code.as_str()),
+                    ("error_description", &*error.description),
+                ];
+                if let Some(state) = &state {
+                    params.push(("state", state));
+                }
+                params.push(("iss", issuer));
+                redirect(&to.with_params(&params))
+            }
+        }
+    }
+}
+
+/// 303 See Other (never 307, which would re-post the form: RFC 9700 §4.12).
+fn redirect(location: &str) -> Response {
+    let mut response = Redirect::to(location).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+/// The browser-binding cookie's name: `__Host-` pinned to our origin where HTTPS allows it.
+fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-mcp-consent"
+    } else {
+        "mcp-consent"
+    }
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| {
+            v.len() == 43
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+async fn show_consent(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    match validate(
+        &state,
+        query.as_deref().unwrap_or_default(),
+        &headers,
+        UnixTime::now(),
+    )
+    .await
+    {
+        Ok(page) => page,
+        Err(err) => err.into_response(state.config.issuer()),
+    }
+}
+
+/// GET /authorize, in specification order.
+async fn validate(
+    state: &AppState,
+    query: &str,
+    headers: &HeaderMap,
+    now: UnixTime,
+) -> Result<Response, AuthorizeError> {
+    let show = |m: &str| AuthorizeError::ShowToUser(StatusCode::BAD_REQUEST, m.to_owned());
+    // RFC 6749 §3.1: parameters must not repeat. Before the redirect is verified, say so here.
+    let params = Params::parse(query).map_err(|e| show(&e))?;
+    // RFC 6749 §4.1.2.1: an unknown client is reported to the user, not redirected.
+    let client_id = params
+        .get("client_id")
+        .ok_or_else(|| show("The request names no client (client_id is missing)."))?;
+    let client = clients::find(state, client_id, now)
+        .await?
+        .ok_or_else(|| show("The application asking for access is not registered with this server. It may need to connect again."))?;
+    // RFC 6749 §3.1.2.3 / RFC 8252 §7.3: exact match against the registration (loopback port free).
+    let requested = params
+        .get("redirect_uri")
+        .ok_or_else(|| show("The request names no redirect_uri."))?;
+    let to = redirect_uri::verify(&client.metadata.redirect_uris, requested).ok_or_else(|| {
+        show("The redirect address in this request is not registered for this application.")
+    })?;
+    // From here on, errors go back to the client.
+    let client_state = params.get("state").map(str::to_owned);
+    let back = |code: ErrorCode, description: String| AuthorizeError::RedirectToClient {
+        to: to.clone(),
+        error: OAuthError::new(code, description),
+        state: client_state.clone(),
+    };
+    // RFC 6749 §4.1.1: only the code flow.
+    match params.get("response_type") {
+        Some("code") => {}
+        Some(_) => {
+            return Err(back(
+                ErrorCode::UnsupportedResponseType,
+                "only response_type=code is supported".into(),
+            ));
+        }
+        None => {
+            return Err(back(
+                ErrorCode::InvalidRequest,
+                "response_type is required".into(),
+            ));
+        }
+    }
+    // RFC 7636 §4.4.1 + OAuth 2.1 §4.1.1: PKCE with S256 is mandatory.
+    let challenge = S256Challenge::parse(
+        params.get("code_challenge"),
+        params.get("code_challenge_method"),
+    )
+    .map_err(|e| back(ErrorCode::InvalidRequest, e.into()))?;
+    // RFC 8707 §2: the resource the token will be for.
+    let resource = scope::resource(
+        params.get("resource"),
+        &state.config.mcp_resource(),
+        state.config.issuer(),
+    )
+    .map_err(|e| back(ErrorCode::InvalidTarget, e))?;
+    // RFC 6749 §3.3: known scopes only.
+    let scopes = Scopes::parse(params.get("scope"), &state.capabilities)
+        .map_err(|e| back(ErrorCode::InvalidScope, e))?;
+
+    let secure = state.config.issuer().starts_with("https://");
+    let binding = cookie_value(headers, cookie_name(secure))
+        .unwrap_or_else(|| Secret::generate().expose().to_owned());
+    let transaction = Secret::generate();
+    let request = ConsentRequest {
+        client_id: client.id.clone(),
+        redirect_uri: to.as_str().to_owned(),
+        state: client_state.clone(),
+        code_challenge: challenge.as_str().to_owned(),
+        resource,
+        scope: scopes.to_string(),
+        browser_binding: SecretHash::of(&binding),
+        expires_at: now + CONSENT_TTL,
+    };
+    state
+        .store
+        .save_consent(&transaction.hash(), &request)
+        .await?;
+    let cookie = format!(
+        "{}={binding}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}",
+        cookie_name(secure),
+        CONSENT_TTL.as_secs(),
+        if secure { "; Secure" } else { "" }
+    );
+    Ok(ConsentPage {
+        resource_name: &state.config.resource_name,
+        client_name: client.metadata.client_name.as_deref(),
+        client_id: client.id.as_str(),
+        redirect: &to,
+        scopes: &scopes,
+        transaction: transaction.expose(),
+        browser_cookie: cookie,
+    }
+    .into_response())
+}
+
+async fn decide(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    match decision(&state, &headers, &body, UnixTime::now()).await {
+        Ok(response) => response,
+        Err(err) => err.into_response(state.config.issuer()),
+    }
+}
+
+/// POST /authorize: the user's answer.
+async fn decision(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: UnixTime,
+) -> Result<Response, AuthorizeError> {
+    let show = |status: StatusCode, m: &str| AuthorizeError::ShowToUser(status, m.to_owned());
+    let form = std::str::from_utf8(body)
+        .ok()
+        .and_then(|b| Params::parse(b).ok())
+        .ok_or_else(|| show(StatusCode::BAD_REQUEST, "The form could not be read."))?;
+    let transaction = form
+        .get("transaction")
+        .ok_or_else(|| show(StatusCode::BAD_REQUEST, "The form is incomplete."))?;
+    // One-time: a second submission, a stale page or a forged id all end here.
+    let request = state
+        .store
+        .take_consent(&SecretHash::of(transaction), now)
+        .await?
+        .ok_or_else(|| {
+            show(
+                StatusCode::BAD_REQUEST,
+                "This authorization request has expired or was already answered.",
+            )
+        })?;
+    // CSRF: the form must come from the browser that was shown the page (SameSite=Lax cookie).
+    let secure = state.config.issuer().starts_with("https://");
+    let bound = cookie_value(headers, cookie_name(secure))
+        .is_some_and(|c| request.browser_binding.matches(&c));
+    if !bound {
+        return Err(show(
+            StatusCode::FORBIDDEN,
+            "This approval did not come from the browser that opened the request. Check that cookies are enabled.",
+        ));
+    }
+    // The client may have been deleted meanwhile; re-verify its redirect URI.
+    let client = clients::find(state, request.client_id.as_str(), now)
+        .await?
+        .ok_or_else(|| {
+            show(
+                StatusCode::BAD_REQUEST,
+                "The application is no longer registered.",
+            )
+        })?;
+    let to = redirect_uri::verify(&client.metadata.redirect_uris, &request.redirect_uri)
+        .ok_or_else(|| {
+            show(
+                StatusCode::BAD_REQUEST,
+                "The redirect address is no longer registered.",
+            )
+        })?;
+    let denied = |description: &str| AuthorizeError::RedirectToClient {
+        to: to.clone(),
+        error: OAuthError::new(ErrorCode::AccessDenied, description.to_owned()),
+        state: request.state.clone(),
+    };
+    match form.get("decision") {
+        Some("approve") => {}
+        Some("deny") => return Err(denied("the user denied the request")),
+        _ => return Err(show(StatusCode::BAD_REQUEST, "The form is incomplete.")),
+    }
+    let Some(subject) = state.owner.approver(headers, &form, now).await else {
+        return Err(denied("the approver could not be identified"));
+    };
+    let code = Secret::generate();
+    let record = AuthorizationCode {
+        client_id: client.id.clone(),
+        redirect_uri: request.redirect_uri.clone(),
+        code_challenge: request.code_challenge.clone(),
+        resource: request.resource.clone(),
+        scope: request.scope.clone(),
+        subject,
+        issued_at: now,
+        expires_at: now + state.config.lifetimes.authorization_code,
+    };
+    state.store.save_code(&code.hash(), &record).await?;
+    tracing::info!(client_id = %client.id, scope = %record.scope, "authorization approved");
+    let mut params = vec![("code", code.expose())];
+    if let Some(s) = &request.state {
+        params.push(("state", s));
+    }
+    params.push(("iss", state.config.issuer()));
+    Ok(redirect(&to.with_params(&params)))
+}

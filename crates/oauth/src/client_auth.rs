@@ -1,0 +1,119 @@
+//! Client authentication at the token, revocation and introspection endpoints (RFC 6749 §2.3,
+//! RFC 7591 `token_endpoint_auth_method`).
+//!
+//! The client must authenticate exactly as it registered: `none` sends only `client_id` (and
+//! proves possession with PKCE), `client_secret_post` sends the secret in the body,
+//! `client_secret_basic` in HTTP Basic. Any mismatch, unknown or deleted client is `invalid_client`
+//! (401), which is also Claude's cue to register again.
+
+use crate::AppState;
+use crate::clients;
+use crate::error::{OAuthError, OAuthResult};
+use crate::params::Params;
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use remote_mcp_core::UnixTime;
+use remote_mcp_core::model::{Client, ClientCredential};
+
+/// How the request presented the client's credentials.
+#[derive(Debug, PartialEq, Eq)]
+enum Presented {
+    /// `client_id` in the body, no secret.
+    IdOnly(String),
+    /// `client_id` and `client_secret` in the body.
+    Post { id: String, secret: String },
+    /// HTTP Basic.
+    Basic { id: String, secret: String },
+}
+
+fn presented(headers: &HeaderMap, params: &Params) -> OAuthResult<Presented> {
+    let basic = match headers.get(AUTHORIZATION) {
+        None => None,
+        Some(value) => Some(
+            parse_basic(value.to_str().unwrap_or_default())
+                .ok_or_else(|| OAuthError::invalid_client("malformed HTTP Basic credentials"))?,
+        ),
+    };
+    match (basic, params.get("client_id"), params.get("client_secret")) {
+        (Some(_), _, Some(_)) => Err(OAuthError::invalid_request(
+            "use one client authentication method, not two (RFC 6749 §2.3)",
+        )),
+        (Some((id, _)), Some(body_id), None) if id != body_id => Err(OAuthError::invalid_client(
+            "client_id differs between header and body",
+        )),
+        (Some((id, secret)), _, None) => Ok(Presented::Basic { id, secret }),
+        (None, Some(id), Some(secret)) => Ok(Presented::Post {
+            id: id.to_owned(),
+            secret: secret.to_owned(),
+        }),
+        (None, Some(id), None) => Ok(Presented::IdOnly(id.to_owned())),
+        (None, None, _) => Err(OAuthError::invalid_client(
+            "client authentication is required",
+        )),
+    }
+}
+
+/// `Basic base64(urlencode(id) ":" urlencode(secret))` (RFC 6749 §2.3.1); the scheme is
+/// case-insensitive.
+fn parse_basic(value: &str) -> Option<(String, String)> {
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    let unescape = |s: &str| {
+        form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+    };
+    Some((unescape(id)?, unescape(secret)?))
+}
+
+/// Authenticates the client of a token-endpoint-style request.
+pub async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &Params,
+    now: UnixTime,
+) -> OAuthResult<Client> {
+    let presented = presented(headers, params)?;
+    let id = match &presented {
+        Presented::IdOnly(id) | Presented::Post { id, .. } | Presented::Basic { id, .. } => id,
+    };
+    let client = clients::find(state, id, now)
+        .await?
+        .ok_or_else(|| OAuthError::invalid_client("unknown client"))?;
+    let ok = match (&client.credential, &presented) {
+        (ClientCredential::None, Presented::IdOnly(_)) => true,
+        (ClientCredential::ClientSecretPost { secret_hash }, Presented::Post { secret, .. })
+        | (ClientCredential::ClientSecretBasic { secret_hash }, Presented::Basic { secret, .. }) => {
+            secret_hash.matches(secret)
+        }
+        _ => false,
+    };
+    if !ok {
+        return Err(OAuthError::invalid_client(
+            "client authentication failed or used a method other than the registered one",
+        ));
+    }
+    Ok(client)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_credentials_are_url_decoded() {
+        let header = format!("basic {}", STANDARD.encode("my%20id:s%3Acret"));
+        assert_eq!(
+            parse_basic(&header),
+            Some(("my id".to_owned(), "s:cret".to_owned()))
+        );
+        assert_eq!(parse_basic("Bearer abc"), None);
+        assert_eq!(parse_basic("Basic !!!"), None);
+    }
+}

@@ -1,0 +1,141 @@
+//! The consent page: HTML, escaped, unframeable, uncached, without referrers, and with a CSP that
+//! lets its one form post here and the browser follow the redirect to the client.
+//!
+//! It names the client *and* the host that will receive the code (client names are chosen by
+//! whoever registered them), warns when that host is this machine, and says what will be granted.
+
+use crate::redirect_uri::VerifiedRedirectUri;
+use crate::scope::{Scopes, WRITE_SCOPE};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+/// What the page shows.
+pub struct ConsentPage<'a> {
+    pub resource_name: &'a str,
+    pub client_name: Option<&'a str>,
+    pub client_id: &'a str,
+    pub redirect: &'a VerifiedRedirectUri,
+    pub scopes: &'a Scopes,
+    pub transaction: &'a str,
+    pub browser_cookie: String,
+}
+
+/// HTML-escapes text for element content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}\
+h1{font-size:1.4rem}.host{font-family:ui-monospace,monospace;background:#f2f2f2;padding:.1rem .3rem;border-radius:4px}\
+.warn{background:#fff4e5;border-left:4px solid #f0a020;padding:.5rem .8rem}ul{padding-left:1.2rem}\
+button{font-size:1rem;padding:.6rem 1.4rem;margin-right:.6rem;border-radius:6px;border:1px solid #888;cursor:pointer}\
+button.primary{background:#1a1a1a;color:#fff;border-color:#1a1a1a}";
+
+fn scope_descriptions(scopes: &Scopes) -> String {
+    let mut items = vec!["<li>Use this server's tools, resources and prompts on your behalf</li>"];
+    if scopes.contains(WRITE_SCOPE) {
+        items.push("<li>Change and delete your data</li>");
+    }
+    items.concat()
+}
+
+impl ConsentPage<'_> {
+    /// The page as an HTTP response with its protective headers and browser-binding cookie.
+    pub fn into_response(self) -> Response {
+        let name = self.client_name.unwrap_or("An unnamed application");
+        let host = self.redirect.display_host();
+        let loopback_warning = if self.redirect.is_loopback() {
+            "<p class=\"warn\">The code goes to a program on <strong>this computer</strong>. Approve only if you just started the connection from an app you trust.</p>"
+        } else {
+            ""
+        };
+        let body = format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+<title>Connect to {resource}</title><style>{STYLE}</style></head><body>\
+<h1>Allow <strong>{name}</strong> to access {resource}?</h1>\
+<p>It will receive access at <span class=\"host\">{host}</span>.</p>{loopback_warning}\
+<p>If you approve, it may:</p><ul>{scopes}</ul>\
+<p><small>Client ID: <span class=\"host\">{client_id}</span></small></p>\
+<form method=\"post\" action=\"/authorize\">\
+<input type=\"hidden\" name=\"transaction\" value=\"{transaction}\">\
+<button class=\"primary\" type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>\
+<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>\
+</form></body></html>",
+            resource = escape(self.resource_name),
+            name = escape(name),
+            host = escape(&host),
+            scopes = scope_descriptions(self.scopes),
+            client_id = escape(self.client_id),
+            transaction = escape(self.transaction),
+        );
+        let csp = format!(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' {}; frame-ancestors 'none'; base-uri 'none'",
+            self.redirect.csp_source()
+        );
+        let mut response = (StatusCode::OK, Html(body)).into_response();
+        protect(&mut response, &csp);
+        if let Ok(cookie) = HeaderValue::from_str(&self.browser_cookie) {
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+        }
+        response
+    }
+}
+
+/// An error page for the browser (never a redirect to an unverified client).
+pub fn error_page(status: StatusCode, message: &str) -> Response {
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Authorization error</title>\
+<style>{STYLE}</style></head><body><h1>This connection cannot continue</h1><p>{}</p>\
+<p>Return to the application you were connecting and try again.</p></body></html>",
+        escape(message)
+    );
+    let mut response = (status, Html(body)).into_response();
+    protect(
+        &mut response,
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    response
+}
+
+fn protect(response: &mut Response, csp: &str) {
+    let headers = response.headers_mut();
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if let Ok(csp) = HeaderValue::from_str(csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            escape(r#"<script>"x"&'y'</script>"#),
+            "&lt;script&gt;&quot;x&quot;&amp;&#x27;y&#x27;&lt;/script&gt;"
+        );
+    }
+}

@@ -1,0 +1,23 @@
+//! The signing keys (RFC 7517 JWK Set) at `/.well-known/jwks.json`, each with its `kid`, so keys
+//! can be rotated by publishing the next one beside the current.
+
+use crate::AppState;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use remote_mcp_core::token::JwkSet;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/.well-known/jwks.json", get(jwks))
+}
+
+async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        Json(JwkSet {
+            keys: vec![state.signer.public_jwk().clone()],
+        }),
+    )
+}

@@ -1,0 +1,281 @@
+//! Dynamic client registration (RFC 7591) and its management protocol (RFC 7592: read, delete).
+//!
+//! Accepts what MCP clients send (Claude's 2025 and 2026 bodies, the MCP SDKs' with
+//! `application_type`) and answers 201 with the registered metadata echoed, a `client_secret` only
+//! when a secret-based method was requested (stored hashed), and `registration_client_uri` plus
+//! `registration_access_token` (claude.ai requires the former). Unused registrations expire.
+
+use crate::AppState;
+use crate::error::{ErrorCode, OAuthError, OAuthResult};
+use crate::redirect_uri;
+use crate::scope::Scopes;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use remote_mcp_core::UnixTime;
+use remote_mcp_core::model::{Client, ClientCredential, ClientId, ClientMetadata};
+use remote_mcp_core::secret::{Secret, random_id};
+use serde::{Deserialize, Serialize};
+
+/// Largest registration request body.
+const MAX_BODY_BYTES: usize = 16 * 1024;
+/// Longest accepted `client_name`.
+const MAX_NAME_CHARS: usize = 100;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/register", post(register))
+        .route("/register/{client_id}", get(read).delete(delete))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+/// The registration request (RFC 7591 §2); unknown members are ignored (§3.1).
+#[derive(Debug, Deserialize)]
+struct RegistrationRequest {
+    #[serde(default)]
+    redirect_uris: Vec<String>,
+    token_endpoint_auth_method: Option<String>,
+    grant_types: Option<Vec<String>>,
+    response_types: Option<Vec<String>>,
+    client_name: Option<String>,
+    client_uri: Option<String>,
+    logo_uri: Option<String>,
+    scope: Option<String>,
+    application_type: Option<String>,
+    software_id: Option<String>,
+    software_version: Option<String>,
+}
+
+/// The registration response (RFC 7591 §3.2.1, RFC 7592 §3).
+#[derive(Debug, Serialize)]
+struct RegistrationResponse {
+    client_id: String,
+    client_id_issued_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret_expires_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registration_access_token: Option<String>,
+    registration_client_uri: String,
+    token_endpoint_auth_method: &'static str,
+    #[serde(flatten)]
+    metadata: ClientMetadata,
+}
+
+fn invalid_metadata(description: impl Into<String>) -> OAuthError {
+    OAuthError::new(ErrorCode::InvalidClientMetadata, description.into())
+}
+
+/// Validates a request into the client to store (RFC 7591 §2, in the order of its members).
+fn validate(
+    request: RegistrationRequest,
+    state: &AppState,
+) -> OAuthResult<(ClientCredential, Option<Secret>, ClientMetadata)> {
+    // redirect_uris
+    if request.redirect_uris.is_empty() {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidRedirectUri,
+            "at least one redirect_uri is required",
+        ));
+    }
+    if request.redirect_uris.len() > redirect_uri::MAX_PER_CLIENT {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidRedirectUri,
+            "too many redirect_uris",
+        ));
+    }
+    for uri in &request.redirect_uris {
+        redirect_uri::validate_for_registration(uri)
+            .map_err(|why| OAuthError::new(ErrorCode::InvalidRedirectUri, why))?;
+    }
+    // token_endpoint_auth_method (RFC 7591 default: client_secret_basic)
+    let method = request
+        .token_endpoint_auth_method
+        .as_deref()
+        .unwrap_or("client_secret_basic");
+    if !state
+        .capabilities
+        .token_endpoint_auth_methods_supported
+        .contains(&method)
+    {
+        return Err(invalid_metadata(format!(
+            "token_endpoint_auth_method {method:?} is not supported"
+        )));
+    }
+    let secret = (method != "none").then(Secret::generate);
+    let credential = match (method, &secret) {
+        ("client_secret_post", Some(s)) => ClientCredential::ClientSecretPost {
+            secret_hash: s.hash(),
+        },
+        ("client_secret_basic", Some(s)) => ClientCredential::ClientSecretBasic {
+            secret_hash: s.hash(),
+        },
+        _ => ClientCredential::None,
+    };
+    // grant_types: keep the ones we support (others, e.g. jwt-bearer, are dropped from the echo).
+    let requested_grants = request
+        .grant_types
+        .unwrap_or_else(|| vec!["authorization_code".to_owned()]);
+    let grant_types: Vec<String> = requested_grants
+        .into_iter()
+        .filter(|g| {
+            state
+                .capabilities
+                .grant_types_supported
+                .contains(&g.as_str())
+        })
+        .filter(|g| g != "client_credentials" || credential.is_confidential())
+        .collect();
+    if grant_types.is_empty() {
+        return Err(invalid_metadata(
+            "none of the requested grant_types is supported",
+        ));
+    }
+    // response_types
+    let response_types = request
+        .response_types
+        .unwrap_or_else(|| vec!["code".to_owned()]);
+    if response_types.iter().any(|r| r != "code") {
+        return Err(invalid_metadata(
+            "only the \"code\" response type is supported",
+        ));
+    }
+    // client_name: shown on the consent page (escaped), so keep it short and printable.
+    let client_name = match request.client_name {
+        Some(name) if name.chars().any(char::is_control) => {
+            return Err(invalid_metadata("client_name contains control characters"));
+        }
+        Some(name) if name.chars().count() > MAX_NAME_CHARS => {
+            return Err(invalid_metadata("client_name is too long"));
+        }
+        other => other.filter(|n| !n.trim().is_empty()),
+    };
+    // client_uri, logo_uri: https only (a `javascript:` link on the consent page is XSS).
+    for uri in [&request.client_uri, &request.logo_uri]
+        .into_iter()
+        .flatten()
+    {
+        let ok = url::Url::parse(uri).is_ok_and(|u| u.scheme() == "https");
+        if !ok {
+            return Err(invalid_metadata(
+                "client_uri and logo_uri must be https URLs",
+            ));
+        }
+    }
+    // scope
+    if let Some(scope) = &request.scope {
+        Scopes::parse(Some(scope), &state.capabilities).map_err(invalid_metadata)?;
+    }
+    // application_type (OIDC Registration §2; MCP 2026-07-28 requires clients to send it)
+    if let Some(kind) = &request.application_type
+        && !matches!(kind.as_str(), "web" | "native")
+    {
+        return Err(invalid_metadata(
+            "application_type must be \"web\" or \"native\"",
+        ));
+    }
+    let metadata = ClientMetadata {
+        redirect_uris: request.redirect_uris,
+        client_name,
+        grant_types,
+        response_types,
+        scope: request.scope,
+        application_type: request.application_type,
+        client_uri: request.client_uri,
+        logo_uri: request.logo_uri,
+        software_id: request.software_id,
+        software_version: request.software_version,
+    };
+    Ok((credential, secret, metadata))
+}
+
+async fn register(State(state): State<AppState>, body: Bytes) -> OAuthResult<Response> {
+    let now = UnixTime::now();
+    let request: RegistrationRequest = serde_json::from_slice(&body)
+        .map_err(|e| invalid_metadata(format!("the body is not a registration request: {e}")))?;
+    let (credential, secret, metadata) = validate(request, &state)?;
+    let registration_token = Secret::generate();
+    let client = Client {
+        id: ClientId::new(random_id()),
+        credential,
+        metadata,
+        registration_token_hash: Some(registration_token.hash()),
+        issued_at: now,
+        expires_at: now + state.config.lifetimes.client_registration,
+    };
+    state.store.save_client(&client).await?;
+    tracing::info!(client_id = %client.id, name = ?client.metadata.client_name, "client registered");
+    let body = response(&state, &client, secret.as_ref(), Some(&registration_token));
+    Ok((StatusCode::CREATED, no_store(), Json(body)).into_response())
+}
+
+fn response(
+    state: &AppState,
+    client: &Client,
+    secret: Option<&Secret>,
+    registration_token: Option<&Secret>,
+) -> RegistrationResponse {
+    RegistrationResponse {
+        client_id: client.id.to_string(),
+        client_id_issued_at: client.issued_at.seconds(),
+        client_secret: secret.map(|s| s.expose().to_owned()),
+        client_secret_expires_at: client.credential.is_confidential().then_some(0),
+        registration_access_token: registration_token.map(|t| t.expose().to_owned()),
+        registration_client_uri: state.config.url(&format!("/register/{}", client.id)),
+        token_endpoint_auth_method: client.credential.method(),
+        metadata: client.metadata.clone(),
+    }
+}
+
+fn no_store() -> [(header::HeaderName, &'static str); 2] {
+    [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::PRAGMA, "no-cache"),
+    ]
+}
+
+/// The client a registration access token manages (RFC 7592 §3). Unknown clients and bad tokens
+/// are indistinguishable.
+async fn managed_client(state: &AppState, headers: &HeaderMap, id: &str) -> OAuthResult<Client> {
+    let denied = || OAuthError::new(ErrorCode::InvalidToken, "invalid registration access token");
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .ok_or_else(denied)?;
+    let client = state
+        .store
+        .client(&ClientId::new(id), UnixTime::now())
+        .await?
+        .ok_or_else(denied)?;
+    match &client.registration_token_hash {
+        Some(hash) if hash.matches(token) => Ok(client),
+        _ => Err(denied()),
+    }
+}
+
+async fn read(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> OAuthResult<Response> {
+    let client = managed_client(&state, &headers, &id).await?;
+    Ok((no_store(), Json(response(&state, &client, None, None))).into_response())
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> OAuthResult<StatusCode> {
+    let client = managed_client(&state, &headers, &id).await?;
+    state.store.delete_client(&client.id).await?;
+    tracing::info!(client_id = %client.id, "client deleted");
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,133 @@
+//! Scopes (RFC 6749 §3.3) and resource indicators (RFC 8707).
+//!
+//! Scopes: `mcp` (use the tools) and `mcp:write` (change data), where `mcp:write` implies `mcp`.
+//! Claude's 2025 connector asks for `claudeai`, accepted as an alias of the default scope.
+//! Resources: the canonical MCP URL only; Claude's `https://host/` (root with a trailing slash) is
+//! normalised to it, and nothing else is.
+
+use crate::metadata::Capabilities;
+use std::collections::BTreeSet;
+
+/// The scope granted when a client asks for none.
+pub const DEFAULT_SCOPE: &str = "mcp";
+/// The scope needed to change data.
+pub const WRITE_SCOPE: &str = "mcp:write";
+/// Claude's 2025 scope name, an alias of [`DEFAULT_SCOPE`].
+const CLAUDE_ALIAS: &str = "claudeai";
+
+/// A validated, de-duplicated scope set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scopes(BTreeSet<String>);
+
+impl Scopes {
+    /// Parses a requested `scope`; unknown values are an error (`invalid_scope`).
+    pub fn parse(requested: Option<&str>, capabilities: &Capabilities) -> Result<Self, String> {
+        let mut scopes = BTreeSet::new();
+        for scope in requested.unwrap_or(DEFAULT_SCOPE).split_ascii_whitespace() {
+            let scope = if scope == CLAUDE_ALIAS {
+                DEFAULT_SCOPE
+            } else {
+                scope
+            };
+            if !capabilities.scopes_supported.contains(&scope) {
+                return Err(format!("unknown scope {scope:?}"));
+            }
+            scopes.insert(scope.to_owned());
+        }
+        if scopes.is_empty() {
+            scopes.insert(DEFAULT_SCOPE.to_owned());
+        }
+        // Scope hierarchy (MCP 2026-07-28 "Step-Up"): write implies read.
+        if scopes.contains(WRITE_SCOPE) {
+            scopes.insert(DEFAULT_SCOPE.to_owned());
+        }
+        Ok(Self(scopes))
+    }
+
+    /// Reads a stored scope string (already validated when stored).
+    pub fn from_stored(stored: &str) -> Self {
+        Self(stored.split_ascii_whitespace().map(str::to_owned).collect())
+    }
+
+    /// Whether every scope here is also in `granted`.
+    pub fn is_subset_of(&self, granted: &Scopes) -> bool {
+        self.0.is_subset(&granted.0)
+    }
+
+    /// Whether `scope` is included.
+    pub fn contains(&self, scope: &str) -> bool {
+        self.0.contains(scope)
+    }
+
+    /// The scopes as a list.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
+    }
+}
+
+impl std::fmt::Display for Scopes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.iter().cloned().collect::<Vec<_>>().join(" "))
+    }
+}
+
+/// Resolves an RFC 8707 `resource` parameter to the canonical MCP resource. Omitted means the
+/// canonical one (2025-03-26 clients never send it); anything else must name it exactly, except
+/// the root-with-trailing-slash form Claude derives from the server URL.
+pub fn resource(requested: Option<&str>, canonical: &str, issuer: &str) -> Result<String, String> {
+    let Some(requested) = requested else {
+        return Ok(canonical.to_owned());
+    };
+    let root_with_slash = format!("{issuer}/");
+    if requested == canonical || requested == issuer || requested == root_with_slash {
+        return Ok(canonical.to_owned());
+    }
+    Err(format!("this server only issues tokens for {canonical}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use remote_mcp_core::Config;
+
+    fn caps() -> Capabilities {
+        Capabilities::for_config(&Config::local("https://mcp.example.com").unwrap())
+    }
+
+    #[test]
+    fn scope_defaults_aliases_and_hierarchy() {
+        let c = caps();
+        assert_eq!(Scopes::parse(None, &c).unwrap().to_string(), "mcp");
+        assert_eq!(
+            Scopes::parse(Some("claudeai"), &c).unwrap().to_string(),
+            "mcp"
+        );
+        assert_eq!(
+            Scopes::parse(Some("mcp:write"), &c).unwrap().to_string(),
+            "mcp mcp:write"
+        );
+        assert_eq!(Scopes::parse(Some("  "), &c).unwrap().to_string(), "mcp");
+        assert!(Scopes::parse(Some("mcp admin"), &c).is_err());
+        assert!(Scopes::parse(Some("offline_access"), &c).is_err());
+    }
+
+    #[test]
+    fn resource_normalises_only_the_root_slash() {
+        let canonical = "https://mcp.example.com/mcp";
+        let issuer = "https://mcp.example.com";
+        let r = |x| resource(x, canonical, issuer);
+        assert_eq!(r(None).unwrap(), canonical);
+        assert_eq!(r(Some(canonical)).unwrap(), canonical);
+        assert_eq!(r(Some("https://mcp.example.com/")).unwrap(), canonical);
+        assert_eq!(r(Some("https://mcp.example.com")).unwrap(), canonical);
+        for bad in [
+            "https://mcp.example.com/mcp/",
+            "https://mcp.example.com/other",
+            "https://evil.example.com/mcp",
+            "https://mcp.example.com/mcp#x",
+            "http://mcp.example.com/mcp",
+        ] {
+            assert!(r(Some(bad)).is_err(), "{bad}");
+        }
+    }
+}

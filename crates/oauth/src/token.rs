@@ -1,0 +1,359 @@
+//! The token endpoint (RFC 6749 §3.2, §4.1.3, §4.4, §6; OAuth 2.1 §4.1.3, §4.3).
+//!
+//! - `authorization_code`: client authenticated as registered; the code read, checked against the
+//!   client, redirect URI, PKCE verifier and resource, and only then redeemed exactly once together
+//!   with the new grant. A replayed code revokes the grant it created.
+//! - `refresh_token`: checked against the grant before anything changes (a failed refresh never
+//!   consumes the token); `scope` and `resource` default to the grant's and may only narrow; then
+//!   rotated with one step of grace; a replay revokes the grant.
+//! - `client_credentials`: confidential clients only; no refresh token.
+
+use crate::AppState;
+use crate::client_auth;
+use crate::error::{ErrorCode, OAuthError, OAuthResult};
+use crate::params::Params;
+use crate::pkce::S256Challenge;
+use crate::scope::{self, Scopes};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use remote_mcp_core::UnixTime;
+use remote_mcp_core::model::{
+    Client, CodeRedemption, Grant, GrantId, RefreshPolicy, RefreshState, RefreshToken, Rotation,
+};
+use remote_mcp_core::secret::{SecretHash, random_id};
+use remote_mcp_core::token::{AccessClaims, encode};
+use serde::Serialize;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/token", post(token))
+        .layer(DefaultBodyLimit::max(16 * 1024))
+}
+
+/// RFC 6749 §5.1.
+#[derive(Debug, Serialize)]
+struct TokenResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    scope: String,
+}
+
+/// Reads an `application/x-www-form-urlencoded` body into parameters.
+pub(crate) fn form(headers: &HeaderMap, body: &[u8]) -> OAuthResult<Params> {
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
+    if !is_form {
+        return Err(OAuthError::invalid_request(
+            "the body must be application/x-www-form-urlencoded",
+        ));
+    }
+    let text = std::str::from_utf8(body)
+        .map_err(|_| OAuthError::invalid_request("the body is not UTF-8"))?;
+    Params::parse(text).map_err(OAuthError::invalid_request)
+}
+
+async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let now = UnixTime::now();
+    let result = async {
+        let params = form(&headers, &body)?;
+        let grant_type = params
+            .get("grant_type")
+            .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
+        if !state
+            .capabilities
+            .grant_types_supported
+            .contains(&grant_type)
+        {
+            return Err(OAuthError::new(
+                ErrorCode::UnsupportedGrantType,
+                format!("grant_type {grant_type:?} is not supported"),
+            ));
+        }
+        let client = client_auth::authenticate(&state, &headers, &params, now).await?;
+        match grant_type {
+            "authorization_code" => authorization_code(&state, &client, &params, now).await,
+            "refresh_token" => refresh_token(&state, &client, &params, now).await,
+            _ => client_credentials(&state, &client, &params, now).await,
+        }
+    }
+    .await;
+    match result {
+        Ok(response) => (
+            [
+                (header::CACHE_CONTROL, "no-store"),
+                (header::PRAGMA, "no-cache"),
+            ],
+            Json(response),
+        )
+            .into_response(),
+        Err(err) => {
+            tracing::info!(error = err.code.as_str(), description = %err.description, "token request refused");
+            err.into_response()
+        }
+    }
+}
+
+/// RFC 6749 §4.1.3, in order; the code is consumed last.
+async fn authorization_code(
+    state: &AppState,
+    client: &Client,
+    params: &Params,
+    now: UnixTime,
+) -> OAuthResult<TokenResponse> {
+    let presented = params
+        .get("code")
+        .ok_or_else(|| OAuthError::invalid_request("code is required"))?;
+    let hash = SecretHash::of(presented);
+    let record =
+        state.store.code(&hash, now).await?.ok_or_else(|| {
+            OAuthError::invalid_grant("the authorization code is invalid or expired")
+        })?;
+    // OAuth 2.1 §4.1.3: a used code is a replay; revoke what it issued.
+    if let Some(grant) = &record.redeemed_by {
+        revoke_after_replay(state, grant, "authorization code").await?;
+        return Err(OAuthError::invalid_grant(
+            "the authorization code was already used",
+        ));
+    }
+    let code = record.code;
+    if code.client_id != client.id {
+        return Err(OAuthError::invalid_grant(
+            "the code was issued to another client",
+        ));
+    }
+    if params.get("redirect_uri") != Some(code.redirect_uri.as_str()) {
+        return Err(OAuthError::invalid_grant(
+            "redirect_uri must repeat the authorization request's",
+        ));
+    }
+    let verifier = params
+        .get("code_verifier")
+        .ok_or_else(|| OAuthError::invalid_request("code_verifier is required (PKCE)"))?;
+    if !S256Challenge::from_stored(&code.code_challenge).verify(verifier) {
+        return Err(OAuthError::invalid_grant(
+            "the PKCE code_verifier does not match",
+        ));
+    }
+    if let Some(requested) = params.get("resource") {
+        let resource = scope::resource(
+            Some(requested),
+            &state.config.mcp_resource(),
+            state.config.issuer(),
+        )
+        .map_err(|e| OAuthError::new(ErrorCode::InvalidTarget, e))?;
+        if resource != code.resource {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidTarget,
+                "resource differs from the authorization request's",
+            ));
+        }
+    }
+    let grant_id = GrantId::generate();
+    let refresh = RefreshToken::generate(&grant_id);
+    let grant = Grant {
+        id: grant_id,
+        client_id: client.id.clone(),
+        subject: code.subject.clone(),
+        scope: code.scope.clone(),
+        resource: code.resource.clone(),
+        created_at: now,
+        expires_at: now + state.config.lifetimes.refresh_token,
+        refresh: RefreshState::new(refresh.hash()),
+    };
+    match state.store.take_code(&hash, &grant, now).await? {
+        CodeRedemption::Redeemed => {}
+        CodeRedemption::AlreadyRedeemed(winner) => {
+            revoke_after_replay(state, &winner, "authorization code").await?;
+            return Err(OAuthError::invalid_grant(
+                "the authorization code was already used",
+            ));
+        }
+        CodeRedemption::Missing => {
+            return Err(OAuthError::invalid_grant(
+                "the authorization code is invalid or expired",
+            ));
+        }
+    }
+    let scopes = Scopes::from_stored(&grant.scope);
+    issue(
+        state,
+        &grant.subject,
+        client,
+        &scopes,
+        &grant.resource,
+        Some(refresh),
+        now,
+    )
+    .await
+}
+
+/// RFC 6749 §6 with OAuth 2.1 §4.3.1 rotation.
+async fn refresh_token(
+    state: &AppState,
+    client: &Client,
+    params: &Params,
+    now: UnixTime,
+) -> OAuthResult<TokenResponse> {
+    let presented = params
+        .get("refresh_token")
+        .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
+    let invalid = || OAuthError::invalid_grant("the refresh token is invalid, expired or revoked");
+    let token = RefreshToken::parse(presented).ok_or_else(invalid)?;
+    let grant = state
+        .store
+        .grant(&token.grant_id, now)
+        .await?
+        .ok_or_else(invalid)?;
+    // Everything that can fail is checked before the token is touched.
+    if grant.client_id != client.id {
+        return Err(invalid());
+    }
+    let granted = Scopes::from_stored(&grant.scope);
+    let scopes = match params.get("scope") {
+        None => granted.clone(),
+        Some(requested) => {
+            let requested = Scopes::parse(Some(requested), &state.capabilities)
+                .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e))?;
+            if !requested.is_subset_of(&granted) {
+                return Err(OAuthError::new(
+                    ErrorCode::InvalidScope,
+                    "a refresh may only narrow the granted scope",
+                ));
+            }
+            requested
+        }
+    };
+    if let Some(requested) = params.get("resource") {
+        let resource = scope::resource(
+            Some(requested),
+            &state.config.mcp_resource(),
+            state.config.issuer(),
+        )
+        .map_err(|e| OAuthError::new(ErrorCode::InvalidTarget, e))?;
+        if resource != grant.resource {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidTarget,
+                "resource differs from the grant's",
+            ));
+        }
+    }
+    let next = RefreshToken::generate(&grant.id);
+    let policy = RefreshPolicy {
+        grace: state.config.lifetimes.refresh_grace,
+        lifetime: state.config.lifetimes.refresh_token,
+    };
+    match state
+        .store
+        .rotate_refresh(&grant.id, &token.hash(), next.hash(), now, policy)
+        .await?
+    {
+        Rotation::Rotated(grant) => {
+            issue(
+                state,
+                &grant.subject,
+                client,
+                &scopes,
+                &grant.resource,
+                Some(next),
+                now,
+            )
+            .await
+        }
+        Rotation::Duplicate => Err(OAuthError::invalid_grant(
+            "this refresh token was just used; use the newest one",
+        )),
+        Rotation::Replayed(grant) => {
+            revoke_after_replay(state, &grant.id, "refresh token").await?;
+            Err(invalid())
+        }
+        Rotation::Unknown => Err(invalid()),
+    }
+}
+
+/// RFC 6749 §4.4: a confidential client acting for itself.
+async fn client_credentials(
+    state: &AppState,
+    client: &Client,
+    params: &Params,
+    now: UnixTime,
+) -> OAuthResult<TokenResponse> {
+    if !client.credential.is_confidential()
+        || !client
+            .metadata
+            .grant_types
+            .iter()
+            .any(|g| g == "client_credentials")
+    {
+        return Err(OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            "client_credentials needs a confidential client registered for it",
+        ));
+    }
+    let scopes = Scopes::parse(params.get("scope"), &state.capabilities)
+        .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e))?;
+    let resource = scope::resource(
+        params.get("resource"),
+        &state.config.mcp_resource(),
+        state.config.issuer(),
+    )
+    .map_err(|e| OAuthError::new(ErrorCode::InvalidTarget, e))?;
+    issue(
+        state,
+        client.id.as_str(),
+        client,
+        &scopes,
+        &resource,
+        None,
+        now,
+    )
+    .await
+}
+
+async fn revoke_after_replay(state: &AppState, grant: &GrantId, what: &str) -> OAuthResult<()> {
+    let revoked = state.store.revoke_grant(grant).await?;
+    tracing::warn!(grant = %grant, revoked, "{what} replayed: grant revoked");
+    Ok(())
+}
+
+/// Signs an access token and assembles the response.
+async fn issue(
+    state: &AppState,
+    subject: &str,
+    client: &Client,
+    scopes: &Scopes,
+    resource: &str,
+    refresh: Option<RefreshToken>,
+    now: UnixTime,
+) -> OAuthResult<TokenResponse> {
+    let lifetime = state.config.lifetimes.access_token;
+    let claims = AccessClaims {
+        iss: state.config.issuer().to_owned(),
+        sub: subject.to_owned(),
+        aud: resource.to_owned(),
+        client_id: client.id.to_string(),
+        scope: scopes.to_string(),
+        iat: now.seconds(),
+        exp: (now + lifetime).seconds(),
+        jti: random_id(),
+    };
+    let access_token = encode(&claims, state.signer.as_ref()).await?;
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: lifetime.as_secs(),
+        refresh_token: refresh.map(|r| r.expose().to_owned()),
+        scope: claims.scope,
+    })
+}

@@ -1,0 +1,286 @@
+//! A test client for the authorization server: requests go through `router().oneshot`, exactly as
+//! API Gateway would deliver them, and only HTTP is asserted.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http_body_util::BodyExt;
+use oauth_function::cimd::CimdResolver;
+use oauth_function::{AppState, router};
+use remote_mcp_core::secret::Secret;
+use remote_mcp_core::store::dynamo_local::{DynamoLocal, TableDefinition};
+use remote_mcp_core::token::LocalSigner;
+use remote_mcp_core::{Config, DynamoStore, MemoryStore, Store};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub const ISSUER: &str = "https://mcp.example.com";
+pub const RESOURCE: &str = "https://mcp.example.com/mcp";
+pub const CLAUDE_CALLBACK: &str = "https://claude.ai/api/mcp/auth_callback";
+pub const LOOPBACK: &str = "http://127.0.0.1/callback";
+
+/// An HTTP response, read fully.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    pub fn location(&self) -> url::Url {
+        url::Url::parse(self.header("location").expect("a redirect")).unwrap()
+    }
+    /// A query parameter of the redirect location.
+    pub fn location_param(&self, name: &str) -> Option<String> {
+        self.location()
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+}
+
+/// A PKCE verifier and its S256 challenge.
+pub struct Pkce {
+    pub verifier: String,
+    pub challenge: String,
+}
+
+impl Pkce {
+    pub fn new() -> Self {
+        let verifier = format!("{}{}", Secret::generate().expose(), "-._~x");
+        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+        Self {
+            verifier,
+            challenge,
+        }
+    }
+}
+
+/// The server under test.
+#[derive(Clone)]
+pub struct Server {
+    pub state: AppState,
+}
+
+impl Server {
+    pub fn with_store(store: Arc<dyn Store>) -> Self {
+        let state = AppState::new(
+            Config::local(ISSUER).unwrap(),
+            store,
+            Arc::new(LocalSigner::generate()),
+        )
+        .with_cimd(CimdResolver::pinned_only());
+        Self { state }
+    }
+
+    pub fn memory() -> Self {
+        Self::with_store(Arc::new(MemoryStore::new()))
+    }
+
+    pub async fn dynamo() -> Self {
+        let local = DynamoLocal::shared().unwrap_or_else(|e| panic!("{e}"));
+        let client = local.client();
+        let table = format!(
+            "oauth-{}",
+            &Secret::generate().expose()[..12].replace(['-', '_'], "x")
+        );
+        TableDefinition::from_repository()
+            .unwrap()
+            .create(&client, &table)
+            .await
+            .unwrap();
+        Self::with_store(Arc::new(DynamoStore::new(client, table)))
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = router(self.state.clone()).oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, path_and_query: &str) -> Reply {
+        self.send(Request::get(path_and_query).body(Body::empty()).unwrap())
+            .await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
+        self.send(
+            Request::post(path)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post_form(
+        &self,
+        path: &str,
+        pairs: &[(&str, &str)],
+        extra: &[(&str, &str)],
+    ) -> Reply {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        let mut request =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        for (name, value) in extra {
+            request = request.header(*name, *value);
+        }
+        self.send(request.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Registers a client; returns the 201 body.
+    pub async fn register(&self, body: Value) -> Value {
+        let reply = self.post_json("/register", &body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        reply.json()
+    }
+
+    /// Registers a public client (Claude's 2026 body) with one redirect URI.
+    pub async fn public_client(&self, redirect: &str) -> String {
+        let body = self
+            .register(json!({
+                "client_name": "Claude",
+                "redirect_uris": [redirect],
+                "grant_types": ["authorization_code", "refresh_token"],
+                "response_types": ["code"],
+                "token_endpoint_auth_method": "none"
+            }))
+            .await;
+        body["client_id"].as_str().unwrap().to_owned()
+    }
+
+    /// `GET /authorize` with the usual parameters plus `extra` (an empty value removes one).
+    pub async fn authorize(
+        &self,
+        client_id: &str,
+        redirect: &str,
+        pkce: &Pkce,
+        extra: &[(&str, &str)],
+    ) -> Reply {
+        let mut params: Vec<(&str, &str)> = vec![
+            ("response_type", "code"),
+            ("client_id", client_id),
+            ("redirect_uri", redirect),
+            ("code_challenge", &pkce.challenge),
+            ("code_challenge_method", "S256"),
+            ("state", "st4te"),
+            ("resource", RESOURCE),
+        ];
+        for (k, v) in extra {
+            params.retain(|(name, _)| name != k);
+            if !v.is_empty() {
+                params.push((k, v));
+            }
+        }
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish();
+        self.get(&format!("/authorize?{query}")).await
+    }
+
+    /// Submits the consent form of `page` with `decision`, from the same browser.
+    pub async fn decide(&self, page: &Reply, decision: &str) -> Reply {
+        let transaction = hidden_field(&page.text, "transaction");
+        let cookie = page
+            .header("set-cookie")
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        self.post_form(
+            "/authorize",
+            &[("transaction", &transaction), ("decision", decision)],
+            &[("cookie", &cookie)],
+        )
+        .await
+    }
+
+    /// Authorize and approve; returns the code.
+    pub async fn code(&self, client_id: &str, redirect: &str, pkce: &Pkce) -> String {
+        let page = self.authorize(client_id, redirect, pkce, &[]).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        let reply = self.decide(&page, "approve").await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+        reply.location_param("code").expect("a code")
+    }
+
+    /// Exchanges a code at the token endpoint as a public client.
+    pub async fn exchange(
+        &self,
+        client_id: &str,
+        redirect: &str,
+        code: &str,
+        verifier: &str,
+    ) -> Reply {
+        self.post_form(
+            "/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("client_id", client_id),
+                ("redirect_uri", redirect),
+                ("code_verifier", verifier),
+                ("resource", RESOURCE),
+            ],
+            &[],
+        )
+        .await
+    }
+
+    /// A full public-client flow; returns the token response.
+    pub async fn tokens(&self, client_id: &str, redirect: &str) -> Value {
+        let pkce = Pkce::new();
+        let code = self.code(client_id, redirect, &pkce).await;
+        let reply = self
+            .exchange(client_id, redirect, &code, &pkce.verifier)
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        reply.json()
+    }
+
+    pub async fn refresh(
+        &self,
+        client_id: &str,
+        refresh_token: &str,
+        extra: &[(&str, &str)],
+    ) -> Reply {
+        let mut pairs = vec![
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", client_id),
+        ];
+        pairs.extend_from_slice(extra);
+        self.post_form("/token", &pairs, &[]).await
+    }
+}
+
+/// The value of a hidden form field in a page.
+pub fn hidden_field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name} in {html}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
