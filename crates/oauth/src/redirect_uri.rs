@@ -61,21 +61,16 @@ pub fn validate_for_registration(raw: &str) -> Result<(), String> {
         return reject("must not carry user information");
     }
     match scheme {
-        "https" => {
-            if url.host_str().is_none_or(str::is_empty) {
-                return reject("has no host");
-            }
+        "https" if url.host_str().is_none_or(str::is_empty) => reject("has no host"),
+        "https" => Ok(()),
+        "http" if !url.host_str().is_some_and(|h| LOOPBACK_HOSTS.contains(&h)) => {
+            reject("uses http on a host other than localhost, 127.0.0.1 or [::1]")
         }
-        "http" => {
-            if !url.host_str().is_some_and(|h| LOOPBACK_HOSTS.contains(&h)) {
-                return reject("uses http on a host other than localhost, 127.0.0.1 or [::1]");
-            }
-        }
-        other if FORBIDDEN_SCHEMES.contains(&other) => return reject("uses a forbidden scheme"),
+        "http" => Ok(()),
+        other if FORBIDDEN_SCHEMES.contains(&other) => reject("uses a forbidden scheme"),
         // RFC 8252 §7.1 private-use schemes (`com.example.app:/cb`, `cursor://…`).
-        _ => {}
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// A redirect URI proven to belong to the client: the only value redirects may target.

@@ -1,0 +1,691 @@
+//! The token endpoint, refresh rotation, client authentication, revocation and introspection.
+//! The full flows run on both stores; the races run on DynamoDB Local.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code
+
+mod support;
+
+use axum::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use remote_mcp_core::UnixTime;
+use serde_json::{Value, json};
+use support::*;
+
+/// Form fields or headers.
+type Pairs<'a> = Vec<(&'a str, &'a str)>;
+
+fn with<'a>(base: &[(&'a str, &'a str)], extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut v = base.to_vec();
+    v.extend_from_slice(extra);
+    v
+}
+
+fn assert_oauth_error(reply: &Reply, status: StatusCode, error: &str) {
+    assert_eq!(reply.status, status, "{}", reply.text);
+    assert_eq!(reply.json()["error"], error, "{}", reply.text);
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
+}
+
+async fn full_flow(s: &Server, redirect: &str) {
+    let client = s.public_client(redirect).await;
+    let tokens = s.tokens(&client, redirect).await;
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["scope"], "mcp");
+    assert_eq!(tokens["expires_in"], 3600);
+    let claims = s
+        .state
+        .verifier
+        .verify(tokens["access_token"].as_str().unwrap(), UnixTime::now())
+        .unwrap();
+    assert_eq!(claims.aud, RESOURCE, "audience-bound to the MCP resource");
+    assert_eq!(claims.client_id, client);
+    assert_eq!(claims.iss, ISSUER);
+
+    let first = tokens["refresh_token"].as_str().unwrap();
+    let rotated = s.refresh(&client, first, &[]).await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.text);
+    assert_eq!(rotated.header("cache-control"), Some("no-store"));
+    let second = rotated.json()["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(second, first, "refresh tokens rotate");
+
+    let revoked = s
+        .post_form(
+            "/revoke",
+            &[("token", &second), ("client_id", &client)],
+            &[],
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK);
+    assert_oauth_error(
+        &s.refresh(&client, &second, &[]).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+    );
+}
+
+#[tokio::test]
+async fn full_flow_loopback_memory() {
+    full_flow(&Server::memory(), LOOPBACK).await;
+}
+
+#[tokio::test]
+async fn full_flow_claude_callback_memory() {
+    full_flow(&Server::memory(), CLAUDE_CALLBACK).await;
+}
+
+#[tokio::test]
+async fn full_flow_loopback_dynamodb_local() {
+    full_flow(&Server::dynamo().await, LOOPBACK).await;
+}
+
+#[tokio::test]
+async fn full_flow_claude_callback_dynamodb_local() {
+    full_flow(&Server::dynamo().await, CLAUDE_CALLBACK).await;
+}
+
+#[tokio::test]
+async fn claude_2025_exchange_without_resource_or_secret() {
+    let s = Server::memory();
+    let client = s.public_client(CLAUDE_CALLBACK).await;
+    let pkce = Pkce::new();
+    let page = s
+        .authorize(
+            &client,
+            CLAUDE_CALLBACK,
+            &pkce,
+            &[("resource", ""), ("scope", "claudeai")],
+        )
+        .await;
+    let code = s
+        .decide(&page, "approve")
+        .await
+        .location_param("code")
+        .unwrap();
+    let reply = s
+        .post_form(
+            "/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("client_id", &client),
+                ("code_verifier", &pkce.verifier),
+                ("redirect_uri", CLAUDE_CALLBACK),
+            ],
+            &[("accept", "application/json")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let claims = s
+        .state
+        .verifier
+        .verify(
+            reply.json()["access_token"].as_str().unwrap(),
+            UnixTime::now(),
+        )
+        .unwrap();
+    assert_eq!(
+        claims.aud, RESOURCE,
+        "an omitted resource defaults to the canonical one"
+    );
+}
+
+#[tokio::test]
+async fn code_checks_fail_without_consuming_the_code() {
+    let s = Server::memory();
+    let client = s.public_client(CLAUDE_CALLBACK).await;
+    let other = s.public_client(CLAUDE_CALLBACK).await;
+    let pkce = Pkce::new();
+    let code = s.code(&client, CLAUDE_CALLBACK, &pkce).await;
+    let wrong_verifier = Pkce::new().verifier;
+    for (who, redirect, verifier, resource, error) in [
+        (
+            &client,
+            CLAUDE_CALLBACK,
+            wrong_verifier.as_str(),
+            RESOURCE,
+            "invalid_grant",
+        ),
+        (
+            &client,
+            "https://claude.ai/other",
+            pkce.verifier.as_str(),
+            RESOURCE,
+            "invalid_grant",
+        ),
+        (
+            &other,
+            CLAUDE_CALLBACK,
+            pkce.verifier.as_str(),
+            RESOURCE,
+            "invalid_grant",
+        ),
+        (
+            &client,
+            CLAUDE_CALLBACK,
+            pkce.verifier.as_str(),
+            "https://evil.example/mcp",
+            "invalid_target",
+        ),
+    ] {
+        let reply = s
+            .post_form(
+                "/token",
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("client_id", who),
+                    ("redirect_uri", redirect),
+                    ("code_verifier", verifier),
+                    ("resource", resource),
+                ],
+                &[],
+            )
+            .await;
+        assert_oauth_error(&reply, StatusCode::BAD_REQUEST, error);
+    }
+    let missing_verifier = s
+        .post_form(
+            "/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("client_id", &client),
+                ("redirect_uri", CLAUDE_CALLBACK),
+            ],
+            &[],
+        )
+        .await;
+    assert_oauth_error(
+        &missing_verifier,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    );
+    let ok = s
+        .exchange(&client, CLAUDE_CALLBACK, &code, &pkce.verifier)
+        .await;
+    assert_eq!(
+        ok.status,
+        StatusCode::OK,
+        "the code survived the failed attempts"
+    );
+}
+
+#[tokio::test]
+async fn code_replay_is_refused_and_revokes_what_it_issued() {
+    let s = Server::memory();
+    let client = s.public_client(CLAUDE_CALLBACK).await;
+    let pkce = Pkce::new();
+    let code = s.code(&client, CLAUDE_CALLBACK, &pkce).await;
+    let first = s
+        .exchange(&client, CLAUDE_CALLBACK, &code, &pkce.verifier)
+        .await;
+    assert_eq!(first.status, StatusCode::OK);
+    let replay = s
+        .exchange(&client, CLAUDE_CALLBACK, &code, &pkce.verifier)
+        .await;
+    assert_oauth_error(&replay, StatusCode::BAD_REQUEST, "invalid_grant");
+    let refresh = first.json()["refresh_token"].as_str().unwrap().to_owned();
+    assert_oauth_error(
+        &s.refresh(&client, &refresh, &[]).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+    );
+}
+
+#[tokio::test]
+async fn concurrent_double_redemption_has_one_winner_on_dynamodb_local() {
+    let s = Server::dynamo().await;
+    let client = s.public_client(CLAUDE_CALLBACK).await;
+    let pkce = Pkce::new();
+    let code = s.code(&client, CLAUDE_CALLBACK, &pkce).await;
+    let attempts: Vec<_> = (0..10)
+        .map(|_| {
+            let (s, client, code, verifier) = (
+                s.clone(),
+                client.clone(),
+                code.clone(),
+                pkce.verifier.clone(),
+            );
+            tokio::spawn(async move {
+                s.exchange(&client, CLAUDE_CALLBACK, &code, &verifier)
+                    .await
+                    .status
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for a in attempts {
+        ok += usize::from(a.await.unwrap() == StatusCode::OK);
+    }
+    assert_eq!(ok, 1, "exactly one exchange of a code succeeds");
+}
+
+#[tokio::test]
+async fn parallel_refreshes_leave_one_live_token_on_dynamodb_local() {
+    let s = Server::dynamo().await;
+    let client = s.public_client(CLAUDE_CALLBACK).await;
+    let tokens = s.tokens(&client, CLAUDE_CALLBACK).await;
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let attempts: Vec<_> = (0..10)
+        .map(|_| {
+            let (s, client, refresh) = (s.clone(), client.clone(), refresh.clone());
+            tokio::spawn(async move { s.refresh(&client, &refresh, &[]).await })
+        })
+        .collect();
+    let mut issued = Vec::new();
+    for a in attempts {
+        let reply = a.await.unwrap();
+        match reply.status {
+            StatusCode::OK => {
+                issued.push(reply.json()["refresh_token"].as_str().unwrap().to_owned())
+            }
+            _ => assert_eq!(reply.json()["error"], "invalid_grant"),
+        }
+    }
+    assert!(
+        (1..=2).contains(&issued.len()),
+        "a rotation and at most one grace retry"
+    );
+    // Presenting a superseded token is a replay that revokes the grant, so find the live one first.
+    let grant_id = remote_mcp_core::model::RefreshToken::parse(&refresh)
+        .unwrap()
+        .grant_id;
+    let grant = s
+        .state
+        .store
+        .grant(&grant_id, UnixTime::now())
+        .await
+        .unwrap()
+        .expect("grant survives");
+    let (live, dead): (Vec<_>, Vec<_>) = issued
+        .iter()
+        .partition(|t| remote_mcp_core::secret::SecretHash::of(t).ct_eq(&grant.refresh.current));
+    assert_eq!(live.len(), 1, "exactly one issued token is live");
+    assert_eq!(
+        s.refresh(&client, live[0], &[]).await.status,
+        StatusCode::OK
+    );
+    for token in dead {
+        assert_eq!(
+            s.refresh(&client, token, &[]).await.status,
+            StatusCode::BAD_REQUEST
+        );
+    }
+}
+
+#[tokio::test]
+async fn refresh_grace_allows_one_retry_then_replay_revokes_the_grant() {
+    let s = Server::memory();
+    let client = s.public_client(CLAUDE_CALLBACK).await;
+    let r1 = s.tokens(&client, CLAUDE_CALLBACK).await["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r2 = s.refresh(&client, &r1, &[]).await.json()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The client lost the response carrying r2 and retries with r1: allowed once.
+    let retry = s.refresh(&client, &r1, &[]).await;
+    assert_eq!(retry.status, StatusCode::OK, "{}", retry.text);
+    let r3 = retry.json()["refresh_token"].as_str().unwrap().to_owned();
+    assert_oauth_error(
+        &s.refresh(&client, &r1, &[]).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+    );
+    // r2 was never delivered; seeing it now means someone else has it: the grant dies.
+    assert_oauth_error(
+        &s.refresh(&client, &r2, &[]).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+    );
+    assert_oauth_error(
+        &s.refresh(&client, &r3, &[]).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+    );
+}
+
+#[tokio::test]
+async fn refresh_scope_and_resource_default_to_the_grant_and_only_narrow() {
+    let s = Server::memory();
+    let client = s.public_client(CLAUDE_CALLBACK).await;
+    let pkce = Pkce::new();
+    let page = s
+        .authorize(
+            &client,
+            CLAUDE_CALLBACK,
+            &pkce,
+            &[("scope", "mcp mcp:write")],
+        )
+        .await;
+    let code = s
+        .decide(&page, "approve")
+        .await
+        .location_param("code")
+        .unwrap();
+    let tokens = s
+        .exchange(&client, CLAUDE_CALLBACK, &code, &pkce.verifier)
+        .await
+        .json();
+    assert_eq!(tokens["scope"], "mcp mcp:write");
+    let r1 = tokens["refresh_token"].as_str().unwrap().to_owned();
+
+    let widened = s
+        .refresh(&client, &r1, &[("scope", "mcp mcp:write admin")])
+        .await;
+    assert_oauth_error(&widened, StatusCode::BAD_REQUEST, "invalid_scope");
+    let foreign = s
+        .refresh(&client, &r1, &[("resource", "https://evil.example/mcp")])
+        .await;
+    assert_oauth_error(&foreign, StatusCode::BAD_REQUEST, "invalid_target");
+    let wrong_client = s
+        .refresh(&s.public_client(CLAUDE_CALLBACK).await, &r1, &[])
+        .await;
+    assert_oauth_error(&wrong_client, StatusCode::BAD_REQUEST, "invalid_grant");
+
+    // None of the failures consumed r1.
+    let narrowed = s
+        .refresh(
+            &client,
+            &r1,
+            &[("scope", "mcp"), ("resource", "https://mcp.example.com/")],
+        )
+        .await;
+    assert_eq!(narrowed.status, StatusCode::OK, "{}", narrowed.text);
+    assert_eq!(narrowed.json()["scope"], "mcp");
+    let r2 = narrowed.json()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let defaulted = s.refresh(&client, &r2, &[]).await;
+    assert_eq!(
+        defaulted.json()["scope"],
+        "mcp mcp:write",
+        "the grant keeps its scope"
+    );
+}
+
+#[tokio::test]
+async fn confidential_clients_authenticate_exactly_as_registered() {
+    let s = Server::memory();
+    for method in ["client_secret_post", "client_secret_basic"] {
+        let body = s
+            .register(
+                json!({"redirect_uris": [CLAUDE_CALLBACK], "token_endpoint_auth_method": method,
+                             "grant_types": ["authorization_code", "refresh_token"]}),
+            )
+            .await;
+        let id = body["client_id"].as_str().unwrap();
+        let secret = body["client_secret"].as_str().unwrap();
+        let basic = format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")));
+        let pkce = Pkce::new();
+        let code = s.code(id, CLAUDE_CALLBACK, &pkce).await;
+        let base = [
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", CLAUDE_CALLBACK),
+            ("code_verifier", pkce.verifier.as_str()),
+        ];
+        let attempts: Vec<(Pairs, Pairs, bool)> = vec![
+            (with(&base, &[("client_id", id)]), vec![], false),
+            (
+                with(&base, &[("client_id", id), ("client_secret", "wrong")]),
+                vec![],
+                false,
+            ),
+            (
+                with(&base, &[("client_id", id), ("client_secret", secret)]),
+                vec![],
+                method == "client_secret_post",
+            ),
+            (
+                with(&base, &[]),
+                vec![("authorization", basic.as_str())],
+                method == "client_secret_basic",
+            ),
+        ];
+        for (form, headers, ok) in attempts {
+            let reply = s.post_form("/token", &form, &headers).await;
+            if ok {
+                assert_eq!(reply.status, StatusCode::OK, "{method}: {}", reply.text);
+                break;
+            }
+            assert_oauth_error(&reply, StatusCode::UNAUTHORIZED, "invalid_client");
+            assert!(reply.header("www-authenticate").is_some());
+        }
+    }
+}
+
+#[tokio::test]
+async fn deleted_or_unknown_client_gets_401_invalid_client() {
+    let s = Server::memory();
+    let body = s
+        .register(json!({"redirect_uris": [CLAUDE_CALLBACK], "token_endpoint_auth_method": "none"}))
+        .await;
+    let id = body["client_id"].as_str().unwrap().to_owned();
+    let tokens = s.tokens(&id, CLAUDE_CALLBACK).await;
+    s.state
+        .store
+        .delete_client(&remote_mcp_core::model::ClientId::new(&id))
+        .await
+        .unwrap();
+    let reply = s
+        .refresh(&id, tokens["refresh_token"].as_str().unwrap(), &[])
+        .await;
+    assert_oauth_error(&reply, StatusCode::UNAUTHORIZED, "invalid_client");
+    let unknown = s.refresh("never-registered", "x.y", &[]).await;
+    assert_oauth_error(&unknown, StatusCode::UNAUTHORIZED, "invalid_client");
+}
+
+#[tokio::test]
+async fn malformed_token_requests_get_oauth_errors() {
+    let s = Server::memory();
+    let client = s.public_client(CLAUDE_CALLBACK).await;
+    let cases: Vec<(Pairs, StatusCode, &str)> = vec![
+        (
+            vec![("client_id", &client)],
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            vec![("grant_type", "password"), ("client_id", &client)],
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+        ),
+        (
+            vec![("grant_type", "implicit"), ("client_id", &client)],
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+        ),
+        (
+            vec![
+                ("grant_type", "refresh_token"),
+                ("client_id", &client),
+                ("refresh_token", "garbage"),
+            ],
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+        ),
+        (
+            vec![
+                ("grant_type", "authorization_code"),
+                ("client_id", &client),
+                ("code", "garbage"),
+                ("code_verifier", "x"),
+            ],
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+        ),
+        (
+            vec![
+                ("grant_type", "refresh_token"),
+                ("grant_type", "refresh_token"),
+            ],
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+    ];
+    for (form, status, error) in cases {
+        assert_oauth_error(&s.post_form("/token", &form, &[]).await, status, error);
+    }
+    let json_body = s
+        .post_json("/token", &json!({"grant_type": "authorization_code"}))
+        .await;
+    assert_oauth_error(&json_body, StatusCode::BAD_REQUEST, "invalid_request");
+}
+
+#[tokio::test]
+async fn client_credentials_only_for_confidential_clients() {
+    let s = Server::memory();
+    let body = s
+        .register(json!({"redirect_uris": [CLAUDE_CALLBACK], "token_endpoint_auth_method": "client_secret_post",
+                         "grant_types": ["client_credentials"]}))
+        .await;
+    let (id, secret) = (
+        body["client_id"].as_str().unwrap(),
+        body["client_secret"].as_str().unwrap(),
+    );
+    let reply = s
+        .post_form(
+            "/token",
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", id),
+                ("client_secret", secret),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert!(reply.json().get("refresh_token").is_none());
+    let public = s.public_client(CLAUDE_CALLBACK).await;
+    let reply = s
+        .post_form(
+            "/token",
+            &[("grant_type", "client_credentials"), ("client_id", &public)],
+            &[],
+        )
+        .await;
+    assert_oauth_error(&reply, StatusCode::BAD_REQUEST, "unauthorized_client");
+}
+
+#[tokio::test]
+async fn revocation_is_per_client_and_always_200_for_unknown_tokens() {
+    let s = Server::memory();
+    let owner = s.public_client(CLAUDE_CALLBACK).await;
+    let intruder = s.public_client(CLAUDE_CALLBACK).await;
+    let tokens = s.tokens(&owner, CLAUDE_CALLBACK).await;
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    for token in ["unknown", "a.b", refresh] {
+        let reply = s
+            .post_form(
+                "/revoke",
+                &[("token", token), ("client_id", &intruder)],
+                &[],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+    assert_eq!(
+        s.refresh(&owner, refresh, &[]).await.status,
+        StatusCode::OK,
+        "another client cannot revoke"
+    );
+}
+
+#[tokio::test]
+async fn access_token_revocation_shows_in_introspection() {
+    let s = Server::memory();
+    let body = s
+        .register(json!({"redirect_uris": [CLAUDE_CALLBACK], "token_endpoint_auth_method": "client_secret_post",
+                         "grant_types": ["authorization_code", "refresh_token"]}))
+        .await;
+    let (id, secret) = (
+        body["client_id"].as_str().unwrap(),
+        body["client_secret"].as_str().unwrap(),
+    );
+    let pkce = Pkce::new();
+    let code = s.code(id, CLAUDE_CALLBACK, &pkce).await;
+    let tokens: Value = s
+        .post_form(
+            "/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", CLAUDE_CALLBACK),
+                ("code_verifier", &pkce.verifier),
+                ("client_id", id),
+                ("client_secret", secret),
+            ],
+            &[],
+        )
+        .await
+        .json();
+    let access = tokens["access_token"].as_str().unwrap();
+    let introspect = |token: String| {
+        let s = s.clone();
+        async move {
+            s.post_form(
+                "/introspect",
+                &[
+                    ("token", &token),
+                    ("client_id", id),
+                    ("client_secret", secret),
+                ],
+                &[],
+            )
+            .await
+            .json()
+        }
+    };
+    let active = introspect(access.to_owned()).await;
+    assert_eq!(active["active"], true);
+    assert_eq!(active["aud"], RESOURCE);
+    assert_eq!(
+        introspect(tokens["refresh_token"].as_str().unwrap().to_owned()).await["active"],
+        true
+    );
+    let revoked = s
+        .post_form(
+            "/revoke",
+            &[
+                ("token", access),
+                ("client_id", id),
+                ("client_secret", secret),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK);
+    assert_eq!(introspect(access.to_owned()).await["active"], false);
+    assert_eq!(introspect("garbage".into()).await, json!({"active": false}));
+
+    let public = s.public_client(CLAUDE_CALLBACK).await;
+    let reply = s
+        .post_form(
+            "/introspect",
+            &[("token", access), ("client_id", &public)],
+            &[],
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::BAD_REQUEST,
+        "public clients cannot introspect"
+    );
+}
+
+#[tokio::test]
+async fn jwks_publishes_the_signing_key() {
+    let s = Server::memory();
+    let jwks = s.get("/.well-known/jwks.json").await.json();
+    let key = &jwks["keys"][0];
+    assert_eq!(key["kty"], "EC");
+    assert_eq!(key["crv"], "P-256");
+    assert_eq!(key["alg"], "ES256");
+    assert_eq!(key["use"], "sig");
+    assert!(key["kid"].as_str().unwrap().len() == 43);
+}
