@@ -7,9 +7,12 @@
 //! - [`secret`]: random values from the OS RNG, stored only as SHA-256 hashes, compared in constant time.
 //! - [`model`]: clients, authorization codes, grants and the refresh-token rotation policy.
 //! - [`store`]: the [`Store`] trait of domain verbs, with [`MemoryStore`] and [`DynamoStore`].
+//! - `local` (feature `local-services`): DynamoDB Local and a local KMS for tests and `make run`.
 //! - [`telemetry`]: tracing setup (JSON on Lambda, human-readable locally).
 
 pub mod config;
+#[cfg(feature = "local-services")]
+pub mod local;
 pub mod model;
 pub mod secret;
 pub mod store;

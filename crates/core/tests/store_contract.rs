@@ -3,12 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
+use remote_mcp_core::local::{DynamoLocal, TableDefinition};
 use remote_mcp_core::model::{
     AuthorizationCode, Client, ClientCredential, ClientId, ClientMetadata, CodeRedemption,
     ConsentRequest, Grant, GrantId, RefreshPolicy, RefreshState, RefreshToken, Rotation,
 };
 use remote_mcp_core::secret::{Secret, SecretHash};
-use remote_mcp_core::store::dynamo_local::{DynamoLocal, TableDefinition};
 use remote_mcp_core::{DynamoStore, MemoryStore, Store, StoreError, UnixTime};
 use std::sync::Arc;
 use std::time::Duration;
@@ -503,7 +503,7 @@ mod dynamodb_local {
 
     #[test]
     fn template_table_matches_the_store_layout() {
-        remote_mcp_core::store::dynamo_local::TableDefinition::from_repository()
+        remote_mcp_core::local::TableDefinition::from_repository()
             .and_then(|t| t.check_matches_store())
             .unwrap();
     }

@@ -2,7 +2,7 @@
 //! Gateway routes them in AWS, over an embedded store or DynamoDB Local.
 
 use axum::Router;
-use remote_mcp_core::store::dynamo_local::{DynamoLocal, TableDefinition};
+use remote_mcp_core::local::{DynamoLocal, TableDefinition};
 use remote_mcp_core::token::LocalSigner;
 use remote_mcp_core::{Config, DynamoStore, MemoryStore, Store};
 use std::sync::Arc;

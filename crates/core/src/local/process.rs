@@ -1,0 +1,63 @@
+//! Local services for tests and development, run as child processes that cannot outlive us: a
+//! small shell watchdog stops the service once the owning process is gone, even after a crash.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The repository root (where `template.yaml`, `node_modules/` and `.venv/` live).
+pub fn workspace_root() -> PathBuf {
+    std::env::var_os("REMOTE_MCP_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+}
+
+/// A service listening on a loopback port.
+#[derive(Debug)]
+pub struct LocalProcess {
+    endpoint: String,
+    _watchdog: Child,
+}
+
+impl LocalProcess {
+    /// Starts `command(port)` on a free port and waits (up to a minute) until it accepts connections.
+    pub fn start(name: &str, command: impl Fn(u16) -> Vec<String>) -> Result<Self, String> {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("{name}: no free port: {e}"))?
+            .port();
+        let script = r#"service="$1"; parent="$2"; shift 2
+"$@" >/dev/null 2>&1 &
+child=$!
+while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1; done
+kill "$child" 2>/dev/null
+wait"#;
+        let watchdog = Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .arg("watchdog")
+            .arg(name)
+            .arg(std::process::id().to_string())
+            .args(command(port))
+            .stdin(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("{name}: {e}"))?;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                return Err(format!("{name}: nothing listens on port {port} after 60 s"));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(Self {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            _watchdog: watchdog,
+        })
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+}
