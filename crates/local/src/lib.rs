@@ -6,6 +6,7 @@ use remote_mcp_core::local::{DynamoLocal, TableDefinition};
 use remote_mcp_core::token::LocalSigner;
 use remote_mcp_core::{Config, DynamoStore, MemoryStore, Store};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Which store backs the local server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,13 +36,19 @@ pub async fn store(kind: StoreKind) -> anyhow::Result<Arc<dyn Store>> {
     Ok(match kind {
         StoreKind::Memory => Arc::new(MemoryStore::new()),
         StoreKind::DynamoLocal => {
+            // One DynamoDB Local per process; every store gets a table of its own.
+            static TABLES: AtomicUsize = AtomicUsize::new(0);
+            let table = match TABLES.fetch_add(1, Ordering::Relaxed) {
+                0 => "remote-mcp".to_owned(),
+                n => format!("remote-mcp-{n}"),
+            };
             let local = DynamoLocal::shared().map_err(anyhow::Error::msg)?;
             let client = local.client();
             TableDefinition::from_repository()?
-                .create(&client, "remote-mcp")
+                .create(&client, &table)
                 .await?;
-            tracing::info!(endpoint = local.endpoint(), "DynamoDB Local is up");
-            Arc::new(DynamoStore::new(client, "remote-mcp"))
+            tracing::info!(endpoint = local.endpoint(), table, "DynamoDB Local is up");
+            Arc::new(DynamoStore::new(client, table))
         }
     })
 }

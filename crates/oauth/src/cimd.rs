@@ -322,6 +322,16 @@ mod tests {
     }
 
     #[test]
+    fn private_key_jwt_documents_are_negotiated_to_public_clients() {
+        // ChatGPT-style: prefers private_key_jwt, which we do not support; PKCE alone authenticates.
+        let doc = br#"{"client_id":"https://chatgpt.example/oauth/client.json","client_name":"ChatGPT",
+            "redirect_uris":["https://chatgpt.com/connector_platform_oauth_redirect"],
+            "token_endpoint_auth_method":"private_key_jwt","jwks_uri":"https://chatgpt.example/jwks"}"#;
+        let client = parse("https://chatgpt.example/oauth/client.json", doc, NOW).unwrap();
+        assert_eq!(client.credential, ClientCredential::None);
+    }
+
+    #[test]
     fn unsafe_redirects_in_documents_are_rejected() {
         let doc = br#"{"client_id":"https://a.example/c.json","client_name":"x","redirect_uris":["javascript:alert(1)"]}"#;
         assert!(parse("https://a.example/c.json", doc, NOW).is_err());

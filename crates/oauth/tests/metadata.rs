@@ -70,3 +70,49 @@ async fn issuer_equals_the_origin_it_is_served_from() {
     let (_, body) = get("/.well-known/oauth-authorization-server").await;
     assert_eq!(body["issuer"], ISSUER, "RFC 8414 §3.3");
 }
+
+#[tokio::test]
+async fn path_inserted_discovery_variants_are_clean_404s() {
+    let state = AppState::new(
+        Config::local(ISSUER).unwrap(),
+        Arc::new(MemoryStore::new()),
+        Arc::new(LocalSigner::generate()),
+    );
+    for path in [
+        "/.well-known/oauth-authorization-server/mcp",
+        "/.well-known/openid-configuration/mcp",
+        "/mcp/.well-known/openid-configuration",
+    ] {
+        let response = router(state.clone())
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let is_html = response
+            .headers()
+            .get("content-type")
+            .is_some_and(|v| v.to_str().unwrap_or_default().contains("html"));
+        assert!(!is_html, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn advertised_endpoints_are_absolute_urls_on_the_issuer() {
+    let (_, body) = get("/.well-known/oauth-authorization-server").await;
+    for field in [
+        "authorization_endpoint",
+        "token_endpoint",
+        "registration_endpoint",
+        "revocation_endpoint",
+        "introspection_endpoint",
+        "jwks_uri",
+    ] {
+        assert!(
+            body[field]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{ISSUER}/")),
+            "{field}"
+        );
+    }
+}
