@@ -6,7 +6,7 @@
 use remote_mcp_core::local::{DynamoLocal, TableDefinition};
 use remote_mcp_core::model::{
     AuthorizationCode, Client, ClientCredential, ClientId, ClientMetadata, CodeRedemption,
-    ConsentRequest, Grant, GrantId, RefreshPolicy, RefreshState, RefreshToken, Rotation,
+    ConsentRequest, Grant, GrantId, Note, RefreshPolicy, RefreshState, RefreshToken, Rotation,
 };
 use remote_mcp_core::secret::{Secret, SecretHash};
 use remote_mcp_core::{DynamoStore, MemoryStore, Store, StoreError, UnixTime};
@@ -188,6 +188,44 @@ async fn revoked_access_tokens_are_remembered_until_expiry(store: Arc<dyn Store>
             .unwrap()
     );
     assert!(!store.is_access_token_revoked("jti-2", T0).await.unwrap());
+}
+
+// ------------------------------------------------------------------ notes
+
+async fn notes_are_per_owner_and_ordered(store: Arc<dyn Store>) {
+    let first = Note::new("alice", "Groceries", "milk", T0);
+    let second = Note::new("alice", "Ideas", "a notes app", T0 + secs(5));
+    let bobs = Note::new("bob", "Secret", "bob's only", T0);
+    for n in [&second, &first, &bobs] {
+        store.save_note(n).await.unwrap();
+    }
+    assert_eq!(
+        store.notes("alice").await.unwrap(),
+        vec![first.clone(), second.clone()]
+    );
+    assert_eq!(store.notes("bob").await.unwrap(), vec![bobs.clone()]);
+    assert_eq!(store.notes("carol").await.unwrap(), vec![]);
+    assert_eq!(
+        store.note("alice", &first.id).await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(
+        store.note("alice", &bobs.id).await.unwrap(),
+        None,
+        "ids do not cross owners"
+    );
+    assert!(!store.delete_note("alice", &bobs.id).await.unwrap());
+    assert!(store.note("bob", &bobs.id).await.unwrap().is_some());
+    assert!(store.delete_note("alice", &first.id).await.unwrap());
+    assert_eq!(store.notes("alice").await.unwrap(), vec![second]);
+}
+
+async fn owner_prefixes_do_not_leak(store: Arc<dyn Store>) {
+    let short = Note::new("user-1", "mine", "x", T0);
+    let long = Note::new("user-10", "theirs", "y", T0);
+    store.save_note(&short).await.unwrap();
+    store.save_note(&long).await.unwrap();
+    assert_eq!(store.notes("user-1").await.unwrap(), vec![short]);
 }
 
 // ------------------------------------------------------------------ codes
@@ -480,6 +518,8 @@ macro_rules! contract_for {
             expired_consent_cannot_be_taken,
             concurrent_takes_of_one_consent_have_exactly_one_winner,
             revoked_access_tokens_are_remembered_until_expiry,
+            notes_are_per_owner_and_ordered,
+            owner_prefixes_do_not_leak,
             code_is_redeemed_exactly_once,
             expired_code_is_invisible_and_cannot_be_taken,
             unknown_code_is_missing,

@@ -1,5 +1,5 @@
 //! The records the authorization server keeps: registered [`Client`]s, pending
-//! [`ConsentRequest`]s, single-use [`AuthorizationCode`]s and [`Grant`]s (a user's approval of a client, carrying its refresh token).
+//! [`ConsentRequest`]s, single-use [`AuthorizationCode`]s and [`Grant`]s, and the users' [`Note`]s (a user's approval of a client, carrying its refresh token).
 //!
 //! The rotation rules for refresh tokens live in [`refresh`] as a pure function of the stored state,
 //! the presented token and `now`, so both stores apply exactly the same policy.
@@ -8,10 +8,12 @@ pub mod client;
 pub mod code;
 pub mod consent;
 pub mod grant;
+pub mod note;
 pub mod refresh;
 
 pub use client::{Client, ClientCredential, ClientId, ClientMetadata};
 pub use code::{AuthorizationCode, CodeRecord, CodeRedemption};
 pub use consent::ConsentRequest;
 pub use grant::{Grant, GrantId, RefreshToken};
+pub use note::Note;
 pub use refresh::{RefreshDecision, RefreshPolicy, RefreshState, Rotation};

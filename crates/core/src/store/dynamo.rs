@@ -2,12 +2,14 @@
 //! from DynamoDB itself: conditional writes for single items, `TransactWriteItems` where a code is
 //! redeemed together with the grant it creates, and a revision number for refresh rotation.
 
-use super::table::{DATA, Key, PARTITION_KEY, REDEEMED_BY, REVISION, SORT_KEY, TTL_ATTRIBUTE};
+use super::table::{
+    DATA, Key, NOTE_PREFIX, PARTITION_KEY, REDEEMED_BY, REVISION, SORT_KEY, TTL_ATTRIBUTE,
+};
 use super::{Store, StoreError};
 use crate::UnixTime;
 use crate::model::{
     AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, ConsentRequest, Grant,
-    GrantId, RefreshDecision, RefreshPolicy, Rotation,
+    GrantId, Note, RefreshDecision, RefreshPolicy, Rotation,
 };
 use crate::secret::SecretHash;
 use async_trait::async_trait;
@@ -357,12 +359,58 @@ impl Store for DynamoStore {
             .await?
             .is_some())
     }
+
+    async fn save_note(&self, note: &Note) -> Result<(), StoreError> {
+        let mut item = key_attributes(&Key::note(&note.owner, &note.id));
+        let json = serde_json::to_string(note).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        item.insert(DATA.into(), AttributeValue::S(json));
+        self.insert(item).await
+    }
+
+    async fn note(&self, owner: &str, id: &str) -> Result<Option<Note>, StoreError> {
+        self.read(&Key::note(owner, id))
+            .await?
+            .map(|item| decode(&item))
+            .transpose()
+    }
+
+    async fn notes(&self, owner: &str) -> Result<Vec<Note>, StoreError> {
+        let mut notes = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#pk", PARTITION_KEY)
+                .expression_attribute_names("#sk", SORT_KEY)
+                .expression_attribute_values(":pk", AttributeValue::S(Key::user(owner)))
+                .expression_attribute_values(":prefix", AttributeValue::S(NOTE_PREFIX.into()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(backend)?;
+            for item in out.items() {
+                notes.push(decode(item)?);
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(notes),
+            }
+        }
+    }
+
+    async fn delete_note(&self, owner: &str, id: &str) -> Result<bool, StoreError> {
+        self.delete(&Key::note(owner, id)).await
+    }
 }
 
 fn key_attributes(key: &Key) -> Item {
     HashMap::from([
         (PARTITION_KEY.to_owned(), AttributeValue::S(key.pk.clone())),
-        (SORT_KEY.to_owned(), AttributeValue::S(key.sk.to_owned())),
+        (SORT_KEY.to_owned(), AttributeValue::S(key.sk.clone())),
     ])
 }
 

@@ -5,10 +5,11 @@ use super::{Store, StoreError};
 use crate::UnixTime;
 use crate::model::{
     AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, ConsentRequest, Grant,
-    GrantId, RefreshDecision, RefreshPolicy, Rotation,
+    GrantId, Note, RefreshDecision, RefreshPolicy, Rotation,
 };
 use crate::secret::SecretHash;
 use async_trait::async_trait;
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::sync::{Mutex, MutexGuard};
@@ -18,6 +19,8 @@ struct Tables {
     clients: HashMap<ClientId, Client>,
     consents: HashMap<SecretHash, ConsentRequest>,
     revoked_tokens: HashMap<String, UnixTime>,
+    /// (owner, note id) → note; ordered, so one owner's notes are a contiguous, sorted range.
+    notes: BTreeMap<(String, String), Note>,
     codes: HashMap<SecretHash, CodeRecord>,
     grants: HashMap<GrantId, Grant>,
 }
@@ -205,5 +208,41 @@ impl Store for MemoryStore {
             .revoked_tokens
             .get(jti)
             .is_some_and(|until| now < *until))
+    }
+
+    async fn save_note(&self, note: &Note) -> Result<(), StoreError> {
+        let key = (note.owner.clone(), note.id.clone());
+        let mut tables = self.lock();
+        if tables.notes.contains_key(&key) {
+            return Err(StoreError::AlreadyExists);
+        }
+        tables.notes.insert(key, note.clone());
+        Ok(())
+    }
+
+    async fn note(&self, owner: &str, id: &str) -> Result<Option<Note>, StoreError> {
+        Ok(self
+            .lock()
+            .notes
+            .get(&(owner.to_owned(), id.to_owned()))
+            .cloned())
+    }
+
+    async fn notes(&self, owner: &str) -> Result<Vec<Note>, StoreError> {
+        Ok(self
+            .lock()
+            .notes
+            .range((owner.to_owned(), String::new())..)
+            .take_while(|((o, _), _)| o == owner)
+            .map(|(_, n)| n.clone())
+            .collect())
+    }
+
+    async fn delete_note(&self, owner: &str, id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .lock()
+            .notes
+            .remove(&(owner.to_owned(), id.to_owned()))
+            .is_some())
     }
 }

@@ -18,7 +18,7 @@ pub use memory::MemoryStore;
 use crate::UnixTime;
 use crate::model::{
     AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, ConsentRequest, Grant,
-    GrantId, RefreshPolicy, Rotation,
+    GrantId, Note, RefreshPolicy, Rotation,
 };
 use crate::secret::SecretHash;
 use async_trait::async_trait;
@@ -101,4 +101,13 @@ pub trait Store: Send + Sync + 'static {
     /// Whether `jti` was revoked (consulted by introspection; the resource server's hot path
     /// verifies tokens in memory and relies on their short lifetime instead).
     async fn is_access_token_revoked(&self, jti: &str, now: UnixTime) -> Result<bool, StoreError>;
+
+    /// Stores a new note.
+    async fn save_note(&self, note: &Note) -> Result<(), StoreError>;
+    /// One of `owner`'s notes.
+    async fn note(&self, owner: &str, id: &str) -> Result<Option<Note>, StoreError>;
+    /// All of `owner`'s notes, oldest first.
+    async fn notes(&self, owner: &str) -> Result<Vec<Note>, StoreError>;
+    /// Deletes one of `owner`'s notes; `true` if it existed.
+    async fn delete_note(&self, owner: &str, id: &str) -> Result<bool, StoreError>;
 }

@@ -7,10 +7,11 @@
 //! | authorization code | `CODE#<sha256(code)>` | `CODE` | `data`, `expires_at`, `redeemed_by` |
 //! | grant | `GRANT#<grant_id>` | `GRANT` | `data`, `expires_at`, `rev` |
 //! | revoked access token | `REVOKED#<jti>` | `REVOKED` | `expires_at` |
+//! | note | `USER#<subject>` | `NOTE#<note_id>` | `data` (no TTL) |
 //!
 //! `data` is the record as JSON; `expires_at` (epoch seconds) is the TTL attribute; `rev` is the
-//! optimistic-concurrency revision of a grant's refresh state. Every access is by full key, so the
-//! table needs no secondary index. The template's key schema is checked against these names by the
+//! optimistic-concurrency revision of a grant's refresh state. Every access is by full key, except
+//! listing a user's notes, a `Query` on their partition; the table needs no secondary index. The template's key schema is checked against these names by the
 //! DynamoDB Local harness, which creates the table from the template itself.
 
 /// Partition key attribute.
@@ -30,7 +31,7 @@ pub const REDEEMED_BY: &str = "redeemed_by";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Key {
     pub pk: String,
-    pub sk: &'static str,
+    pub sk: String,
 }
 
 impl Key {
@@ -38,7 +39,7 @@ impl Key {
     pub fn client(id: &str) -> Self {
         Self {
             pk: format!("CLIENT#{id}"),
-            sk: "CLIENT",
+            sk: "CLIENT".into(),
         }
     }
 
@@ -46,7 +47,7 @@ impl Key {
     pub fn consent(hash: &str) -> Self {
         Self {
             pk: format!("CONSENT#{hash}"),
-            sk: "CONSENT",
+            sk: "CONSENT".into(),
         }
     }
 
@@ -54,7 +55,7 @@ impl Key {
     pub fn revoked_token(jti: &str) -> Self {
         Self {
             pk: format!("REVOKED#{jti}"),
-            sk: "REVOKED",
+            sk: "REVOKED".into(),
         }
     }
 
@@ -62,7 +63,7 @@ impl Key {
     pub fn code(hash: &str) -> Self {
         Self {
             pk: format!("CODE#{hash}"),
-            sk: "CODE",
+            sk: "CODE".into(),
         }
     }
 
@@ -70,7 +71,23 @@ impl Key {
     pub fn grant(id: &str) -> Self {
         Self {
             pk: format!("GRANT#{id}"),
-            sk: "GRANT",
+            sk: "GRANT".into(),
         }
     }
+
+    /// A note, in its owner's partition.
+    pub fn note(owner: &str, id: &str) -> Self {
+        Self {
+            pk: Self::user(owner),
+            sk: format!("{NOTE_PREFIX}{id}"),
+        }
+    }
+
+    /// A user's partition.
+    pub fn user(owner: &str) -> String {
+        format!("USER#{owner}")
+    }
 }
+
+/// Sort-key prefix of notes within a user's partition.
+pub const NOTE_PREFIX: &str = "NOTE#";
