@@ -54,6 +54,8 @@ pub struct Config {
     pub table_name: Option<String>,
     /// Shown to users and in the protected-resource metadata.
     pub resource_name: String,
+    /// Browser origins allowed to call the MCP endpoint (requests without `Origin` always pass).
+    pub allowed_origins: Vec<String>,
     /// The KMS key that signs access tokens (`None` locally, where a key is generated at start).
     pub signing_key_id: Option<String>,
     /// Credential lifetimes.
@@ -73,6 +75,7 @@ impl Config {
     /// | `PUBLIC_BASE_URL` | issuer / public origin (https, or http on loopback) | required |
     /// | `TABLE_NAME` | DynamoDB table | in-memory store |
     /// | `SIGNING_KEY_ID` | KMS key signing access tokens | a key generated at start |
+    /// | `ALLOWED_ORIGINS` | comma-separated browser origins for `/mcp` | the public origin |
     /// | `RESOURCE_NAME` | display name | `remote-mcp` |
     /// | `ACCESS_TOKEN_TTL_SECONDS` etc. | see [`Lifetimes`] | see [`Lifetimes::default`] |
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
@@ -105,11 +108,20 @@ impl Config {
                 defaults.client_registration,
             )?,
         };
+        let default_origin = origin_of(&public_base_url);
         Ok(Self {
             public_base_url,
             table_name: get("TABLE_NAME").map(str::to_owned),
             resource_name: get("RESOURCE_NAME").unwrap_or("remote-mcp").to_owned(),
             signing_key_id: get("SIGNING_KEY_ID").map(str::to_owned),
+            allowed_origins: match get("ALLOWED_ORIGINS") {
+                Some(list) => list
+                    .split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect(),
+                None => vec![default_origin],
+            },
             lifetimes,
         })
     }
@@ -136,6 +148,13 @@ impl Config {
     pub fn mcp_resource(&self) -> String {
         self.url("/mcp")
     }
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin_of(url: &str) -> String {
+    Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_else(|_| url.to_owned())
 }
 
 /// Accepts `https://host[:port][/path]` or `http://` on a loopback host; strips one trailing slash.
@@ -190,6 +209,10 @@ mod tests {
         );
         assert_eq!(c.table_name.as_deref(), Some("remote-mcp"));
         assert_eq!(c.lifetimes.refresh_grace, Duration::from_secs(30));
+        assert_eq!(
+            c.allowed_origins,
+            ["https://abc.execute-api.eu-west-1.amazonaws.com"]
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use remote_mcp_core::local::{DynamoLocal, TableDefinition};
-use remote_mcp_core::token::LocalSigner;
+use remote_mcp_core::token::{LocalSigner, Signer, Verifier};
 use remote_mcp_core::{Config, DynamoStore, MemoryStore, Store};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -56,12 +56,18 @@ pub async fn store(kind: StoreKind) -> anyhow::Result<Arc<dyn Store>> {
 /// Both routers on one origin, sharing a signing key generated for this process.
 pub fn app(config: Config, store: Arc<dyn Store>) -> Router {
     let signer = Arc::new(LocalSigner::generate());
+    let verifier = Verifier::new(
+        std::slice::from_ref(signer.public_jwk()),
+        config.issuer(),
+        &config.mcp_resource(),
+    )
+    .unwrap_or_else(|e| panic!("a freshly generated key is always usable: {e}"));
     oauth_function::router(oauth_function::AppState::new(
         config.clone(),
         store.clone(),
         signer,
     ))
     .merge(mcp_function::router(mcp_function::AppState::new(
-        config, store,
+        config, store, verifier,
     )))
 }

@@ -1,7 +1,10 @@
-//! The MCP function on AWS Lambda: configure once at cold start, then serve [`mcp_function::router`].
+//! The MCP function on AWS Lambda: configure once at cold start (including the one KMS call for
+//! the token-signing public key), then serve [`mcp_function::router`] with no per-request network
+//! calls for authentication.
 
 use mcp_function::{AppState, router};
 use remote_mcp_core::telemetry::{self, LogFormat};
+use remote_mcp_core::token::{Verifier, kms};
 use remote_mcp_core::{Config, DynamoStore};
 use std::sync::Arc;
 
@@ -10,7 +13,13 @@ async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init(LogFormat::Json);
     let config = Config::from_env()?;
     let table = config.table_name.clone().ok_or("TABLE_NAME is not set")?;
+    let key_id = config
+        .signing_key_id
+        .clone()
+        .ok_or("SIGNING_KEY_ID is not set")?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let jwk = kms::public_jwk(&aws_sdk_kms::Client::new(&aws), &key_id).await?;
+    let verifier = Verifier::new(&[jwk], config.issuer(), &config.mcp_resource())?;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
-    lambda_http::run(router(AppState::new(config, Arc::new(store)))).await
+    lambda_http::run(router(AppState::new(config, Arc::new(store), verifier))).await
 }

@@ -1,0 +1,76 @@
+//! The bearer-token layer (RFC 6750 §2.1, §3; MCP authorization "Token Handling").
+//!
+//! Every MCP request needs `Authorization: Bearer <token>` (scheme case-insensitive; tokens in the
+//! query string are ignored). The token is verified in memory: signature, issuer, audience (this
+//! resource, RFC 8707) and expiry. No token → 401 with the protected-resource metadata URL and the
+//! default scope; a bad one → 401 `invalid_token` (never 403: clients refresh only on 401).
+
+use crate::AppState;
+use crate::principal::Principal;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use remote_mcp_core::UnixTime;
+
+/// `WWW-Authenticate` for a challenge; `error` and `description` as RFC 6750 §3 defines them.
+pub fn challenge(state: &AppState, error: Option<(&str, &str)>, scopes: &[&str]) -> HeaderValue {
+    let mut value = format!(
+        r#"Bearer resource_metadata="{}", scope="{}""#,
+        state.protected_resource_metadata_url,
+        scopes.join(" ")
+    );
+    if let Some((code, description)) = error {
+        value.push_str(&format!(
+            r#", error="{code}", error_description="{description}""#
+        ));
+    }
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
+}
+
+fn unauthorized(state: &AppState, error: Option<(&str, &str)>) -> Response {
+    let mut response = StatusCode::UNAUTHORIZED.into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        challenge(state, error, &[crate::DEFAULT_SCOPE]),
+    );
+    response
+}
+
+/// The token of an `Authorization: Bearer` header, if that is what the request carries.
+fn bearer_token(request: &Request) -> Option<&str> {
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// Middleware: verify the token and attach the [`Principal`].
+pub async fn require_token(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let Some(token) = bearer_token(&request) else {
+        return unauthorized(&state, None);
+    };
+    match state.verifier.verify(token, UnixTime::now()) {
+        Ok(claims) => {
+            request.extensions_mut().insert(Principal::from(claims));
+            next.run(request).await
+        }
+        Err(err) => {
+            tracing::info!(%err, "bearer token rejected");
+            unauthorized(
+                &state,
+                Some(("invalid_token", "the access token is invalid or expired")),
+            )
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! `Origin` validation (MCP Streamable HTTP "Security Warning"; 403 since 2025-11-25). Browsers
+//! send `Origin`; a foreign one is refused before anything else happens, which also defeats DNS
+//! rebinding. Server-to-server clients (Claude's backend, SDKs) send none and pass.
+
+use crate::AppState;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// Middleware: 403 for a present `Origin` that is not allowed.
+pub async fn check(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if let Some(origin) = request.headers().get(header::ORIGIN) {
+        let allowed = origin
+            .to_str()
+            .is_ok_and(|o| state.config.allowed_origins.iter().any(|a| a == o));
+        if !allowed {
+            tracing::info!(origin = ?origin, "foreign Origin refused");
+            return (StatusCode::FORBIDDEN, "Forbidden: Origin not allowed").into_response();
+        }
+    }
+    next.run(request).await
+}

@@ -1,0 +1,31 @@
+//! The verified caller of an MCP request, as the bearer layer leaves it in request extensions.
+
+use remote_mcp_core::token::AccessClaims;
+
+/// Who is calling: taken from a verified access token, never from the request body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    /// The user (token `sub`); notes are keyed by it.
+    pub subject: String,
+    /// The OAuth client acting for the user.
+    pub client_id: String,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+}
+
+impl Principal {
+    /// Whether every scope in `needed` was granted.
+    pub fn has_all(&self, needed: &[&str]) -> bool {
+        needed.iter().all(|n| self.scopes.iter().any(|s| s == n))
+    }
+}
+
+impl From<AccessClaims> for Principal {
+    fn from(claims: AccessClaims) -> Self {
+        Self {
+            scopes: claims.scopes().map(str::to_owned).collect(),
+            subject: claims.sub,
+            client_id: claims.client_id,
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! The MCP server: rmcp's [`ServerHandler`] over the store, for one authenticated caller per request.
+//!
+//! Tools come from [`crate::tools`]; this file adds the server's identity, the per-user note
+//! resources (`note://{id}`, with a template), one prompt, and the rule that arguments which do not
+//! fit a tool's input schema are a tool error the model can fix, not a protocol error (SEP-1303).
+
+use crate::principal::Principal;
+use http::request::Parts;
+use remote_mcp_core::Store;
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::tool::ToolCallContext;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorCode,
+    GetPromptRequestParams, GetPromptResult, Implementation, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, PaginatedRequestParams, Prompt,
+    PromptArgument, PromptMessage, ReadResourceRequestParams, ReadResourceResult, Resource,
+    ResourceContents, ResourceTemplate, Role, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
+use std::sync::Arc;
+
+/// URI scheme of note resources.
+const NOTE_SCHEME: &str = "note://";
+/// The one prompt.
+const SUMMARIZE: &str = "summarize_notes";
+
+/// The resource URI of a note.
+pub fn note_uri(id: &str) -> String {
+    format!("{NOTE_SCHEME}{id}")
+}
+
+/// One instance per request (stateless), sharing the store.
+#[derive(Clone)]
+pub struct McpServer {
+    pub(crate) store: Arc<dyn Store>,
+    tool_router: ToolRouter<Self>,
+}
+
+impl McpServer {
+    /// A server over `store`.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            tool_router: Self::tool_router(),
+        }
+    }
+
+    /// Every tool's definition, as `tools/list` returns it.
+    pub fn tools(&self) -> Vec<rmcp::model::Tool> {
+        self.tool_router.list_all()
+    }
+}
+
+/// The caller of a request (set by the bearer layer, carried in the HTTP parts rmcp injects).
+fn caller(context: &RequestContext<RoleServer>) -> Result<Principal, ErrorData> {
+    context
+        .extensions
+        .get::<Parts>()
+        .and_then(|parts| parts.extensions.get::<Principal>())
+        .cloned()
+        .ok_or_else(|| ErrorData::internal_error("no authenticated caller", None))
+}
+
+fn store_error(err: remote_mcp_core::StoreError) -> ErrorData {
+    tracing::error!(%err, "store failure in MCP handler");
+    ErrorData::internal_error("the server could not complete the request", None)
+}
+
+#[tool_handler]
+impl ServerHandler for McpServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .enable_prompts()
+                .build(),
+        )
+        .with_server_info(Implementation::new("remote-mcp", env!("CARGO_PKG_VERSION")))
+        .with_instructions(
+            "Personal notes for the signed-in user: add, list, search and delete them. \
+             Each note is also a resource (note://{id}). Deleting needs the mcp:write scope.",
+        )
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let known = self.tool_router.has_route(&request.name);
+        let call = ToolCallContext::new(self, request, context);
+        match self.tool_router.call(call).await {
+            // SEP-1303: arguments that do not fit the schema are for the model to correct.
+            Err(err) if known && err.code == ErrorCode::INVALID_PARAMS => {
+                Ok(CallToolResult::error(vec![ContentBlock::text(err.message)]).into())
+            }
+            other => other,
+        }
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let caller = caller(&context)?;
+        let notes = self
+            .store
+            .notes(&caller.subject)
+            .await
+            .map_err(store_error)?;
+        Ok(ListResourcesResult::with_all_items(
+            notes
+                .into_iter()
+                .map(|n| {
+                    Resource::new(note_uri(&n.id), n.title.clone())
+                        .with_description("One of your notes")
+                        .with_mime_type("text/markdown")
+                })
+                .collect(),
+        ))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(ListResourceTemplatesResult::with_all_items(vec![
+            ResourceTemplate::new(format!("{NOTE_SCHEME}{{id}}"), "note")
+                .with_title("A note by id")
+                .with_description("One of your notes, as Markdown")
+                .with_mime_type("text/markdown"),
+        ]))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ReadResourceResponse, ErrorData> {
+        let caller = caller(&context)?;
+        let not_found =
+            || ErrorData::resource_not_found(format!("no resource {}", request.uri), None);
+        let id = request
+            .uri
+            .strip_prefix(NOTE_SCHEME)
+            .ok_or_else(not_found)?;
+        let note = self
+            .store
+            .note(&caller.subject, id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(not_found)?;
+        let text = format!("# {}\n\n{}\n", note.title, note.body);
+        Ok(ReadResourceResult::new(vec![
+            ResourceContents::text(text, request.uri.clone()).with_mime_type("text/markdown"),
+        ])
+        .into())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        let mut topic = PromptArgument::new("topic");
+        topic.description = Some("Only notes mentioning this word".into());
+        topic.required = Some(false);
+        let mut prompt = Prompt::new(SUMMARIZE, Some("Summarize my notes"), Some(vec![topic]));
+        prompt.title = Some("Summarize notes".into());
+        Ok(ListPromptsResult::with_all_items(vec![prompt]))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::GetPromptResponse, ErrorData> {
+        if request.name != SUMMARIZE {
+            return Err(ErrorData::invalid_params(
+                format!("no prompt {:?}", request.name),
+                None,
+            ));
+        }
+        let caller = caller(&context)?;
+        let topic = request
+            .arguments
+            .as_ref()
+            .and_then(|a| a.get("topic"))
+            .and_then(|t| t.as_str())
+            .map(str::to_lowercase);
+        let notes = self
+            .store
+            .notes(&caller.subject)
+            .await
+            .map_err(store_error)?;
+        let selected: Vec<String> = notes
+            .iter()
+            .filter(|n| {
+                topic.as_ref().is_none_or(|t| {
+                    format!("{} {}", n.title, n.body)
+                        .to_lowercase()
+                        .contains(t.as_str())
+                })
+            })
+            .map(|n| format!("## {}\n{}", n.title, n.body))
+            .collect();
+        let text = if selected.is_empty() {
+            "I have no notes on this yet. Say so briefly.".to_owned()
+        } else {
+            format!(
+                "Summarize these notes of mine in a few bullet points, grouping related ones:\n\n{}",
+                selected.join("\n\n")
+            )
+        };
+        Ok(
+            GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
+                .with_description("Summary of your notes")
+                .into(),
+        )
+    }
+}

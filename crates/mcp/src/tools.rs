@@ -1,0 +1,239 @@
+//! The tools, one `#[tool]` method each. Adding a tool is adding a method here: its doc comment
+//! and attributes become the description, input schema (from the parameter type), output schema
+//! (from `Json<T>`), and annotations that clients show users.
+//!
+//! Failures the model should read (bad input, unknown note) return `Err(String)`, which becomes a
+//! result with `isError: true`; only protocol faults are JSON-RPC errors.
+
+use crate::principal::Principal;
+use crate::server::McpServer;
+use http::request::Parts;
+use remote_mcp_core::UnixTime;
+use remote_mcp_core::model::Note;
+use rmcp::handler::server::tool::Extension;
+use rmcp::handler::server::wrapper::{Json, Parameters};
+use rmcp::{tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Scope every tool needs.
+pub const READ: &str = "mcp";
+/// Scope of tools that destroy data.
+pub const WRITE: &str = "mcp:write";
+
+/// Every scope a tool call needs (all of them, for a single step-up).
+pub fn required_scopes(tool: &str) -> &'static [&'static str] {
+    match tool {
+        "delete_note" => &[READ, WRITE],
+        _ => &[READ],
+    }
+}
+
+const MAX_TITLE: usize = 200;
+const MAX_BODY: usize = 10_000;
+const MAX_NOTES: usize = 1_000;
+
+/// The caller, as established by the bearer layer.
+fn caller(parts: &Parts) -> Result<&Principal, String> {
+    parts
+        .extensions
+        .get::<Principal>()
+        .ok_or_else(|| "no authenticated caller".to_owned())
+}
+
+fn failed(err: impl std::fmt::Display) -> String {
+    tracing::error!(%err, "tool failed");
+    "the server could not complete the operation; try again".to_owned()
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Identity {
+    /// Stable id of the signed-in user.
+    pub subject: String,
+    /// OAuth client acting for the user.
+    pub client_id: String,
+    /// Scopes granted to this connection.
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct NewNote {
+    /// Short title (1–200 characters).
+    pub title: String,
+    /// The note's text (up to 10 000 characters).
+    pub body: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct NoteRef {
+    /// The note's id, as returned by add_note or list_notes.
+    pub id: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Search {
+    /// Words to look for in titles and bodies (case-insensitive; all must match).
+    pub query: String,
+}
+
+/// A note as tools return it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct NoteView {
+    pub id: String,
+    pub title: String,
+    pub body: String,
+    /// Creation time, seconds since the Unix epoch.
+    pub created_at: i64,
+    /// The note as an MCP resource.
+    pub uri: String,
+}
+
+impl From<Note> for NoteView {
+    fn from(note: Note) -> Self {
+        Self {
+            uri: crate::server::note_uri(&note.id),
+            id: note.id,
+            title: note.title,
+            body: note.body,
+            created_at: note.created_at.seconds(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct NoteList {
+    pub notes: Vec<NoteView>,
+    pub count: usize,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Deleted {
+    pub id: String,
+    pub deleted: bool,
+}
+
+impl From<Vec<Note>> for NoteList {
+    fn from(notes: Vec<Note>) -> Self {
+        let notes: Vec<NoteView> = notes.into_iter().map(NoteView::from).collect();
+        Self {
+            count: notes.len(),
+            notes,
+        }
+    }
+}
+
+#[tool_router(vis = "pub(crate)")]
+impl McpServer {
+    /// Shows who this connection acts for: the user, the client and the granted scopes.
+    #[tool(annotations(title = "Who am I", read_only_hint = true, open_world_hint = false))]
+    async fn whoami(&self, Extension(parts): Extension<Parts>) -> Result<Json<Identity>, String> {
+        let p = caller(&parts)?;
+        Ok(Json(Identity {
+            subject: p.subject.clone(),
+            client_id: p.client_id.clone(),
+            scopes: p.scopes.clone(),
+        }))
+    }
+
+    /// Saves a new note for the signed-in user and returns it with its id.
+    #[tool(annotations(
+        title = "Add a note",
+        read_only_hint = false,
+        destructive_hint = false,
+        idempotent_hint = false,
+        open_world_hint = false
+    ))]
+    async fn add_note(
+        &self,
+        Extension(parts): Extension<Parts>,
+        Parameters(input): Parameters<NewNote>,
+    ) -> Result<Json<NoteView>, String> {
+        let p = caller(&parts)?;
+        let title = input.title.trim();
+        if title.is_empty() || title.chars().count() > MAX_TITLE {
+            return Err(format!("title must be 1 to {MAX_TITLE} characters"));
+        }
+        if input.body.chars().count() > MAX_BODY {
+            return Err(format!("body must be at most {MAX_BODY} characters"));
+        }
+        if self.store.notes(&p.subject).await.map_err(failed)?.len() >= MAX_NOTES {
+            return Err(format!(
+                "you already have {MAX_NOTES} notes; delete some first"
+            ));
+        }
+        let note = Note::new(&p.subject, title, &input.body, UnixTime::now());
+        self.store.save_note(&note).await.map_err(failed)?;
+        Ok(Json(note.into()))
+    }
+
+    /// Lists the signed-in user's notes, oldest first.
+    #[tool(annotations(title = "List notes", read_only_hint = true, open_world_hint = false))]
+    async fn list_notes(
+        &self,
+        Extension(parts): Extension<Parts>,
+    ) -> Result<Json<NoteList>, String> {
+        let p = caller(&parts)?;
+        Ok(Json(
+            self.store.notes(&p.subject).await.map_err(failed)?.into(),
+        ))
+    }
+
+    /// Finds the signed-in user's notes whose title or body contains every word of the query.
+    #[tool(annotations(title = "Search notes", read_only_hint = true, open_world_hint = false))]
+    async fn search_notes(
+        &self,
+        Extension(parts): Extension<Parts>,
+        Parameters(input): Parameters<Search>,
+    ) -> Result<Json<NoteList>, String> {
+        let p = caller(&parts)?;
+        let words: Vec<String> = input
+            .query
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        if words.is_empty() {
+            return Err("query must contain at least one word".into());
+        }
+        let notes = self.store.notes(&p.subject).await.map_err(failed)?;
+        let hits = notes
+            .into_iter()
+            .filter(|n| {
+                let text = format!("{}\n{}", n.title, n.body).to_lowercase();
+                words.iter().all(|w| text.contains(w))
+            })
+            .collect::<Vec<_>>();
+        Ok(Json(hits.into()))
+    }
+
+    /// Deletes one of the signed-in user's notes. Needs the `mcp:write` scope.
+    #[tool(annotations(
+        title = "Delete a note",
+        read_only_hint = false,
+        destructive_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn delete_note(
+        &self,
+        Extension(parts): Extension<Parts>,
+        Parameters(input): Parameters<NoteRef>,
+    ) -> Result<Json<Deleted>, String> {
+        let p = caller(&parts)?;
+        // Defence in depth: the step-up layer already refused tokens without the scope.
+        if !p.has_all(required_scopes("delete_note")) {
+            return Err("deleting needs the mcp:write scope".into());
+        }
+        if !self
+            .store
+            .delete_note(&p.subject, &input.id)
+            .await
+            .map_err(failed)?
+        {
+            return Err(format!("you have no note with id {:?}", input.id));
+        }
+        Ok(Json(Deleted {
+            id: input.id,
+            deleted: true,
+        }))
+    }
+}

@@ -1,0 +1,69 @@
+//! The MCP endpoint over Streamable HTTP, set up for Lambda behind API Gateway: stateless (no
+//! `Mcp-Session-Id`), JSON responses, our public host allowed, POST only (GET and DELETE get 405
+//! with `Allow: POST`, never 404). Both protocol eras share it: `initialize` (2024-11-05 ..
+//! 2025-11-25) and the stateless 2026-07-28 requests with `server/discover`; rmcp negotiates and
+//! checks `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name`.
+//!
+//! Order of the layers on POST: `Origin` check → bearer token → per-tool scope → rmcp.
+
+use crate::server::McpServer;
+use crate::{AppState, bearer, origin, step_up};
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::post_service;
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use std::sync::Arc;
+
+/// Paths serving MCP: canonical `/mcp`, and `/` for clients given the bare origin.
+pub const PATHS: [&str; 2] = ["/mcp", "/"];
+
+/// rmcp's defaults suit a long-lived local process; these suit Lambda.
+fn config(state: &AppState) -> StreamableHttpServerConfig {
+    StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
+        .with_json_response(true)
+        .with_sse_keep_alive(None)
+        .with_max_request_body_bytes(step_up::MAX_BODY_BYTES)
+        .with_allowed_hosts(state.allowed_hosts.iter().cloned())
+}
+
+/// `Cache-Control: no-store` and `Vary: Authorization` on every MCP response (tool lists are
+/// per-user; an anonymous cached copy would be wrong for everyone).
+async fn no_store(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::VARY, HeaderValue::from_static("Authorization"));
+    response
+}
+
+pub(crate) fn routes(state: &AppState) -> Router<AppState> {
+    let store = state.store.clone();
+    let service = StreamableHttpService::new(
+        move || Ok(McpServer::new(store.clone())),
+        Arc::new(NeverSessionManager::default()),
+        config(state),
+    );
+    // `route_layer`: the layers wrap POST only, so other methods get axum's 405 + `Allow: POST`
+    // before any authentication.
+    let endpoint = post_service(service)
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            step_up::enforce,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            bearer::require_token,
+        ))
+        .route_layer(middleware::from_fn_with_state(state.clone(), origin::check));
+    PATHS
+        .iter()
+        .fold(Router::new(), |router, path| {
+            router.route(path, endpoint.clone())
+        })
+        .layer(middleware::from_fn(no_store))
+}

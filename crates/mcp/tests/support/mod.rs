@@ -1,0 +1,142 @@
+//! A test client for the resource server: tokens signed with a local key (as the authorization
+//! server would), requests through `router().oneshot`.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use mcp_function::{AppState, router};
+use remote_mcp_core::token::{AccessClaims, LocalSigner, Signer, Verifier, encode};
+use remote_mcp_core::{Config, MemoryStore, UnixTime};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub const ISSUER: &str = "https://mcp.example.com";
+pub const RESOURCE: &str = "https://mcp.example.com/mcp";
+pub const HOST: &str = "mcp.example.com";
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// The JSON-RPC `result`.
+    pub fn result(&self) -> Value {
+        let body = self.json();
+        assert!(body.get("error").is_none(), "unexpected error: {body}");
+        body["result"].clone()
+    }
+}
+
+pub struct Server {
+    pub state: AppState,
+    pub signer: Arc<LocalSigner>,
+}
+
+impl Server {
+    pub fn new() -> Self {
+        let signer = Arc::new(LocalSigner::generate());
+        let config = Config::local(ISSUER).unwrap();
+        let verifier = Verifier::new(&[signer.public_jwk().clone()], ISSUER, RESOURCE).unwrap();
+        let state = AppState::new(config, Arc::new(MemoryStore::new()), verifier);
+        Self { state, signer }
+    }
+
+    pub fn claims(&self, sub: &str, scope: &str) -> AccessClaims {
+        let now = UnixTime::now().seconds();
+        AccessClaims {
+            iss: ISSUER.into(),
+            sub: sub.into(),
+            aud: RESOURCE.into(),
+            client_id: "client-1".into(),
+            scope: scope.into(),
+            iat: now,
+            exp: now + 3600,
+            jti: format!("jti-{now}-{sub}"),
+        }
+    }
+
+    pub async fn sign(&self, claims: &AccessClaims) -> String {
+        encode(claims, self.signer.as_ref()).await.unwrap()
+    }
+
+    pub async fn token(&self, sub: &str, scope: &str) -> String {
+        self.sign(&self.claims(sub, scope)).await
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = router(self.state.clone()).oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// POSTs a JSON-RPC message to `path` with the usual MCP headers plus `extra`.
+    pub async fn post(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+        extra: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = Request::post(path)
+            .header("host", HOST)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in extra {
+            request = request.header(*name, *value);
+        }
+        self.send(request.body(Body::from(body.to_string())).unwrap())
+            .await
+    }
+
+    /// A legacy-era request (after `initialize`), with `MCP-Protocol-Version: 2025-06-18`.
+    pub async fn rpc(&self, token: &str, method: &str, params: Value) -> Reply {
+        let body = json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params});
+        self.post(
+            "/mcp",
+            Some(token),
+            &body,
+            &[("mcp-protocol-version", "2025-06-18")],
+        )
+        .await
+    }
+
+    /// Calls a tool; returns the `CallToolResult`.
+    pub async fn call(&self, token: &str, tool: &str, arguments: Value) -> Value {
+        let reply = self
+            .rpc(
+                token,
+                "tools/call",
+                json!({"name": tool, "arguments": arguments}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        reply.result()
+    }
+}
+
+/// Claude's September 2025 `initialize` body (empty capabilities).
+pub fn initialize(version: &str) -> Value {
+    json!({"method": "initialize", "params": {"protocolVersion": version, "capabilities": {},
+           "clientInfo": {"name": "claude-ai", "version": "0.1.0"}}, "jsonrpc": "2.0", "id": 0})
+}
