@@ -20,6 +20,10 @@ const POLICY: RefreshPolicy = RefreshPolicy {
 };
 const CONCURRENCY: usize = 50;
 
+fn at(t: UnixTime) -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + Duration::from_secs(t.seconds().unsigned_abs())
+}
+
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
@@ -193,9 +197,9 @@ async fn revoked_access_tokens_are_remembered_until_expiry(store: Arc<dyn Store>
 // ------------------------------------------------------------------ notes
 
 async fn notes_are_per_owner_and_ordered(store: Arc<dyn Store>) {
-    let first = Note::new("alice", "Groceries", "milk", T0);
-    let second = Note::new("alice", "Ideas", "a notes app", T0 + secs(5));
-    let bobs = Note::new("bob", "Secret", "bob's only", T0);
+    let first = Note::new("alice", "Groceries", "milk", at(T0));
+    let second = Note::new("alice", "Ideas", "a notes app", at(T0 + secs(5)));
+    let bobs = Note::new("bob", "Secret", "bob's only", at(T0));
     for n in [&second, &first, &bobs] {
         store.save_note(n).await.unwrap();
     }
@@ -221,8 +225,8 @@ async fn notes_are_per_owner_and_ordered(store: Arc<dyn Store>) {
 }
 
 async fn owner_prefixes_do_not_leak(store: Arc<dyn Store>) {
-    let short = Note::new("user-1", "mine", "x", T0);
-    let long = Note::new("user-10", "theirs", "y", T0);
+    let short = Note::new("user-1", "mine", "x", at(T0));
+    let long = Note::new("user-10", "theirs", "y", at(T0));
     store.save_note(&short).await.unwrap();
     store.save_note(&long).await.unwrap();
     assert_eq!(store.notes("user-1").await.unwrap(), vec![short]);

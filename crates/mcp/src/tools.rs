@@ -8,13 +8,13 @@
 use crate::principal::Principal;
 use crate::server::McpServer;
 use http::request::Parts;
-use remote_mcp_core::UnixTime;
 use remote_mcp_core::model::Note;
 use rmcp::handler::server::tool::Extension;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::time::SystemTime;
 
 /// Scope every tool needs.
 pub const READ: &str = "mcp";
@@ -161,7 +161,7 @@ impl McpServer {
                 "you already have {MAX_NOTES} notes; delete some first"
             ));
         }
-        let note = Note::new(&p.subject, title, &input.body, UnixTime::now());
+        let note = Note::new(&p.subject, title, &input.body, SystemTime::now());
         self.store.save_note(&note).await.map_err(failed)?;
         Ok(Json(note.into()))
     }

@@ -4,11 +4,12 @@
 use crate::UnixTime;
 use crate::secret::random_id;
 use serde::{Deserialize, Serialize};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A user's note.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Note {
-    /// Sortable by creation: `<seconds, zero-padded>-<random>`.
+    /// Sortable by creation: `<microseconds since the epoch, zero-padded>-<random>`.
     pub id: String,
     /// The owning user's subject id.
     pub owner: String,
@@ -18,15 +19,17 @@ pub struct Note {
 }
 
 impl Note {
-    /// A new note with a fresh, time-ordered id.
-    pub fn new(owner: &str, title: &str, body: &str, now: UnixTime) -> Self {
+    /// A new note created at `created`, with a fresh id that sorts by creation time (to the
+    /// microsecond, so notes added one after another list in that order).
+    pub fn new(owner: &str, title: &str, body: &str, created: SystemTime) -> Self {
+        let since_epoch = created.duration_since(UNIX_EPOCH).unwrap_or_default();
         let random = random_id();
         Self {
-            id: format!("{:011}-{}", now.seconds().max(0), &random[..8]),
+            id: format!("{:016}-{}", since_epoch.as_micros(), &random[..8]),
             owner: owner.to_owned(),
             title: title.to_owned(),
             body: body.to_owned(),
-            created_at: now,
+            created_at: UnixTime(i64::try_from(since_epoch.as_secs()).unwrap_or(i64::MAX)),
         }
     }
 }
