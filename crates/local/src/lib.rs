@@ -1,5 +1,8 @@
 //! Local development host: both function routers merged on one loopback origin, exactly as API
-//! Gateway routes them in AWS, over an embedded store or DynamoDB Local.
+//! Gateway routes them in AWS, over an embedded store or DynamoDB Local; and, for the official MCP
+//! conformance suite only, an endpoint with the suite's fixtures ([`conformance`]).
+
+pub mod conformance;
 
 use axum::Router;
 use remote_mcp_core::local::{DynamoLocal, TableDefinition};
@@ -55,6 +58,20 @@ pub async fn store(kind: StoreKind) -> anyhow::Result<Arc<dyn Store>> {
 
 /// Both routers on one origin, sharing a signing key generated for this process.
 pub fn app(config: Config, store: Arc<dyn Store>) -> Router {
+    let (oauth, mcp) = states(config, store);
+    oauth_function::router(oauth).merge(mcp_function::router(mcp))
+}
+
+/// The OAuth router plus the conformance fixture endpoint in place of the MCP endpoint.
+pub fn conformance_app(config: Config, store: Arc<dyn Store>) -> Router {
+    let (oauth, mcp) = states(config, store);
+    oauth_function::router(oauth).merge(conformance::router(mcp))
+}
+
+fn states(
+    config: Config,
+    store: Arc<dyn Store>,
+) -> (oauth_function::AppState, mcp_function::AppState) {
     let signer = Arc::new(LocalSigner::generate());
     let verifier = Verifier::new(
         std::slice::from_ref(signer.public_jwk()),
@@ -62,12 +79,8 @@ pub fn app(config: Config, store: Arc<dyn Store>) -> Router {
         &config.mcp_resource(),
     )
     .unwrap_or_else(|e| panic!("a freshly generated key is always usable: {e}"));
-    oauth_function::router(oauth_function::AppState::new(
-        config.clone(),
-        store.clone(),
-        signer,
-    ))
-    .merge(mcp_function::router(mcp_function::AppState::new(
-        config, store, verifier,
-    )))
+    (
+        oauth_function::AppState::new(config.clone(), store.clone(), signer),
+        mcp_function::AppState::new(config, store, verifier),
+    )
 }

@@ -1,25 +1,32 @@
 //! `make run`: serves the OAuth and MCP routers on 127.0.0.1.
 //!
-//! Usage: `remote-mcp-local [--port 8787] [--store memory|dynamodb-local]`
+//! Usage: `remote-mcp-local [--port 8787] [--store memory|dynamodb-local] [--conformance]`
+//!
+//! `--conformance` serves the MCP conformance suite's fixtures without OAuth (for `make
+//! conformance`); never expose that mode.
 
 use anyhow::Context;
 use remote_mcp_core::Config;
 use remote_mcp_core::telemetry::{self, LogFormat};
-use remote_mcp_local::{StoreKind, app, store};
+use remote_mcp_local::{StoreKind, app, conformance_app, store};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     telemetry::init(LogFormat::Pretty);
     let mut port: u16 = 8787;
     let mut kind = StoreKind::Memory;
+    let mut conformance = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
         match arg.as_str() {
             "--port" => port = value()?.parse().context("--port")?,
             "--store" => kind = value()?.parse().map_err(anyhow::Error::msg)?,
+            "--conformance" => conformance = true,
             "-h" | "--help" => {
-                println!("remote-mcp-local [--port 8787] [--store memory|dynamodb-local]");
+                println!(
+                    "remote-mcp-local [--port 8787] [--store memory|dynamodb-local] [--conformance]"
+                );
                 return Ok(());
             }
             other => anyhow::bail!("unknown argument {other:?} (try --help)"),
@@ -27,7 +34,13 @@ async fn main() -> anyhow::Result<()> {
     }
     let origin = format!("http://127.0.0.1:{port}");
     let config = Config::local(&origin)?;
-    let app = app(config, store(kind).await?);
+    let store = store(kind).await?;
+    let app = if conformance {
+        println!("CONFORMANCE MODE: /mcp serves test fixtures without authentication");
+        conformance_app(config, store)
+    } else {
+        app(config, store)
+    };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .with_context(|| format!("binding 127.0.0.1:{port}"))?;

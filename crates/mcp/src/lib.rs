@@ -47,22 +47,13 @@ pub struct AppState {
 impl AppState {
     /// Builds the state: tokens must come from our issuer and name our MCP resource.
     pub fn new(config: Config, store: Arc<dyn Store>, verifier: Verifier) -> Self {
-        let host = url::Url::parse(config.issuer())
-            .ok()
-            .and_then(|u| {
-                let host = u.host_str()?.to_owned();
-                Some(match u.port() {
-                    Some(port) => format!("{host}:{port}"),
-                    None => host,
-                })
-            })
-            .unwrap_or_default();
+        let allowed_hosts = allowed_hosts(config.issuer());
         Self {
             protected_resource_metadata_url: config.url(protected_resource::MCP_PATH),
             config: Arc::new(config),
             store,
             verifier: Arc::new(verifier),
-            allowed_hosts: vec![host],
+            allowed_hosts,
         }
     }
 }
@@ -74,3 +65,25 @@ pub fn router(state: AppState) -> Router {
         .merge(transport::routes(&state))
         .with_state(state)
 }
+
+/// `Host` values for the MCP endpoint: the public authority; on a loopback origin, every loopback
+/// name with that port (a local server is reached as localhost, 127.0.0.1 or [::1]).
+fn allowed_hosts(issuer: &str) -> Vec<String> {
+    let Ok(url) = url::Url::parse(issuer) else {
+        return Vec::new();
+    };
+    let Some(host) = url.host_str() else {
+        return Vec::new();
+    };
+    let with_port = |h: &str| match url.port() {
+        Some(port) => format!("{h}:{port}"),
+        None => h.to_owned(),
+    };
+    if LOOPBACK.contains(&host) {
+        LOOPBACK.iter().map(|h| with_port(h)).collect()
+    } else {
+        vec![with_port(host)]
+    }
+}
+
+const LOOPBACK: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];

@@ -13,7 +13,8 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::post_service;
+use axum::routing::{MethodRouter, post_service};
+use rmcp::ServerHandler;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use std::sync::Arc;
@@ -22,7 +23,7 @@ use std::sync::Arc;
 pub const PATHS: [&str; 2] = ["/mcp", "/"];
 
 /// rmcp's defaults suit a long-lived local process; these suit Lambda.
-fn config(state: &AppState) -> StreamableHttpServerConfig {
+pub fn config(state: &AppState) -> StreamableHttpServerConfig {
     StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
@@ -33,7 +34,7 @@ fn config(state: &AppState) -> StreamableHttpServerConfig {
 
 /// `Cache-Control: no-store` and `Vary: Authorization` on every MCP response (tool lists are
 /// per-user; an anonymous cached copy would be wrong for everyone).
-async fn no_store(request: Request, next: Next) -> Response {
+pub async fn no_store(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -41,16 +42,33 @@ async fn no_store(request: Request, next: Next) -> Response {
     response
 }
 
-pub(crate) fn routes(state: &AppState) -> Router<AppState> {
-    let store = state.store.clone();
-    let service = StreamableHttpService::new(
-        move || Ok(McpServer::new(store.clone())),
+/// rmcp's Streamable HTTP service for `handler`, configured by [`config`].
+pub fn service<S: ServerHandler + Send + 'static>(
+    state: &AppState,
+    handler: impl Fn() -> S + Send + Sync + 'static,
+) -> StreamableHttpService<S, NeverSessionManager> {
+    StreamableHttpService::new(
+        move || Ok(handler()),
         Arc::new(NeverSessionManager::default()),
         config(state),
-    );
+    )
+}
+
+/// Mounts `endpoint` (a POST-only method router) on every MCP path, with response headers.
+pub fn mount(endpoint: MethodRouter<AppState>) -> Router<AppState> {
+    PATHS
+        .iter()
+        .fold(Router::new(), |router, path| {
+            router.route(path, endpoint.clone())
+        })
+        .layer(middleware::from_fn(no_store))
+}
+
+pub(crate) fn routes(state: &AppState) -> Router<AppState> {
+    let store = state.store.clone();
     // `route_layer`: the layers wrap POST only, so other methods get axum's 405 + `Allow: POST`
     // before any authentication.
-    let endpoint = post_service(service)
+    let endpoint = post_service(service(state, move || McpServer::new(store.clone())))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             step_up::enforce,
@@ -60,10 +78,5 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
             bearer::require_token,
         ))
         .route_layer(middleware::from_fn_with_state(state.clone(), origin::check));
-    PATHS
-        .iter()
-        .fold(Router::new(), |router, path| {
-            router.route(path, endpoint.clone())
-        })
-        .layer(middleware::from_fn(no_store))
+    mount(endpoint)
 }

@@ -1,0 +1,500 @@
+//! Conformance mode (`remote-mcp-local --conformance`, used by `make conformance`): the MCP endpoint
+//! with the fixture tools, resources and prompts that `@modelcontextprotocol/conformance` calls
+//! (`test_simple_text`, `test://static-text`, …) alongside the real ones.
+//!
+//! The suite connects without OAuth, so this endpoint authenticates every request as a fixed
+//! conformance user instead of verifying a token. That is why it exists only in this local binary:
+//! the Lambda functions mount the MCP endpoint solely behind the bearer layer. Everything else is
+//! the production transport: stateless JSON, the same Host and Origin checks, the same headers.
+
+// The suite's fixtures exercise logging and sampling on purpose, though 2026-07-28 deprecates them.
+#![allow(deprecated)]
+
+use axum::Router;
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::post_service;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use mcp_function::server::McpServer;
+use mcp_function::{AppState, Principal, origin, transport};
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::tool::ToolCallContext;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
+    CompletionInfo, ContentBlock, CreateMessageRequestParams, ErrorData, GetPromptRequestParams,
+    GetPromptResponse, GetPromptResult, Implementation, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, LoggingLevel,
+    LoggingMessageNotificationParam, PaginatedRequestParams, ProgressNotificationParam, Prompt,
+    PromptArgument, PromptMessage, ReadResourceRequestParams, ReadResourceResponse,
+    ReadResourceResult, Resource, ResourceContents, ResourceTemplate, Role, SamplingMessage,
+    ServerCapabilities, ServerConfig, SetLevelRequestParams, Tool,
+};
+use rmcp::service::RequestContext;
+use rmcp::{RoleServer, ServerHandler, tool, tool_router};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A 1×1 red PNG.
+const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
+
+/// A minimal WAV file: 8 kHz, 8-bit mono, one silent sample.
+fn wav() -> String {
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(b"RIFF");
+    bytes.extend_from_slice(&37u32.to_le_bytes());
+    bytes.extend_from_slice(b"WAVEfmt ");
+    bytes.extend_from_slice(&16u32.to_le_bytes());
+    bytes.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    bytes.extend_from_slice(&1u16.to_le_bytes()); // mono
+    bytes.extend_from_slice(&8000u32.to_le_bytes());
+    bytes.extend_from_slice(&8000u32.to_le_bytes());
+    bytes.extend_from_slice(&1u16.to_le_bytes());
+    bytes.extend_from_slice(&8u16.to_le_bytes());
+    bytes.extend_from_slice(b"data");
+    bytes.extend_from_slice(&1u32.to_le_bytes());
+    bytes.push(128);
+    STANDARD.encode(bytes)
+}
+
+/// The real server plus the suite's fixtures.
+#[derive(Clone)]
+pub struct ConformanceServer {
+    inner: McpServer,
+    tool_router: ToolRouter<Self>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PromptArg {
+    /// The prompt to send to the client's model.
+    pub prompt: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct MessageArg {
+    /// The message to show the user.
+    pub message: String,
+}
+
+fn text(t: &str) -> CallToolResult {
+    CallToolResult::success(vec![ContentBlock::text(t)])
+}
+
+#[tool_router]
+impl ConformanceServer {
+    fn new(inner: McpServer) -> Self {
+        Self {
+            inner,
+            tool_router: Self::tool_router(),
+        }
+    }
+
+    /// Returns a simple text response.
+    #[tool]
+    async fn test_simple_text(&self) -> CallToolResult {
+        text("This is a simple text response for testing.")
+    }
+
+    /// Returns an image.
+    #[tool]
+    async fn test_image_content(&self) -> CallToolResult {
+        CallToolResult::success(vec![ContentBlock::image(PNG, "image/png")])
+    }
+
+    /// Returns audio.
+    #[tool]
+    async fn test_audio_content(&self) -> CallToolResult {
+        CallToolResult::success(vec![ContentBlock::audio(wav(), "audio/wav")])
+    }
+
+    /// Returns an embedded resource.
+    #[tool]
+    async fn test_embedded_resource(&self) -> CallToolResult {
+        CallToolResult::success(vec![ContentBlock::resource(
+            ResourceContents::text(
+                "This is an embedded resource content.",
+                "test://embedded-resource",
+            )
+            .with_mime_type("text/plain"),
+        )])
+    }
+
+    /// Returns text, an image and an embedded resource.
+    #[tool]
+    async fn test_multiple_content_types(&self) -> CallToolResult {
+        CallToolResult::success(vec![
+            ContentBlock::text("Multiple content types test:"),
+            ContentBlock::image(PNG, "image/png"),
+            ContentBlock::resource(
+                ResourceContents::text(
+                    r#"{"test":"data","value":123}"#,
+                    "test://mixed-content-resource",
+                )
+                .with_mime_type("application/json"),
+            ),
+        ])
+    }
+
+    /// Always fails, as a tool error.
+    #[tool]
+    async fn test_error_handling(&self) -> Result<CallToolResult, String> {
+        Err("This tool intentionally returns an error for testing".into())
+    }
+
+    /// Sends three log messages while it runs.
+    #[tool]
+    async fn test_tool_with_logging(
+        &self,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResult, ErrorData> {
+        for (i, message) in [
+            "Tool execution started",
+            "Tool processing data",
+            "Tool execution completed",
+        ]
+        .iter()
+        .enumerate()
+        {
+            if i > 0 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            let param = LoggingMessageNotificationParam::new(LoggingLevel::Info, json!(message));
+            let _ = context.peer.notify_logging_message(param).await;
+        }
+        Ok(text("Tool with logging executed successfully"))
+    }
+
+    /// Reports progress 0, 50, 100 of 100 when the request carries a progress token.
+    #[tool]
+    async fn test_tool_with_progress(
+        &self,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let token = context.meta.get_progress_token();
+        for (i, progress) in [0.0, 50.0, 100.0].into_iter().enumerate() {
+            if i > 0 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            if let Some(token) = &token {
+                let param =
+                    ProgressNotificationParam::new(token.clone(), progress).with_total(100.0);
+                let _ = context.peer.notify_progress(param).await;
+            }
+        }
+        Ok(text("Tool with progress executed successfully"))
+    }
+
+    /// Asks the client's model to answer `prompt` (sampling).
+    #[tool]
+    async fn test_sampling(
+        &self,
+        context: RequestContext<RoleServer>,
+        Parameters(arg): Parameters<PromptArg>,
+    ) -> Result<CallToolResult, String> {
+        let request =
+            CreateMessageRequestParams::new(vec![SamplingMessage::user_text(arg.prompt)], 100);
+        let reply = context
+            .peer
+            .create_message(request)
+            .await
+            .map_err(|e| format!("sampling is unavailable on a stateless connection: {e}"))?;
+        Ok(text(&format!(
+            "LLM response: {}",
+            serde_json::to_string(&reply.message.content).unwrap_or_default()
+        )))
+    }
+
+    /// Asks the user for input (elicitation).
+    #[tool]
+    async fn test_elicitation(
+        &self,
+        context: RequestContext<RoleServer>,
+        Parameters(arg): Parameters<MessageArg>,
+    ) -> Result<CallToolResult, String> {
+        let _ = (&context, arg.message);
+        Err("elicitation needs a server-to-client request, which a stateless connection cannot carry".into())
+    }
+
+    /// A tool whose input schema uses JSON Schema 2020-12 keywords.
+    #[tool(
+        name = "json_schema_2020_12_tool",
+        description = "Tool with JSON Schema 2020-12 features",
+        input_schema = json_schema_2020_12()
+    )]
+    async fn json_schema_2020_12_tool(&self) -> CallToolResult {
+        text("ok")
+    }
+}
+
+fn json_schema_2020_12() -> Arc<serde_json::Map<String, Value>> {
+    let schema = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "$defs": {"address": {"type": "object", "properties": {
+            "street": {"type": "string"}, "city": {"type": "string"}}}},
+        "properties": {"name": {"type": "string"}, "address": {"$ref": "#/$defs/address"}},
+        "additionalProperties": false
+    });
+    Arc::new(schema.as_object().cloned().unwrap_or_default())
+}
+
+fn prompt(name: &str, description: &str, arguments: &[(&str, &str)]) -> Prompt {
+    let arguments = arguments
+        .iter()
+        .map(|(name, description)| {
+            let mut a = PromptArgument::new(*name);
+            a.description = Some((*description).into());
+            a.required = Some(true);
+            a
+        })
+        .collect::<Vec<_>>();
+    Prompt::new(
+        name,
+        Some(description),
+        (!arguments.is_empty()).then_some(arguments),
+    )
+}
+
+fn arg(request: &GetPromptRequestParams, name: &str) -> String {
+    request
+        .arguments
+        .as_ref()
+        .and_then(|a| a.get(name))
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+impl ServerHandler for ConformanceServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .enable_prompts()
+                .enable_logging()
+                .enable_completions()
+                .build(),
+        )
+        .with_server_info(Implementation::new(
+            "remote-mcp-conformance",
+            env!("CARGO_PKG_VERSION"),
+        ))
+    }
+
+    async fn list_tools(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let mut tools = self.tool_router.list_all();
+        tools.extend(self.inner.list_tools(request, context).await?.tools);
+        Ok(ListToolsResult::with_all_items(tools))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.tool_router
+            .get(name)
+            .cloned()
+            .or_else(|| self.inner.get_tool(name))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        if self.tool_router.has_route(&request.name) {
+            return self
+                .tool_router
+                .call(ToolCallContext::new(self, request, context))
+                .await;
+        }
+        self.inner.call_tool(request, context).await
+    }
+
+    async fn list_resources(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let mut resources = vec![
+            Resource::new("test://static-text", "Static text")
+                .with_description("A fixed text resource")
+                .with_mime_type("text/plain"),
+            Resource::new("test://static-binary", "Static binary")
+                .with_description("A fixed PNG image")
+                .with_mime_type("image/png"),
+        ];
+        resources.extend(self.inner.list_resources(request, context).await?.resources);
+        Ok(ListResourcesResult::with_all_items(resources))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        let mut templates = vec![
+            ResourceTemplate::new("test://template/{id}/data", "Template data")
+                .with_description("Data for an id")
+                .with_mime_type("application/json"),
+        ];
+        templates.extend(
+            self.inner
+                .list_resource_templates(request, context)
+                .await?
+                .resource_templates,
+        );
+        Ok(ListResourceTemplatesResult::with_all_items(templates))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let uri = request.uri.clone();
+        let contents = match uri.as_str() {
+            "test://static-text" => {
+                ResourceContents::text("This is the content of the static text resource.", &uri)
+                    .with_mime_type("text/plain")
+            }
+            "test://static-binary" => ResourceContents::blob(PNG, &uri).with_mime_type("image/png"),
+            other => match other
+                .strip_prefix("test://template/")
+                .and_then(|rest| rest.strip_suffix("/data"))
+            {
+                Some(id) => ResourceContents::text(
+                    json!({"id": id, "templateTest": true, "data": format!("Data for ID: {id}")})
+                        .to_string(),
+                    &uri,
+                )
+                .with_mime_type("application/json"),
+                None => return self.inner.read_resource(request, context).await,
+            },
+        };
+        Ok(ReadResourceResult::new(vec![contents]).into())
+    }
+
+    async fn list_prompts(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        let mut prompts = vec![
+            prompt(
+                "test_simple_prompt",
+                "A simple prompt without arguments",
+                &[],
+            ),
+            prompt(
+                "test_prompt_with_arguments",
+                "A prompt with two arguments",
+                &[
+                    ("arg1", "First test argument"),
+                    ("arg2", "Second test argument"),
+                ],
+            ),
+            prompt(
+                "test_prompt_with_embedded_resource",
+                "A prompt embedding a resource",
+                &[("resourceUri", "URI of the resource to embed")],
+            ),
+            prompt("test_prompt_with_image", "A prompt with an image", &[]),
+        ];
+        prompts.extend(self.inner.list_prompts(request, context).await?.prompts);
+        Ok(ListPromptsResult::with_all_items(prompts))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let user = |content: ContentBlock| PromptMessage::new(Role::User, content);
+        let messages = match request.name.as_str() {
+            "test_simple_prompt" => vec![PromptMessage::new_text(
+                Role::User,
+                "This is a simple prompt for testing.",
+            )],
+            "test_prompt_with_arguments" => vec![PromptMessage::new_text(
+                Role::User,
+                format!(
+                    "Prompt with arguments: arg1='{}', arg2='{}'",
+                    arg(&request, "arg1"),
+                    arg(&request, "arg2")
+                ),
+            )],
+            "test_prompt_with_embedded_resource" => vec![
+                user(ContentBlock::resource(
+                    ResourceContents::text(
+                        "Embedded resource content for testing.",
+                        arg(&request, "resourceUri"),
+                    )
+                    .with_mime_type("text/plain"),
+                )),
+                PromptMessage::new_text(Role::User, "Please process the embedded resource above."),
+            ],
+            "test_prompt_with_image" => vec![
+                user(ContentBlock::image(PNG, "image/png")),
+                PromptMessage::new_text(Role::User, "Please analyze the image above."),
+            ],
+            _ => return self.inner.get_prompt(request, context).await,
+        };
+        Ok(GetPromptResult::new(messages).into())
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        let prefix = request.argument.value.to_lowercase();
+        let values: Vec<String> = ["paris", "park", "party", "hello", "world"]
+            .iter()
+            .filter(|v| v.starts_with(&prefix))
+            .map(|v| (*v).to_owned())
+            .collect();
+        Ok(CompleteResult::new(
+            CompletionInfo::new(values).map_err(|e| ErrorData::internal_error(e, None))?,
+        ))
+    }
+
+    async fn set_level(
+        &self,
+        _request: SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        // Stateless: there is no connection on which a level could persist. Accepted; each request's
+        // logging follows its own `_meta` (2026-07-28), and the fixtures log at info.
+        Ok(())
+    }
+}
+
+/// Every request is the conformance user.
+async fn conformance_user(mut request: Request, next: Next) -> Response {
+    request.extensions_mut().insert(Principal {
+        subject: "conformance".into(),
+        client_id: "conformance-suite".into(),
+        scopes: vec!["mcp".into(), "mcp:write".into()],
+    });
+    next.run(request).await
+}
+
+/// The conformance endpoint at `/mcp` and `/`.
+pub fn router(state: AppState) -> Router {
+    let store = state.store.clone();
+    let service = transport::service(&state, move || {
+        ConformanceServer::new(McpServer::new(store.clone()))
+    });
+    let endpoint = post_service(service)
+        .route_layer(middleware::from_fn(conformance_user))
+        .route_layer(middleware::from_fn_with_state(state.clone(), origin::check));
+    transport::mount(endpoint).with_state(state)
+}
