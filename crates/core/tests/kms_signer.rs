@@ -25,12 +25,10 @@ async fn kms_signed_tokens_verify_with_the_published_key() {
         .unwrap();
     let key_id = key.key_metadata.unwrap().key_id;
 
-    let signer = KmsSigner::new(client.clone(), &key_id).await.unwrap();
-    // What the MCP function derives at cold start equals what the OAuth function publishes.
-    assert_eq!(
-        &public_jwk(&client, &key_id).await.unwrap(),
-        signer.public_jwk()
-    );
+    let signer = KmsSigner::new(client.clone(), &key_id);
+    let published = signer.public_jwk().await.unwrap();
+    // What the MCP function fetches equals what the OAuth function publishes.
+    assert_eq!(public_jwk(&client, &key_id).await.unwrap(), published);
 
     let claims = AccessClaims {
         iss: "https://as.example".into(),
@@ -42,12 +40,8 @@ async fn kms_signed_tokens_verify_with_the_published_key() {
         exp: NOW.0 + 3600,
         jti: "jti-1".into(),
     };
-    let verifier = Verifier::new(
-        &[signer.public_jwk().clone()],
-        "https://as.example",
-        "https://as.example/mcp",
-    )
-    .unwrap();
+    let verifier =
+        Verifier::new(&[published], "https://as.example", "https://as.example/mcp").unwrap();
     // ECDSA signatures vary; several rounds cover DER integers of different lengths.
     for _ in 0..8 {
         let token = encode(&claims, &signer).await.unwrap();
@@ -59,8 +53,8 @@ async fn kms_signed_tokens_verify_with_the_published_key() {
 async fn unknown_kms_key_is_a_clean_error() {
     let kms = LocalKms::start().unwrap_or_else(|e| panic!("{e}"));
     let err = KmsSigner::new(kms.client(), "no-such-key")
+        .public_jwk()
         .await
-        .err()
-        .expect("must fail");
+        .expect_err("must fail");
     assert!(err.to_string().starts_with("signing service"));
 }

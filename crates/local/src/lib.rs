@@ -6,7 +6,7 @@ pub mod conformance;
 
 use axum::Router;
 use remote_mcp_core::local::{DynamoLocal, TableDefinition};
-use remote_mcp_core::token::{LocalSigner, Signer, Verifier};
+use remote_mcp_core::token::LocalSigner;
 use remote_mcp_core::{Config, DynamoStore, MemoryStore, Store};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -73,14 +73,8 @@ fn states(
     store: Arc<dyn Store>,
 ) -> (oauth_function::AppState, mcp_function::AppState) {
     let signer = Arc::new(LocalSigner::generate());
-    let verifier = Verifier::new(
-        std::slice::from_ref(signer.public_jwk()),
-        config.issuer(),
-        &config.mcp_resource(),
-    )
-    .unwrap_or_else(|e| panic!("a freshly generated key is always usable: {e}"));
     (
-        oauth_function::AppState::new(config.clone(), store.clone(), signer),
-        mcp_function::AppState::new(config, store, verifier),
+        oauth_function::AppState::new(config.clone(), store.clone(), signer.clone()),
+        mcp_function::AppState::new(config, store, signer),
     )
 }

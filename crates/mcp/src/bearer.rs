@@ -60,7 +60,14 @@ pub async fn require_token(
     let Some(token) = bearer_token(&request) else {
         return unauthorized(&state, None);
     };
-    match state.verifier.verify(token, UnixTime::now()) {
+    let verifier = match state.verifier.get().await {
+        Ok(verifier) => verifier,
+        Err(err) => {
+            tracing::error!(%err, "token verification key unavailable");
+            return (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable").into_response();
+        }
+    };
+    match verifier.verify(token, UnixTime::now()) {
         Ok(claims) => {
             request.extensions_mut().insert(Principal::from(claims));
             next.run(request).await

@@ -22,7 +22,7 @@ pub mod tools;
 pub mod transport;
 
 use axum::Router;
-use remote_mcp_core::token::Verifier;
+use remote_mcp_core::token::{LazyVerifier, Signer};
 use remote_mcp_core::{Config, Store};
 use std::sync::Arc;
 
@@ -36,8 +36,9 @@ pub const DEFAULT_SCOPE: &str = tools::READ;
 pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
-    /// Verifies access tokens in memory against the authorization server's public key.
-    pub verifier: Arc<Verifier>,
+    /// Verifies access tokens in memory against the authorization server's public key (fetched on
+    /// first use, then kept).
+    pub verifier: Arc<LazyVerifier>,
     /// `Host` values accepted on the MCP endpoint.
     pub allowed_hosts: Vec<String>,
     /// Absolute URL of our RFC 9728 document, for challenges.
@@ -45,8 +46,10 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the state: tokens must come from our issuer and name our MCP resource.
-    pub fn new(config: Config, store: Arc<dyn Store>, verifier: Verifier) -> Self {
+    /// Builds the state: tokens must be signed by `keys`, come from our issuer and name our MCP
+    /// resource.
+    pub fn new(config: Config, store: Arc<dyn Store>, keys: Arc<dyn Signer>) -> Self {
+        let verifier = LazyVerifier::new(keys, config.issuer(), &config.mcp_resource());
         let allowed_hosts = allowed_hosts(config.issuer());
         Self {
             protected_resource_metadata_url: config.url(protected_resource::MCP_PATH),

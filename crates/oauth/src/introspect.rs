@@ -59,7 +59,7 @@ async fn run(
             "iss": state.config.issuer(), "exp": grant.expires_at.seconds(),
         }));
     }
-    match state.verifier.verify(token, now) {
+    match state.verifier.get().await?.verify(token, now) {
         Ok(claims)
             if claims.client_id == client.id.as_str()
                 && !state

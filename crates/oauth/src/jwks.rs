@@ -2,6 +2,7 @@
 //! can be rotated by publishing the next one beside the current.
 
 use crate::AppState;
+use crate::error::OAuthError;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -13,11 +14,10 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/.well-known/jwks.json", get(jwks))
 }
 
-async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
-    (
+async fn jwks(State(state): State<AppState>) -> Result<impl IntoResponse, OAuthError> {
+    let key = state.signer.public_jwk().await?;
+    Ok((
         [(header::CACHE_CONTROL, "public, max-age=300")],
-        Json(JwkSet {
-            keys: vec![state.signer.public_jwk().clone()],
-        }),
-    )
+        Json(JwkSet { keys: vec![key] }),
+    ))
 }

@@ -37,7 +37,7 @@ pub mod token;
 
 use axum::Router;
 use cimd::CimdResolver;
-use remote_mcp_core::token::{Signer, Verifier};
+use remote_mcp_core::token::{LazyVerifier, Signer};
 use remote_mcp_core::{Config, Store};
 use std::sync::Arc;
 
@@ -52,7 +52,7 @@ pub struct AppState {
     pub capabilities: Arc<Capabilities>,
     pub signer: Arc<dyn Signer>,
     /// Verifies our own access tokens (revocation, introspection).
-    pub verifier: Arc<Verifier>,
+    pub verifier: Arc<LazyVerifier>,
     pub cimd: Arc<CimdResolver>,
     pub owner: Arc<dyn ResourceOwner>,
 }
@@ -62,14 +62,11 @@ impl AppState {
     /// approval attributed to a single owner until accounts are configured with [`Self::with_owner`].
     pub fn new(config: Config, store: Arc<dyn Store>, signer: Arc<dyn Signer>) -> Self {
         let capabilities = Arc::new(Capabilities::for_config(&config));
-        let verifier = Verifier::new(
-            std::slice::from_ref(signer.public_jwk()),
+        let verifier = Arc::new(LazyVerifier::new(
+            signer.clone(),
             config.issuer(),
             &config.mcp_resource(),
-        )
-        .map(Arc::new)
-        // Our own key always converts; fail loudly at start-up if it somehow does not.
-        .unwrap_or_else(|e| panic!("the signing key is unusable: {e}"));
+        ));
         Self {
             config: Arc::new(config),
             store,

@@ -52,7 +52,7 @@ async fn run(state: &AppState, headers: &HeaderMap, body: &[u8], now: UnixTime) 
         }
         return Ok(());
     }
-    if let Ok(claims) = state.verifier.verify(token, now)
+    if let Ok(claims) = state.verifier.get().await?.verify(token, now)
         && claims.client_id == client.id.as_str()
     {
         state

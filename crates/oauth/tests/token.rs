@@ -36,6 +36,9 @@ async fn full_flow(s: &Server, redirect: &str) {
     let claims = s
         .state
         .verifier
+        .get()
+        .await
+        .unwrap()
         .verify(tokens["access_token"].as_str().unwrap(), UnixTime::now())
         .unwrap();
     assert_eq!(claims.aud, RESOURCE, "audience-bound to the MCP resource");
@@ -119,6 +122,9 @@ async fn claude_2025_exchange_without_resource_or_secret() {
     let claims = s
         .state
         .verifier
+        .get()
+        .await
+        .unwrap()
         .verify(
             reply.json()["access_token"].as_str().unwrap(),
             UnixTime::now(),

@@ -1,6 +1,7 @@
 //! The production signer: a KMS `ECC_NIST_P256` / `SIGN_VERIFY` key. The private key never leaves
-//! KMS; the OAuth function may call `kms:Sign`, the MCP function only `kms:GetPublicKey` (once, at
-//! cold start).
+//! KMS; the OAuth function may call `kms:Sign`, the MCP function only `kms:GetPublicKey`. The public
+//! key is fetched on first use and kept for the life of the container, so neither cold start nor
+//! later requests wait for it again.
 
 use super::{Jwk, SignError, Signer, der_to_jose};
 use async_trait::async_trait;
@@ -9,6 +10,7 @@ use aws_sdk_kms::error::DisplayErrorContext;
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
 use p256::pkcs8::DecodePublicKey;
+use tokio::sync::OnceCell;
 
 /// Largest message KMS signs with `MessageType::Raw`.
 const MAX_RAW_MESSAGE: usize = 4096;
@@ -17,19 +19,17 @@ const MAX_RAW_MESSAGE: usize = 4096;
 pub struct KmsSigner {
     client: Client,
     key_id: String,
-    jwk: Jwk,
+    jwk: OnceCell<Jwk>,
 }
 
 impl KmsSigner {
-    /// Fetches the public key once and keeps the client for signing.
-    pub async fn new(client: Client, key_id: impl Into<String>) -> Result<Self, SignError> {
-        let key_id = key_id.into();
-        let jwk = public_jwk(&client, &key_id).await?;
-        Ok(Self {
+    /// A signer for `key_id`; makes no request until a key or signature is needed.
+    pub fn new(client: Client, key_id: impl Into<String>) -> Self {
+        Self {
             client,
-            key_id,
-            jwk,
-        })
+            key_id: key_id.into(),
+            jwk: OnceCell::new(),
+        }
     }
 }
 
@@ -51,8 +51,11 @@ pub async fn public_jwk(client: &Client, key_id: &str) -> Result<Jwk, SignError>
 
 #[async_trait]
 impl Signer for KmsSigner {
-    fn public_jwk(&self) -> &Jwk {
-        &self.jwk
+    async fn public_jwk(&self) -> Result<Jwk, SignError> {
+        self.jwk
+            .get_or_try_init(|| public_jwk(&self.client, &self.key_id))
+            .await
+            .cloned()
     }
 
     async fn sign(&self, message: &[u8]) -> Result<[u8; 64], SignError> {

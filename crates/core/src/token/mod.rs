@@ -14,7 +14,7 @@ mod verify;
 
 pub use jwk::{Jwk, JwkSet};
 pub use signer::{LocalSigner, SignError, Signer, der_to_jose, encode};
-pub use verify::{TokenError, Verifier};
+pub use verify::{LazyVerifier, TokenError, Verifier};
 
 use crate::UnixTime;
 use serde::{Deserialize, Serialize};

@@ -21,8 +21,8 @@ pub enum SignError {
 /// Something that holds a P-256 private key and signs with ES256.
 #[async_trait]
 pub trait Signer: Send + Sync + 'static {
-    /// The public key, as published in the JWKS.
-    fn public_jwk(&self) -> &Jwk;
+    /// The public key, as published in the JWKS. May be fetched on first use (KMS) and cached.
+    async fn public_jwk(&self) -> Result<Jwk, SignError>;
     /// ES256 signature of `message` (SHA-256, then ECDSA P-256), as JOSE raw `r || s`.
     async fn sign(&self, message: &[u8]) -> Result<[u8; 64], SignError>;
 }
@@ -32,7 +32,7 @@ pub async fn encode(claims: &AccessClaims, signer: &dyn Signer) -> Result<String
     let header = serde_json::json!({
         "alg": "ES256",
         "typ": "at+jwt",
-        "kid": signer.public_jwk().kid,
+        "kid": signer.public_jwk().await?.kid,
     });
     let payload = serde_json::to_vec(claims).map_err(|e| SignError::Malformed(e.to_string()))?;
     let signing_input = format!(
@@ -84,12 +84,17 @@ impl LocalSigner {
         let jwk = Jwk::from_public_key(&key.verifying_key().into());
         Self { key, jwk }
     }
+
+    /// The public key (known without I/O for a local key).
+    pub fn jwk(&self) -> &Jwk {
+        &self.jwk
+    }
 }
 
 #[async_trait]
 impl Signer for LocalSigner {
-    fn public_jwk(&self) -> &Jwk {
-        &self.jwk
+    async fn public_jwk(&self) -> Result<Jwk, SignError> {
+        Ok(self.jwk.clone())
     }
 
     async fn sign(&self, message: &[u8]) -> Result<[u8; 64], SignError> {

@@ -1,10 +1,12 @@
 //! In-memory verification of access tokens, for the resource server's hot path: signature against
 //! the published key(s), then `iss`, `aud` and expiry against `now`. No network, no store.
 
-use super::{AccessClaims, Jwk};
+use super::{AccessClaims, Jwk, SignError, Signer};
 use crate::UnixTime;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::OnceCell;
 
 /// Seconds of clock skew tolerated on `exp` and `iat`.
 const LEEWAY: i64 = 30;
@@ -93,9 +95,41 @@ impl Verifier {
     }
 }
 
+/// A [`Verifier`] whose key comes from a [`Signer`] on first use and is then kept in memory: the
+/// first request of a container fetches it, every later one verifies without I/O.
+pub struct LazyVerifier {
+    keys: Arc<dyn Signer>,
+    issuer: String,
+    audience: String,
+    verifier: OnceCell<Verifier>,
+}
+
+impl LazyVerifier {
+    /// Trusts the public key of `keys` for tokens from `issuer` meant for `audience`.
+    pub fn new(keys: Arc<dyn Signer>, issuer: &str, audience: &str) -> Self {
+        Self {
+            keys,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            verifier: OnceCell::new(),
+        }
+    }
+
+    /// The verifier, loading the key if this is the first use.
+    pub async fn get(&self) -> Result<&Verifier, SignError> {
+        self.verifier
+            .get_or_try_init(|| async {
+                let jwk = self.keys.public_jwk().await?;
+                Verifier::new(&[jwk], &self.issuer, &self.audience)
+                    .map_err(|e| SignError::Malformed(e.to_string()))
+            })
+            .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::{LocalSigner, Signer, encode};
+    use super::super::{LocalSigner, encode};
     use super::*;
 
     const NOW: UnixTime = UnixTime(1_900_000_000);
@@ -115,7 +149,7 @@ mod tests {
 
     fn verifier(signer: &LocalSigner) -> Verifier {
         Verifier::new(
-            &[signer.public_jwk().clone()],
+            &[signer.jwk().clone()],
             "https://as.example",
             "https://as.example/mcp",
         )

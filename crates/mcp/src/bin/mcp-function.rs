@@ -1,10 +1,10 @@
-//! The MCP function on AWS Lambda: configure once at cold start (including the one KMS call for
-//! the token-signing public key), then serve [`mcp_function::router`] with no per-request network
-//! calls for authentication.
+//! The MCP function on AWS Lambda: configure once at cold start, then serve
+//! [`mcp_function::router`]. The token-signing public key is read from KMS on the first request and
+//! kept, so authentication needs no network call after that.
 
 use mcp_function::{AppState, router};
 use remote_mcp_core::telemetry::{self, LogFormat};
-use remote_mcp_core::token::{Verifier, kms};
+use remote_mcp_core::token::kms::KmsSigner;
 use remote_mcp_core::{Config, DynamoStore};
 use std::sync::Arc;
 
@@ -18,8 +18,13 @@ async fn main() -> Result<(), lambda_http::Error> {
         .clone()
         .ok_or("SIGNING_KEY_ID is not set")?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let jwk = kms::public_jwk(&aws_sdk_kms::Client::new(&aws), &key_id).await?;
-    let verifier = Verifier::new(&[jwk], config.issuer(), &config.mcp_resource())?;
+    // Only `public_jwk` is ever called here; IAM grants this function kms:GetPublicKey alone.
+    let keys = KmsSigner::new(aws_sdk_kms::Client::new(&aws), key_id);
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
-    lambda_http::run(router(AppState::new(config, Arc::new(store), verifier))).await
+    lambda_http::run(router(AppState::new(
+        config,
+        Arc::new(store),
+        Arc::new(keys),
+    )))
+    .await
 }

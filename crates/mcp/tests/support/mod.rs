@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use mcp_function::{AppState, router};
-use remote_mcp_core::token::{AccessClaims, LocalSigner, Signer, Verifier, encode};
+use remote_mcp_core::token::{AccessClaims, LocalSigner, encode};
 use remote_mcp_core::{Config, MemoryStore, UnixTime};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -48,8 +48,7 @@ impl Server {
     pub fn new() -> Self {
         let signer = Arc::new(LocalSigner::generate());
         let config = Config::local(ISSUER).unwrap();
-        let verifier = Verifier::new(&[signer.public_jwk().clone()], ISSUER, RESOURCE).unwrap();
-        let state = AppState::new(config, Arc::new(MemoryStore::new()), verifier);
+        let state = AppState::new(config, Arc::new(MemoryStore::new()), signer.clone());
         Self { state, signer }
     }
 

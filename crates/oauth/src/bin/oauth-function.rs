@@ -17,7 +17,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         .ok_or("SIGNING_KEY_ID is not set")?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
-    let signer = KmsSigner::new(aws_sdk_kms::Client::new(&aws), key_id).await?;
+    let signer = KmsSigner::new(aws_sdk_kms::Client::new(&aws), key_id);
     let state = AppState::new(config, Arc::new(store), Arc::new(signer));
     lambda_http::run(router(state)).await
 }
