@@ -5,7 +5,8 @@
 //! - [`config`]: everything read from the environment, validated once at cold start.
 //! - [`time`]: [`UnixTime`], the `now` every domain function takes as a parameter.
 //! - [`secret`]: random values from the OS RNG, stored only as SHA-256 hashes, compared in constant time.
-//! - [`model`]: clients, authorization codes, grants and the refresh-token rotation policy.
+//! - [`model`]: clients, authorization codes, grants, users and notes; the refresh-token rotation policy.
+//! - [`password`]: Argon2id password hashing.
 //! - [`store`]: the [`Store`] trait of domain verbs, with [`MemoryStore`] and [`DynamoStore`].
 //! - `local` (feature `local-services`): DynamoDB Local and a local KMS for tests and `make run`.
 //! - [`telemetry`]: tracing setup (JSON on Lambda, human-readable locally).
@@ -14,6 +15,7 @@ pub mod config;
 #[cfg(feature = "local-services")]
 pub mod local;
 pub mod model;
+pub mod password;
 pub mod secret;
 pub mod store;
 pub mod telemetry;

@@ -8,6 +8,7 @@ use remote_mcp_core::model::{
     AuthorizationCode, Client, ClientCredential, ClientId, ClientMetadata, CodeRedemption,
     ConsentRequest, Grant, GrantId, Note, RefreshPolicy, RefreshState, RefreshToken, Rotation,
 };
+use remote_mcp_core::model::{Session, User};
 use remote_mcp_core::secret::{Secret, SecretHash};
 use remote_mcp_core::{DynamoStore, MemoryStore, Store, StoreError, UnixTime};
 use std::sync::Arc;
@@ -230,6 +231,149 @@ async fn owner_prefixes_do_not_leak(store: Arc<dyn Store>) {
     store.save_note(&short).await.unwrap();
     store.save_note(&long).await.unwrap();
     assert_eq!(store.notes("user-1").await.unwrap(), vec![short]);
+}
+
+// ------------------------------------------------------------------ users, sessions, throttle
+
+fn user(email: &str) -> User {
+    User::new(
+        email.to_owned(),
+        "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        T0,
+    )
+}
+
+async fn users_are_unique_by_email(store: Arc<dyn Store>) {
+    let alice = user("alice@example.com");
+    store.create_user(&alice).await.unwrap();
+    assert!(matches!(
+        store.create_user(&user("alice@example.com")).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    assert_eq!(store.user(&alice.id).await.unwrap(), Some(alice.clone()));
+    assert_eq!(
+        store.user_by_email("alice@example.com").await.unwrap(),
+        Some(alice.clone())
+    );
+    assert_eq!(store.user_by_email("bob@example.com").await.unwrap(), None);
+
+    let disabled = User {
+        disabled_at: Some(T0 + secs(5)),
+        ..alice.clone()
+    };
+    store.update_user(&disabled).await.unwrap();
+    assert_eq!(store.user(&alice.id).await.unwrap(), Some(disabled));
+    let renamed = User {
+        email: "mallory@example.com".into(),
+        ..alice.clone()
+    };
+    assert!(
+        store.update_user(&renamed).await.is_err(),
+        "emails do not change"
+    );
+
+    store.create_user(&user("bob@example.com")).await.unwrap();
+    let emails: Vec<String> = store
+        .users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.email)
+        .collect();
+    assert_eq!(emails, ["alice@example.com", "bob@example.com"]);
+}
+
+async fn sessions_expire(store: Arc<dyn Store>) {
+    let hash = Secret::generate().hash();
+    let session = Session {
+        user_id: "u1".into(),
+        expires_at: T0 + secs(600),
+    };
+    store.save_session(&hash, &session).await.unwrap();
+    assert_eq!(store.session(&hash, T0).await.unwrap(), Some(session));
+    assert_eq!(store.session(&hash, T0 + secs(600)).await.unwrap(), None);
+    assert_eq!(
+        store.session(&Secret::generate().hash(), T0).await.unwrap(),
+        None
+    );
+}
+
+async fn failures_count_per_key_and_window(store: Arc<dyn Store>) {
+    let window = secs(900);
+    let start = remote_mcp_core::store::window_start(T0, window);
+    for expected in 1..=3 {
+        assert_eq!(
+            store
+                .record_failure("account:alice", start, window)
+                .await
+                .unwrap(),
+            expected
+        );
+    }
+    assert_eq!(
+        store
+            .failures("account:alice", start + secs(899), window)
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        store.failures("account:bob", start, window).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .failures("account:alice", start + window, window)
+            .await
+            .unwrap(),
+        0,
+        "the next window starts clean"
+    );
+}
+
+async fn concurrent_failures_are_all_counted(store: Arc<dyn Store>) {
+    let window = secs(900);
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .record_failure("source:1.2.3.4", T0, window)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(
+        store.failures("source:1.2.3.4", T0, window).await.unwrap(),
+        CONCURRENCY as u32
+    );
+}
+
+async fn administration_lists_clients_and_grants(store: Arc<dyn Store>) {
+    store.save_client(&client("c1")).await.unwrap();
+    store.save_client(&client("c2")).await.unwrap();
+    let ids: Vec<String> = store
+        .clients()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id.to_string())
+        .collect();
+    assert_eq!(ids, ["c1", "c2"]);
+    let (mine, _) = grant();
+    let (theirs, _) = grant();
+    let theirs = Grant {
+        subject: "user-2".into(),
+        ..theirs
+    };
+    store.create_grant(&mine).await.unwrap();
+    store.create_grant(&theirs).await.unwrap();
+    assert_eq!(store.grants(None).await.unwrap().len(), 2);
+    assert_eq!(store.grants(Some("user-2")).await.unwrap(), vec![theirs]);
 }
 
 // ------------------------------------------------------------------ codes
@@ -524,6 +668,11 @@ macro_rules! contract_for {
             revoked_access_tokens_are_remembered_until_expiry,
             notes_are_per_owner_and_ordered,
             owner_prefixes_do_not_leak,
+            users_are_unique_by_email,
+            sessions_expire,
+            failures_count_per_key_and_window,
+            concurrent_failures_are_all_counted,
+            administration_lists_clients_and_grants,
             code_is_redeemed_exactly_once,
             expired_code_is_invisible_and_cannot_be_taken,
             unknown_code_is_missing,

@@ -10,6 +10,7 @@ pub mod consent;
 pub mod grant;
 pub mod note;
 pub mod refresh;
+pub mod user;
 
 pub use client::{Client, ClientCredential, ClientId, ClientMetadata};
 pub use code::{AuthorizationCode, CodeRecord, CodeRedemption};
@@ -17,3 +18,4 @@ pub use consent::ConsentRequest;
 pub use grant::{Grant, GrantId, RefreshToken};
 pub use note::Note;
 pub use refresh::{RefreshDecision, RefreshPolicy, RefreshState, Rotation};
+pub use user::{Session, User, normalize_email};

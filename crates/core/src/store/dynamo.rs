@@ -3,13 +3,14 @@
 //! redeemed together with the grant it creates, and a revision number for refresh rotation.
 
 use super::table::{
-    DATA, Key, NOTE_PREFIX, PARTITION_KEY, REDEEMED_BY, REVISION, SORT_KEY, TTL_ATTRIBUTE,
+    COUNT, DATA, Key, NOTE_PREFIX, PARTITION_KEY, REDEEMED_BY, REVISION, SORT_KEY, TTL_ATTRIBUTE,
 };
+use super::window_start;
 use super::{Store, StoreError};
 use crate::UnixTime;
 use crate::model::{
     AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, ConsentRequest, Grant,
-    GrantId, Note, RefreshDecision, RefreshPolicy, Rotation,
+    GrantId, Note, RefreshDecision, RefreshPolicy, Rotation, Session, User,
 };
 use crate::secret::SecretHash;
 use async_trait::async_trait;
@@ -106,6 +107,31 @@ impl DynamoStore {
             Ok(out) => Ok(out.attributes.filter(|a| !a.is_empty())),
             Err(e) if is_condition_failure(&e) => Ok(None),
             Err(e) => Err(backend(e)),
+        }
+    }
+
+    /// Every item whose sort key is `sk` (administration listings; never on a request path).
+    async fn scan_sort_key(&self, sk: &str) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("#sk = :sk")
+                .expression_attribute_names("#sk", SORT_KEY)
+                .expression_attribute_values(":sk", AttributeValue::S(sk.to_owned()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(backend)?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(items),
+            }
         }
     }
 
@@ -218,6 +244,17 @@ impl Store for DynamoStore {
             request,
         )?)
         .await
+    }
+
+    async fn consent(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<ConsentRequest>, StoreError> {
+        self.read_live(&Key::consent(hash.as_str()), now)
+            .await?
+            .map(|item| decode(&item))
+            .transpose()
     }
 
     async fn take_consent(
@@ -361,10 +398,8 @@ impl Store for DynamoStore {
     }
 
     async fn save_note(&self, note: &Note) -> Result<(), StoreError> {
-        let mut item = key_attributes(&Key::note(&note.owner, &note.id));
-        let json = serde_json::to_string(note).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        item.insert(DATA.into(), AttributeValue::S(json));
-        self.insert(item).await
+        self.insert(permanent_item(&Key::note(&note.owner, &note.id), note)?)
+            .await
     }
 
     async fn note(&self, owner: &str, id: &str) -> Result<Option<Note>, StoreError> {
@@ -405,6 +440,169 @@ impl Store for DynamoStore {
     async fn delete_note(&self, owner: &str, id: &str) -> Result<bool, StoreError> {
         self.delete(&Key::note(owner, id)).await
     }
+
+    async fn create_user(&self, user: &User) -> Result<(), StoreError> {
+        let profile = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(permanent_item(&Key::user_profile(&user.id), user)?))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        // A second item keyed by the email makes the address unique, atomically with the profile.
+        let email = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(permanent_item(&Key::email(&user.email), &user.id)?))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(profile).build())
+            .transact_items(TransactWriteItem::builder().put(email).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                TransactWriteItemsError::TransactionCanceledException(_) => {
+                    Err(StoreError::AlreadyExists)
+                }
+                other => Err(StoreError::Backend(DisplayErrorContext(other).to_string())),
+            },
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    async fn user(&self, id: &str) -> Result<Option<User>, StoreError> {
+        self.read(&Key::user_profile(id))
+            .await?
+            .map(|item| decode(&item))
+            .transpose()
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        let Some(item) = self.read(&Key::email(email)).await? else {
+            return Ok(None);
+        };
+        let id: String = decode(&item)?;
+        self.user(&id).await
+    }
+
+    async fn update_user(&self, user: &User) -> Result<(), StoreError> {
+        match self.user(&user.id).await? {
+            Some(existing) if existing.email == user.email => {}
+            Some(_) => return Err(StoreError::Corrupt("a user's email cannot change".into())),
+            None => return Err(StoreError::Corrupt(format!("no user {}", user.id))),
+        }
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(permanent_item(&Key::user_profile(&user.id), user)?))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let mut users = self
+            .scan_sort_key("PROFILE")
+            .await?
+            .iter()
+            .map(decode)
+            .collect::<Result<Vec<User>, _>>()?;
+        users.sort_by(|a, b| a.email.cmp(&b.email));
+        Ok(users)
+    }
+
+    async fn save_session(&self, hash: &SecretHash, session: &Session) -> Result<(), StoreError> {
+        self.insert(record_item(
+            &Key::session(hash.as_str()),
+            session.expires_at,
+            session,
+        )?)
+        .await
+    }
+
+    async fn session(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<Session>, StoreError> {
+        self.read_live(&Key::session(hash.as_str()), now)
+            .await?
+            .map(|item| decode(&item))
+            .transpose()
+    }
+
+    async fn record_failure(
+        &self,
+        key: &str,
+        now: UnixTime,
+        window: Duration,
+    ) -> Result<u32, StoreError> {
+        let start = window_start(now, window);
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_attributes(&Key::throttle(key, start.seconds()))))
+            .update_expression("ADD #count :one SET #ttl = :end")
+            .expression_attribute_names("#count", COUNT)
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .expression_attribute_values(":one", number(1))
+            .expression_attribute_values(":end", number((start + window).seconds()))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(count(out.attributes.as_ref()))
+    }
+
+    async fn failures(
+        &self,
+        key: &str,
+        now: UnixTime,
+        window: Duration,
+    ) -> Result<u32, StoreError> {
+        let start = window_start(now, window);
+        Ok(count(
+            self.read(&Key::throttle(key, start.seconds()))
+                .await?
+                .as_ref(),
+        ))
+    }
+
+    async fn clients(&self) -> Result<Vec<Client>, StoreError> {
+        let mut clients = self
+            .scan_sort_key("CLIENT")
+            .await?
+            .iter()
+            .map(decode)
+            .collect::<Result<Vec<Client>, _>>()?;
+        clients.sort_by(|a, b| a.issued_at.cmp(&b.issued_at).then(a.id.cmp(&b.id)));
+        Ok(clients)
+    }
+
+    async fn grants(&self, subject: Option<&str>) -> Result<Vec<Grant>, StoreError> {
+        let mut grants = self
+            .scan_sort_key("GRANT")
+            .await?
+            .iter()
+            .map(decode)
+            .filter(|g: &Result<Grant, _>| {
+                g.as_ref()
+                    .map_or(true, |g| subject.is_none_or(|s| g.subject == s))
+            })
+            .collect::<Result<Vec<Grant>, _>>()?;
+        grants.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        Ok(grants)
+    }
 }
 
 fn key_attributes(key: &Key) -> Item {
@@ -428,6 +626,22 @@ fn record_item(
     item.insert(TTL_ATTRIBUTE.into(), number(expires_at.seconds()));
     item.insert(DATA.into(), AttributeValue::S(json));
     Ok(item)
+}
+
+/// An item without expiry (users, notes).
+fn permanent_item(key: &Key, record: &impl Serialize) -> Result<Item, StoreError> {
+    let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut item = key_attributes(key);
+    item.insert(DATA.into(), AttributeValue::S(json));
+    Ok(item)
+}
+
+/// The `count` attribute of a throttle item (0 when absent).
+fn count(item: Option<&Item>) -> u32 {
+    match item.and_then(|i| i.get(COUNT)) {
+        Some(AttributeValue::N(n)) => n.parse().unwrap_or(u32::MAX),
+        _ => 0,
+    }
 }
 
 fn decode<T: DeserializeOwned>(item: &Item) -> Result<T, StoreError> {

@@ -1,11 +1,12 @@
 //! The embedded store: a mutex over hash maps, with the same semantics as DynamoDB (expiry checked
 //! on read, atomic verbs). The default for `make run` and for fast tests.
 
+use super::window_start;
 use super::{Store, StoreError};
 use crate::UnixTime;
 use crate::model::{
     AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, ConsentRequest, Grant,
-    GrantId, Note, RefreshDecision, RefreshPolicy, Rotation,
+    GrantId, Note, RefreshDecision, RefreshPolicy, Rotation, Session, User,
 };
 use crate::secret::SecretHash;
 use async_trait::async_trait;
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 #[derive(Default)]
 struct Tables {
@@ -21,6 +23,10 @@ struct Tables {
     revoked_tokens: HashMap<String, UnixTime>,
     /// (owner, note id) → note; ordered, so one owner's notes are a contiguous, sorted range.
     notes: BTreeMap<(String, String), Note>,
+    users: HashMap<String, User>,
+    sessions: HashMap<SecretHash, Session>,
+    /// (key, window start) → failures.
+    failures: HashMap<(String, UnixTime), u32>,
     codes: HashMap<SecretHash, CodeRecord>,
     grants: HashMap<GrantId, Grant>,
 }
@@ -82,6 +88,19 @@ impl Store for MemoryStore {
                 Ok(())
             }
         }
+    }
+
+    async fn consent(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<ConsentRequest>, StoreError> {
+        Ok(self
+            .lock()
+            .consents
+            .get(hash)
+            .filter(|r| now < r.expires_at)
+            .cloned())
     }
 
     async fn take_consent(
@@ -244,5 +263,111 @@ impl Store for MemoryStore {
             .notes
             .remove(&(owner.to_owned(), id.to_owned()))
             .is_some())
+    }
+
+    async fn create_user(&self, user: &User) -> Result<(), StoreError> {
+        let mut tables = self.lock();
+        if tables.users.contains_key(&user.id)
+            || tables.users.values().any(|u| u.email == user.email)
+        {
+            return Err(StoreError::AlreadyExists);
+        }
+        tables.users.insert(user.id.clone(), user.clone());
+        Ok(())
+    }
+
+    async fn user(&self, id: &str) -> Result<Option<User>, StoreError> {
+        Ok(self.lock().users.get(id).cloned())
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        Ok(self
+            .lock()
+            .users
+            .values()
+            .find(|u| u.email == email)
+            .cloned())
+    }
+
+    async fn update_user(&self, user: &User) -> Result<(), StoreError> {
+        match self.lock().users.get_mut(&user.id) {
+            Some(existing) if existing.email == user.email => {
+                *existing = user.clone();
+                Ok(())
+            }
+            Some(_) => Err(StoreError::Corrupt("a user's email cannot change".into())),
+            None => Err(StoreError::Corrupt(format!("no user {}", user.id))),
+        }
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let mut users: Vec<User> = self.lock().users.values().cloned().collect();
+        users.sort_by(|a, b| a.email.cmp(&b.email));
+        Ok(users)
+    }
+
+    async fn save_session(&self, hash: &SecretHash, session: &Session) -> Result<(), StoreError> {
+        self.lock().sessions.insert(hash.clone(), session.clone());
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<Session>, StoreError> {
+        Ok(self
+            .lock()
+            .sessions
+            .get(hash)
+            .filter(|s| now < s.expires_at)
+            .cloned())
+    }
+
+    async fn record_failure(
+        &self,
+        key: &str,
+        now: UnixTime,
+        window: Duration,
+    ) -> Result<u32, StoreError> {
+        let mut tables = self.lock();
+        let count = tables
+            .failures
+            .entry((key.to_owned(), window_start(now, window)))
+            .or_insert(0);
+        *count += 1;
+        Ok(*count)
+    }
+
+    async fn failures(
+        &self,
+        key: &str,
+        now: UnixTime,
+        window: Duration,
+    ) -> Result<u32, StoreError> {
+        Ok(self
+            .lock()
+            .failures
+            .get(&(key.to_owned(), window_start(now, window)))
+            .copied()
+            .unwrap_or(0))
+    }
+
+    async fn clients(&self) -> Result<Vec<Client>, StoreError> {
+        let mut clients: Vec<Client> = self.lock().clients.values().cloned().collect();
+        clients.sort_by(|a, b| a.issued_at.cmp(&b.issued_at).then(a.id.cmp(&b.id)));
+        Ok(clients)
+    }
+
+    async fn grants(&self, subject: Option<&str>) -> Result<Vec<Grant>, StoreError> {
+        let mut grants: Vec<Grant> = self
+            .lock()
+            .grants
+            .values()
+            .filter(|g| subject.is_none_or(|s| g.subject == s))
+            .cloned()
+            .collect();
+        grants.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        Ok(grants)
     }
 }

@@ -18,10 +18,11 @@ pub use memory::MemoryStore;
 use crate::UnixTime;
 use crate::model::{
     AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, ConsentRequest, Grant,
-    GrantId, Note, RefreshPolicy, Rotation,
+    GrantId, Note, RefreshPolicy, Rotation, Session, User,
 };
 use crate::secret::SecretHash;
 use async_trait::async_trait;
+use std::time::Duration;
 
 /// A store failure that is not a domain outcome: the backend is unreachable, throttled, or holds
 /// data we cannot read. Callers answer `server_error` and log it; it is never shown to clients.
@@ -51,6 +52,12 @@ pub trait Store: Send + Sync + 'static {
         hash: &SecretHash,
         request: &ConsentRequest,
     ) -> Result<(), StoreError>;
+    /// Reads a consent request without taking it (unexpired only).
+    async fn consent(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<ConsentRequest>, StoreError>;
     /// Takes a consent request **exactly once** (unexpired only); later calls get `None`.
     async fn take_consent(
         &self,
@@ -110,4 +117,47 @@ pub trait Store: Send + Sync + 'static {
     async fn notes(&self, owner: &str) -> Result<Vec<Note>, StoreError>;
     /// Deletes one of `owner`'s notes; `true` if it existed.
     async fn delete_note(&self, owner: &str, id: &str) -> Result<bool, StoreError>;
+
+    /// Creates a user. Fails with [`StoreError::AlreadyExists`] if the email is taken.
+    async fn create_user(&self, user: &User) -> Result<(), StoreError>;
+    /// A user by id.
+    async fn user(&self, id: &str) -> Result<Option<User>, StoreError>;
+    /// A user by normalised email.
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
+    /// Replaces an existing user's record (password reset, disabling); the email cannot change.
+    async fn update_user(&self, user: &User) -> Result<(), StoreError>;
+    /// Every user (administration).
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+
+    /// Stores a sign-in session under the hash of its cookie value.
+    async fn save_session(&self, hash: &SecretHash, session: &Session) -> Result<(), StoreError>;
+    /// An unexpired session.
+    async fn session(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<Session>, StoreError>;
+
+    /// Counts one failed sign-in against `key` in the fixed window containing `now`; returns the
+    /// window's count so far. Atomic, so the limit holds across Lambda instances.
+    async fn record_failure(
+        &self,
+        key: &str,
+        now: UnixTime,
+        window: Duration,
+    ) -> Result<u32, StoreError>;
+    /// Failed sign-ins against `key` in the window containing `now`.
+    async fn failures(&self, key: &str, now: UnixTime, window: Duration)
+    -> Result<u32, StoreError>;
+
+    /// Every registered client (administration).
+    async fn clients(&self) -> Result<Vec<Client>, StoreError>;
+    /// Every grant, or those of one user (administration).
+    async fn grants(&self, subject: Option<&str>) -> Result<Vec<Grant>, StoreError>;
+}
+
+/// The start of the fixed throttle window containing `now`.
+pub fn window_start(now: UnixTime, window: Duration) -> UnixTime {
+    let length = i64::try_from(window.as_secs().max(1)).unwrap_or(i64::MAX);
+    UnixTime(now.seconds() - now.seconds().rem_euclid(length))
 }

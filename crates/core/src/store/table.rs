@@ -8,10 +8,15 @@
 //! | grant | `GRANT#<grant_id>` | `GRANT` | `data`, `expires_at`, `rev` |
 //! | revoked access token | `REVOKED#<jti>` | `REVOKED` | `expires_at` |
 //! | note | `USER#<subject>` | `NOTE#<note_id>` | `data` (no TTL) |
+//! | user | `USER#<user_id>` | `PROFILE` | `data` (no TTL) |
+//! | email → user | `EMAIL#<email>` | `EMAIL` | `data` = user id (no TTL) |
+//! | sign-in session | `SESSION#<sha256(id)>` | `SESSION` | `data`, `expires_at` |
+//! | failed sign-ins | `THROTTLE#<key>#<window start>` | `THROTTLE` | `count`, `expires_at` |
 //!
 //! `data` is the record as JSON; `expires_at` (epoch seconds) is the TTL attribute; `rev` is the
 //! optimistic-concurrency revision of a grant's refresh state. Every access is by full key, except
-//! listing a user's notes, a `Query` on their partition; the table needs no secondary index. The template's key schema is checked against these names by the
+//! listing a user's notes (a `Query` on their partition) and the administration listings (a `Scan`,
+//! run by an operator, never on a request path); the table needs no secondary index. The template's key schema is checked against these names by the
 //! DynamoDB Local harness, which creates the table from the template itself.
 
 /// Partition key attribute.
@@ -24,6 +29,8 @@ pub const TTL_ATTRIBUTE: &str = "expires_at";
 pub const DATA: &str = "data";
 /// Grant revision for compare-and-swap.
 pub const REVISION: &str = "rev";
+/// On a throttle item: failures in its window.
+pub const COUNT: &str = "count";
 /// On a code: the grant its redemption created.
 pub const REDEEMED_BY: &str = "redeemed_by";
 
@@ -86,6 +93,38 @@ impl Key {
     /// A user's partition.
     pub fn user(owner: &str) -> String {
         format!("USER#{owner}")
+    }
+
+    /// A user's profile.
+    pub fn user_profile(id: &str) -> Self {
+        Self {
+            pk: Self::user(id),
+            sk: "PROFILE".into(),
+        }
+    }
+
+    /// The unique-email record of a user.
+    pub fn email(email: &str) -> Self {
+        Self {
+            pk: format!("EMAIL#{email}"),
+            sk: "EMAIL".into(),
+        }
+    }
+
+    /// A sign-in session, by the hash of its cookie value.
+    pub fn session(hash: &str) -> Self {
+        Self {
+            pk: format!("SESSION#{hash}"),
+            sk: "SESSION".into(),
+        }
+    }
+
+    /// Failed sign-ins against `key` in the window starting at `window_start` (epoch seconds).
+    pub fn throttle(key: &str, window_start: i64) -> Self {
+        Self {
+            pk: format!("THROTTLE#{key}#{window_start}"),
+            sk: "THROTTLE".into(),
+        }
     }
 }
 
