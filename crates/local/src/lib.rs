@@ -6,8 +6,10 @@ pub mod conformance;
 
 use axum::Router;
 use remote_mcp_core::local::{DynamoLocal, TableDefinition};
+use remote_mcp_core::model::{User, normalize_email};
+use remote_mcp_core::secret::Secret;
 use remote_mcp_core::token::LocalSigner;
-use remote_mcp_core::{Config, DynamoStore, MemoryStore, Store};
+use remote_mcp_core::{Config, DynamoStore, MemoryStore, Store, UnixTime};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -54,6 +56,34 @@ pub async fn store(kind: StoreKind) -> anyhow::Result<Arc<dyn Store>> {
             Arc::new(DynamoStore::new(client, table))
         }
     })
+}
+
+/// Creates (or resets) a development account; returns its password.
+pub async fn dev_user(
+    store: &dyn Store,
+    email: &str,
+    password: Option<String>,
+) -> anyhow::Result<String> {
+    let password = password.unwrap_or_else(|| Secret::generate().expose()[..20].to_owned());
+    let email = normalize_email(email).map_err(anyhow::Error::msg)?;
+    let hash = remote_mcp_core::password::hash(&password)?;
+    match store.user_by_email(&email).await? {
+        Some(user) => {
+            store
+                .update_user(&User {
+                    password_hash: hash,
+                    disabled_at: None,
+                    ..user
+                })
+                .await?
+        }
+        None => {
+            store
+                .create_user(&User::new(email, hash, UnixTime::now()))
+                .await?
+        }
+    }
+    Ok(password)
 }
 
 /// Both routers on one origin, sharing a signing key generated for this process.

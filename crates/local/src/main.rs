@@ -8,7 +8,7 @@
 use anyhow::Context;
 use remote_mcp_core::Config;
 use remote_mcp_core::telemetry::{self, LogFormat};
-use remote_mcp_local::{StoreKind, app, conformance_app, store};
+use remote_mcp_local::{StoreKind, app, conformance_app, dev_user, store};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -35,6 +35,9 @@ async fn main() -> anyhow::Result<()> {
     let origin = format!("http://127.0.0.1:{port}");
     let config = Config::local(&origin)?;
     let store = store(kind).await?;
+    // A development account, so a client can be connected at once. DEV_EMAIL / DEV_PASSWORD pin it.
+    let email = std::env::var("DEV_EMAIL").unwrap_or_else(|_| "dev@localhost.test".into());
+    let password = dev_user(store.as_ref(), &email, std::env::var("DEV_PASSWORD").ok()).await?;
     let app = if conformance {
         println!("CONFORMANCE MODE: /mcp serves test fixtures without authentication");
         conformance_app(config, store)
@@ -49,6 +52,7 @@ async fn main() -> anyhow::Result<()> {
     println!("  OAuth issuer:                       {origin}");
     println!("  AS metadata:  {origin}/.well-known/oauth-authorization-server");
     println!("  PRM:          {origin}/.well-known/oauth-protected-resource");
+    println!("  Sign in on the consent page as: {email} / {password}");
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

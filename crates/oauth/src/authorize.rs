@@ -1,9 +1,10 @@
 //! The authorization endpoint (RFC 6749 §4.1.1–4.1.2, OAuth 2.1 §4.1, RFC 9207, RFC 8707).
 //!
 //! `GET /authorize` validates the request in the order the specifications require and parks it as a
-//! one-time [`ConsentRequest`] behind the consent page. `POST /authorize` takes that transaction
-//! (once), checks it belongs to this browser, asks the [`crate::ResourceOwner`] who is approving,
-//! and redirects to the client with a code, or with `access_denied`.
+//! one-time [`ConsentRequest`] behind the consent page. `POST /authorize` checks the transaction
+//! belongs to this browser, asks the [`crate::ResourceOwner`] who is approving (sign-in), and only
+//! then takes the transaction (once) and redirects to the client with a code, or with
+//! `access_denied`. A failed sign-in shows the page again for the same transaction.
 //!
 //! Until the client and its redirect URI are verified, errors are shown to the user and never
 //! redirected (RFC 6749 §4.1.2.1): [`AuthorizeError::RedirectToClient`] needs a
@@ -16,16 +17,19 @@ use crate::error::{ErrorCode, OAuthError};
 use crate::params::Params;
 use crate::pkce::S256Challenge;
 use crate::redirect_uri::{self, VerifiedRedirectUri};
+use crate::resource_owner::{ApprovalRequest, SignInError};
 use crate::scope::{self, Scopes};
+use crate::sign_in::cookie;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::body::to_bytes;
+use axum::extract::{ConnectInfo, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use remote_mcp_core::UnixTime;
 use remote_mcp_core::model::{AuthorizationCode, ConsentRequest};
 use remote_mcp_core::secret::{Secret, SecretHash};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 /// How long the user has to answer the consent page.
@@ -96,22 +100,6 @@ fn cookie_name(secure: bool) -> &'static str {
     } else {
         "mcp-consent"
     }
-}
-
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
-        .filter(|v| {
-            v.len() == 43
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
 }
 
 async fn show_consent(
@@ -197,7 +185,7 @@ async fn validate(
         .map_err(|e| back(ErrorCode::InvalidScope, e))?;
 
     let secure = state.config.issuer().starts_with("https://");
-    let binding = cookie_value(headers, cookie_name(secure))
+    let binding = cookie(headers, cookie_name(secure))
         .unwrap_or_else(|| Secret::generate().expose().to_owned());
     let transaction = Secret::generate();
     let request = ConsentRequest {
@@ -220,6 +208,7 @@ async fn validate(
         CONSENT_TTL.as_secs(),
         if secure { "; Secure" } else { "" }
     );
+    let signed_in = state.owner.signed_in(headers, now).await;
     Ok(ConsentPage {
         resource_name: &state.config.resource_name,
         client_name: client.metadata.client_name.as_deref(),
@@ -227,16 +216,37 @@ async fn validate(
         redirect: &to,
         scopes: &scopes,
         transaction: transaction.expose(),
-        browser_cookie: cookie,
+        browser_cookie: Some(cookie),
+        signed_in: signed_in.as_ref().map(|s| s.email.as_str()),
+        error: None,
     }
-    .into_response())
+    .into_response(StatusCode::OK))
 }
 
-async fn decide(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    match decision(&state, &headers, &body, UnixTime::now()).await {
+async fn decide(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = to_bytes(body, 16 * 1024).await else {
+        return error_page(StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.");
+    };
+    let source = source_address(&parts.extensions);
+    match decision(&state, &parts.headers, &body, &source, UnixTime::now()).await {
         Ok(response) => response,
         Err(err) => err.into_response(state.config.issuer()),
     }
+}
+
+/// The client's network address: API Gateway's view of it on Lambda, the socket peer locally.
+fn source_address(extensions: &axum::http::Extensions) -> String {
+    if let Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) =
+        extensions.get::<lambda_http::request::RequestContext>()
+        && let Some(ip) = &context.http.source_ip
+    {
+        return ip.clone();
+    }
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// POST /authorize: the user's answer.
@@ -244,6 +254,7 @@ async fn decision(
     state: &AppState,
     headers: &HeaderMap,
     body: &[u8],
+    source: &str,
     now: UnixTime,
 ) -> Result<Response, AuthorizeError> {
     let show = |status: StatusCode, m: &str| AuthorizeError::ShowToUser(status, m.to_owned());
@@ -254,21 +265,17 @@ async fn decision(
     let transaction = form
         .get("transaction")
         .ok_or_else(|| show(StatusCode::BAD_REQUEST, "The form is incomplete."))?;
-    // One-time: a second submission, a stale page or a forged id all end here.
+    let hash = SecretHash::of(transaction);
+    let expired = "This authorization request has expired or was already answered.";
     let request = state
         .store
-        .take_consent(&SecretHash::of(transaction), now)
+        .consent(&hash, now)
         .await?
-        .ok_or_else(|| {
-            show(
-                StatusCode::BAD_REQUEST,
-                "This authorization request has expired or was already answered.",
-            )
-        })?;
+        .ok_or_else(|| show(StatusCode::BAD_REQUEST, expired))?;
     // CSRF: the form must come from the browser that was shown the page (SameSite=Lax cookie).
     let secure = state.config.issuer().starts_with("https://");
-    let bound = cookie_value(headers, cookie_name(secure))
-        .is_some_and(|c| request.browser_binding.matches(&c));
+    let bound =
+        cookie(headers, cookie_name(secure)).is_some_and(|c| request.browser_binding.matches(&c));
     if !bound {
         return Err(show(
             StatusCode::FORBIDDEN,
@@ -291,18 +298,53 @@ async fn decision(
                 "The redirect address is no longer registered.",
             )
         })?;
-    let denied = |description: &str| AuthorizeError::RedirectToClient {
-        to: to.clone(),
-        error: OAuthError::new(ErrorCode::AccessDenied, description.to_owned()),
-        state: request.state.clone(),
-    };
-    match form.get("decision") {
-        Some("approve") => {}
-        Some("deny") => return Err(denied("the user denied the request")),
+    let approver = match form.get("decision") {
+        Some("approve") => {
+            let sign_in = ApprovalRequest {
+                headers,
+                form: &form,
+                source,
+                now,
+            };
+            match state.owner.approve(&sign_in).await {
+                Ok(approver) => Some(approver),
+                // Not signed in (or wrong credentials): the same page again, same transaction.
+                Err(err) => {
+                    let status = match err {
+                        SignInError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+                        SignInError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                        _ => StatusCode::UNAUTHORIZED,
+                    };
+                    let scopes = Scopes::from_stored(&request.scope);
+                    let message = err.to_string();
+                    return Ok(ConsentPage {
+                        resource_name: &state.config.resource_name,
+                        client_name: client.metadata.client_name.as_deref(),
+                        client_id: client.id.as_str(),
+                        redirect: &to,
+                        scopes: &scopes,
+                        transaction,
+                        browser_cookie: None,
+                        signed_in: None,
+                        error: Some(&message),
+                    }
+                    .into_response(status));
+                }
+            }
+        }
+        Some("deny") => None,
         _ => return Err(show(StatusCode::BAD_REQUEST, "The form is incomplete.")),
+    };
+    // One-time: of concurrent or repeated submissions only one gets here.
+    if state.store.take_consent(&hash, now).await?.is_none() {
+        return Err(show(StatusCode::BAD_REQUEST, expired));
     }
-    let Some(subject) = state.owner.approver(headers, &form, now).await else {
-        return Err(denied("the approver could not be identified"));
+    let Some(approver) = approver else {
+        return Err(AuthorizeError::RedirectToClient {
+            to,
+            error: OAuthError::new(ErrorCode::AccessDenied, "the user denied the request"),
+            state: request.state.clone(),
+        });
     };
     let code = Secret::generate();
     let record = AuthorizationCode {
@@ -311,7 +353,7 @@ async fn decision(
         code_challenge: request.code_challenge.clone(),
         resource: request.resource.clone(),
         scope: request.scope.clone(),
-        subject,
+        subject: approver.subject,
         issued_at: now,
         expires_at: now + state.config.lifetimes.authorization_code,
     };
@@ -322,5 +364,12 @@ async fn decision(
         params.push(("state", s));
     }
     params.push(("iss", state.config.issuer()));
-    Ok(redirect(&to.with_params(&params)))
+    let mut response = redirect(&to.with_params(&params));
+    if let Some(cookie) = approver
+        .set_cookie
+        .and_then(|c| HeaderValue::from_str(&c).ok())
+    {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
 }

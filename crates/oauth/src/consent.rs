@@ -17,7 +17,12 @@ pub struct ConsentPage<'a> {
     pub redirect: &'a VerifiedRedirectUri,
     pub scopes: &'a Scopes,
     pub transaction: &'a str,
-    pub browser_cookie: String,
+    /// The browser-binding cookie to set (on first display only).
+    pub browser_cookie: Option<String>,
+    /// The user already signed in on this browser; otherwise the form asks for credentials.
+    pub signed_in: Option<&'a str>,
+    /// Why the last submission did not go through.
+    pub error: Option<&'a str>,
 }
 
 /// HTML-escapes text for element content and quoted attribute values.
@@ -40,7 +45,11 @@ const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;mar
 h1{font-size:1.4rem}.host{font-family:ui-monospace,monospace;background:#f2f2f2;padding:.1rem .3rem;border-radius:4px}\
 .warn{background:#fff4e5;border-left:4px solid #f0a020;padding:.5rem .8rem}ul{padding-left:1.2rem}\
 button{font-size:1rem;padding:.6rem 1.4rem;margin-right:.6rem;border-radius:6px;border:1px solid #888;cursor:pointer}\
-button.primary{background:#1a1a1a;color:#fff;border-color:#1a1a1a}";
+button.primary{background:#1a1a1a;color:#fff;border-color:#1a1a1a}\
+input{font-size:1rem;padding:.4rem;width:100%;max-width:22rem}";
+
+const SIGN_IN_FIELDS: &str = "<p><label>Email<br><input type=\"email\" name=\"email\" autocomplete=\"username\" required></label></p>\
+<p><label>Password<br><input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label></p>";
 
 fn scope_descriptions(scopes: &Scopes) -> String {
     let mut items = vec!["<li>Use this server's tools, resources and prompts on your behalf</li>"];
@@ -52,7 +61,7 @@ fn scope_descriptions(scopes: &Scopes) -> String {
 
 impl ConsentPage<'_> {
     /// The page as an HTTP response with its protective headers and browser-binding cookie.
-    pub fn into_response(self) -> Response {
+    pub fn into_response(self, status: StatusCode) -> Response {
         let name = self.client_name.unwrap_or("An unnamed application");
         let host = self.redirect.display_host();
         let loopback_warning = if self.redirect.is_loopback() {
@@ -67,11 +76,11 @@ impl ConsentPage<'_> {
 <h1>Allow <strong>{name}</strong> to access {resource}?</h1>\
 <p>It will receive access at <span class=\"host\">{host}</span>.</p>{loopback_warning}\
 <p>If you approve, it may:</p><ul>{scopes}</ul>\
-<p><small>Client ID: <span class=\"host\">{client_id}</span></small></p>\
+<p><small>Client ID: <span class=\"host\">{client_id}</span></small></p>{error}\
 <form method=\"post\" action=\"/authorize\">\
-<input type=\"hidden\" name=\"transaction\" value=\"{transaction}\">\
+<input type=\"hidden\" name=\"transaction\" value=\"{transaction}\">{identity}\
 <button class=\"primary\" type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>\
-<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>\
+<button type=\"submit\" name=\"decision\" value=\"deny\" formnovalidate>Deny</button>\
 </form></body></html>",
             resource = escape(self.resource_name),
             name = escape(name),
@@ -79,15 +88,26 @@ impl ConsentPage<'_> {
             scopes = scope_descriptions(self.scopes),
             client_id = escape(self.client_id),
             transaction = escape(self.transaction),
+            error = self
+                .error
+                .map(|e| format!("<p class=\"warn\" role=\"alert\">{}</p>", escape(e)))
+                .unwrap_or_default(),
+            identity = match self.signed_in {
+                Some(email) => format!("<p>Signed in as <strong>{}</strong>.</p>", escape(email)),
+                None => SIGN_IN_FIELDS.to_owned(),
+            },
         );
         let csp = format!(
             "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' {}; frame-ancestors 'none'; base-uri 'none'",
             self.redirect.csp_source()
         );
-        let mut response = (StatusCode::OK, Html(body)).into_response();
+        let mut response = (status, Html(body)).into_response();
         protect(&mut response, &csp);
-        if let Ok(cookie) = HeaderValue::from_str(&self.browser_cookie) {
-            response.headers_mut().insert(header::SET_COOKIE, cookie);
+        if let Some(cookie) = self
+            .browser_cookie
+            .and_then(|c| HeaderValue::from_str(&c).ok())
+        {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
         }
         response
     }

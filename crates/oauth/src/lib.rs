@@ -10,6 +10,7 @@
 //! | [`cimd`] | URL client ids | Client ID Metadata Documents |
 //! | [`authorize`] | `GET`/`POST /authorize` | RFC 6749 §4.1, RFC 9207, RFC 8707 |
 //! | [`consent`] | the consent page | RFC 9700 §4.7, §4.16 |
+//! | [`sign_in`], [`resource_owner`] | who may approve: accounts, sessions, throttle | — |
 //! | [`token`] | `POST /token` | RFC 6749 §4.1.3, §4.4, §6; OAuth 2.1 §4.3.1 |
 //! | [`revoke`] | `POST /revoke` | RFC 7009 |
 //! | [`introspect`] | `POST /introspect` | RFC 7662 |
@@ -33,6 +34,7 @@ pub mod register;
 pub mod resource_owner;
 pub mod revoke;
 pub mod scope;
+pub mod sign_in;
 pub mod token;
 
 use axum::Router;
@@ -42,7 +44,8 @@ use remote_mcp_core::{Config, Store};
 use std::sync::Arc;
 
 pub use metadata::Capabilities;
-pub use resource_owner::{ResourceOwner, SingleOwner};
+pub use resource_owner::ResourceOwner;
+pub use sign_in::Accounts;
 
 /// Everything a request handler may use, built once at cold start.
 #[derive(Clone)]
@@ -58,14 +61,18 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the state: metadata documents fetched from the internet when needed, and every
-    /// approval attributed to a single owner until accounts are configured with [`Self::with_owner`].
+    /// Builds the state: metadata documents fetched from the internet when needed, and approvals by
+    /// users of the store ([`Accounts`]).
     pub fn new(config: Config, store: Arc<dyn Store>, signer: Arc<dyn Signer>) -> Self {
         let capabilities = Arc::new(Capabilities::for_config(&config));
         let verifier = Arc::new(LazyVerifier::new(
             signer.clone(),
             config.issuer(),
             &config.mcp_resource(),
+        ));
+        let owner = Arc::new(Accounts::new(
+            store.clone(),
+            config.issuer().starts_with("https://"),
         ));
         Self {
             config: Arc::new(config),
@@ -74,7 +81,7 @@ impl AppState {
             signer,
             verifier,
             cimd: Arc::new(CimdResolver::online()),
-            owner: Arc::new(SingleOwner::new("owner")),
+            owner,
         }
     }
 

@@ -10,7 +10,7 @@ use support::*;
 
 #[tokio::test]
 async fn unknown_client_gets_an_error_page_never_a_redirect() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let reply = s
         .authorize("no-such-client", CLAUDE_CALLBACK, &Pkce::new(), &[])
         .await;
@@ -27,7 +27,7 @@ async fn unknown_client_gets_an_error_page_never_a_redirect() {
 
 #[tokio::test]
 async fn unregistered_redirect_gets_an_error_page_never_a_redirect() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let client = s.public_client(CLAUDE_CALLBACK).await;
     for evil in [
         "https://evil.example/cb",
@@ -47,7 +47,7 @@ async fn unregistered_redirect_gets_an_error_page_never_a_redirect() {
 
 #[tokio::test]
 async fn bad_parameters_go_back_to_the_client_with_state_and_iss() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let client = s.public_client(CLAUDE_CALLBACK).await;
     let pkce = Pkce::new();
     for (extra, error) in [
@@ -95,7 +95,7 @@ async fn bad_parameters_go_back_to_the_client_with_state_and_iss() {
 
 #[tokio::test]
 async fn resource_trailing_slash_root_and_omission_are_accepted() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let client = s.public_client(CLAUDE_CALLBACK).await;
     for resource in ["https://mcp.example.com/", RESOURCE, ""] {
         let reply = s
@@ -112,7 +112,7 @@ async fn resource_trailing_slash_root_and_omission_are_accepted() {
 
 #[tokio::test]
 async fn claudeai_scope_and_no_scope_are_accepted() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let client = s.public_client(CLAUDE_CALLBACK).await;
     for scope in ["claudeai", "", "mcp", "mcp mcp:write"] {
         let reply = s
@@ -124,7 +124,7 @@ async fn claudeai_scope_and_no_scope_are_accepted() {
 
 #[tokio::test]
 async fn consent_page_is_protected_and_names_client_and_host() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let body = s
         .register(serde_json::json!({
             "client_name": "<script>alert('x')</script> Claude",
@@ -158,7 +158,7 @@ async fn consent_page_is_protected_and_names_client_and_host() {
 
 #[tokio::test]
 async fn loopback_redirect_matches_any_port_and_warns() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let client = s.public_client("http://localhost/callback").await;
     let page = s
         .authorize(
@@ -186,7 +186,7 @@ async fn loopback_redirect_matches_any_port_and_warns() {
 
 #[tokio::test]
 async fn approve_redirects_with_code_state_and_iss() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let client = s.public_client(CLAUDE_CALLBACK).await;
     let page = s
         .authorize(&client, CLAUDE_CALLBACK, &Pkce::new(), &[])
@@ -201,7 +201,7 @@ async fn approve_redirects_with_code_state_and_iss() {
 
 #[tokio::test]
 async fn deny_redirects_with_access_denied_state_and_iss() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let client = s.public_client(CLAUDE_CALLBACK).await;
     let page = s
         .authorize(&client, CLAUDE_CALLBACK, &Pkce::new(), &[])
@@ -219,7 +219,7 @@ async fn deny_redirects_with_access_denied_state_and_iss() {
 
 #[tokio::test]
 async fn consent_transaction_is_single_use() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let client = s.public_client(CLAUDE_CALLBACK).await;
     let page = s
         .authorize(&client, CLAUDE_CALLBACK, &Pkce::new(), &[])
@@ -235,7 +235,7 @@ async fn consent_transaction_is_single_use() {
 
 #[tokio::test]
 async fn approval_without_the_browser_cookie_is_refused() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let client = s.public_client(CLAUDE_CALLBACK).await;
     for cookie in [
         None,
@@ -260,7 +260,7 @@ async fn approval_without_the_browser_cookie_is_refused() {
 
 #[tokio::test]
 async fn forged_transaction_is_refused() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let reply = s
         .post_form(
             "/authorize",
@@ -274,7 +274,7 @@ async fn forged_transaction_is_refused() {
 
 #[tokio::test]
 async fn claude_cimd_client_works_without_registration() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let client = "https://claude.ai/oauth/mcp-oauth-client-metadata";
     let page = s
         .authorize(client, CLAUDE_CALLBACK, &Pkce::new(), &[])
@@ -287,7 +287,7 @@ async fn claude_cimd_client_works_without_registration() {
 
 #[tokio::test]
 async fn claude_code_cimd_client_uses_a_random_loopback_port() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let client = "https://claude.ai/oauth/claude-code-client-metadata";
     let tokens = s.tokens(client, "http://localhost:49152/callback").await;
     assert!(tokens["refresh_token"].is_string());
@@ -295,7 +295,7 @@ async fn claude_code_cimd_client_uses_a_random_loopback_port() {
 
 #[tokio::test]
 async fn repeated_parameters_are_refused() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let client = s.public_client(CLAUDE_CALLBACK).await;
     let reply = s
         .get(&format!("/authorize?client_id={client}&client_id=other"))

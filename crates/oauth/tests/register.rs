@@ -11,7 +11,7 @@ use support::*;
 
 #[tokio::test]
 async fn accepts_claude_2025_body_without_secret() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let body = s
         .register(json!({
             "client_name": "claudeai",
@@ -46,7 +46,7 @@ async fn accepts_claude_2025_body_without_secret() {
 
 #[tokio::test]
 async fn accepts_claude_2026_body_without_scope() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let body = s
         .register(json!({
             "redirect_uris": [CLAUDE_CALLBACK],
@@ -62,7 +62,7 @@ async fn accepts_claude_2026_body_without_scope() {
 
 #[tokio::test]
 async fn secret_methods_get_a_secret_exactly_as_requested() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     for method in ["client_secret_post", "client_secret_basic"] {
         let body = s
             .register(
@@ -78,7 +78,7 @@ async fn secret_methods_get_a_secret_exactly_as_requested() {
 
 #[tokio::test]
 async fn accepts_mcp_sdk_body_with_application_type() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let body = s
         .register(json!({
             "redirect_uris": ["http://localhost:6274/oauth/callback"],
@@ -95,7 +95,7 @@ async fn accepts_mcp_sdk_body_with_application_type() {
 
 #[tokio::test]
 async fn rejects_unsafe_redirect_uris() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     for bad in [
         "javascript:alert(1)",
         "JaVaScRiPt:alert(1)",
@@ -121,7 +121,7 @@ async fn rejects_unsafe_redirect_uris() {
 
 #[tokio::test]
 async fn rejects_missing_and_too_many_redirect_uris() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let many: Vec<String> = (0..11)
         .map(|i| format!("https://a.example/cb{i}"))
         .collect();
@@ -136,7 +136,7 @@ async fn rejects_missing_and_too_many_redirect_uris() {
 
 #[tokio::test]
 async fn rejects_bad_metadata() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     for (body, why) in [
         (
             json!({"redirect_uris": [CLAUDE_CALLBACK], "token_endpoint_auth_method": "private_key_jwt"}),
@@ -184,7 +184,7 @@ async fn rejects_bad_metadata() {
 
 #[tokio::test]
 async fn rejects_oversized_bodies() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let reply = s
         .post_json(
             "/register",
@@ -196,7 +196,7 @@ async fn rejects_oversized_bodies() {
 
 #[tokio::test]
 async fn registration_management_needs_the_registration_token() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let body = s
         .register(json!({"redirect_uris": [CLAUDE_CALLBACK], "token_endpoint_auth_method": "none"}))
         .await;
@@ -245,7 +245,7 @@ async fn registration_management_needs_the_registration_token() {
 
 #[tokio::test]
 async fn registration_responses_are_not_cached() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let reply = s
         .post_json("/register", &json!({"redirect_uris": [CLAUDE_CALLBACK]}))
         .await;

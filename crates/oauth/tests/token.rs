@@ -69,12 +69,12 @@ async fn full_flow(s: &Server, redirect: &str) {
 
 #[tokio::test]
 async fn full_flow_loopback_memory() {
-    full_flow(&Server::memory(), LOOPBACK).await;
+    full_flow(&Server::memory().await, LOOPBACK).await;
 }
 
 #[tokio::test]
 async fn full_flow_claude_callback_memory() {
-    full_flow(&Server::memory(), CLAUDE_CALLBACK).await;
+    full_flow(&Server::memory().await, CLAUDE_CALLBACK).await;
 }
 
 #[tokio::test]
@@ -89,7 +89,7 @@ async fn full_flow_claude_callback_dynamodb_local() {
 
 #[tokio::test]
 async fn claude_2025_exchange_without_resource_or_secret() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let client = s.public_client(CLAUDE_CALLBACK).await;
     let pkce = Pkce::new();
     let page = s
@@ -138,7 +138,7 @@ async fn claude_2025_exchange_without_resource_or_secret() {
 
 #[tokio::test]
 async fn code_checks_fail_without_consuming_the_code() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let client = s.public_client(CLAUDE_CALLBACK).await;
     let other = s.public_client(CLAUDE_CALLBACK).await;
     let pkce = Pkce::new();
@@ -219,7 +219,7 @@ async fn code_checks_fail_without_consuming_the_code() {
 
 #[tokio::test]
 async fn code_replay_is_refused_and_revokes_what_it_issued() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let client = s.public_client(CLAUDE_CALLBACK).await;
     let pkce = Pkce::new();
     let code = s.code(&client, CLAUDE_CALLBACK, &pkce).await;
@@ -322,7 +322,7 @@ async fn parallel_refreshes_leave_one_live_token_on_dynamodb_local() {
 
 #[tokio::test]
 async fn refresh_grace_allows_one_retry_then_replay_revokes_the_grant() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let client = s.public_client(CLAUDE_CALLBACK).await;
     let r1 = s.tokens(&client, CLAUDE_CALLBACK).await["refresh_token"]
         .as_str()
@@ -356,7 +356,7 @@ async fn refresh_grace_allows_one_retry_then_replay_revokes_the_grant() {
 
 #[tokio::test]
 async fn refresh_scope_and_resource_default_to_the_grant_and_only_narrow() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let client = s.public_client(CLAUDE_CALLBACK).await;
     let pkce = Pkce::new();
     let page = s
@@ -416,7 +416,7 @@ async fn refresh_scope_and_resource_default_to_the_grant_and_only_narrow() {
 
 #[tokio::test]
 async fn confidential_clients_authenticate_exactly_as_registered() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     for method in ["client_secret_post", "client_secret_basic"] {
         let body = s
             .register(
@@ -467,7 +467,7 @@ async fn confidential_clients_authenticate_exactly_as_registered() {
 
 #[tokio::test]
 async fn deleted_or_unknown_client_gets_401_invalid_client() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let body = s
         .register(json!({"redirect_uris": [CLAUDE_CALLBACK], "token_endpoint_auth_method": "none"}))
         .await;
@@ -488,7 +488,7 @@ async fn deleted_or_unknown_client_gets_401_invalid_client() {
 
 #[tokio::test]
 async fn malformed_token_requests_get_oauth_errors() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let client = s.public_client(CLAUDE_CALLBACK).await;
     let cases: Vec<(Pairs, StatusCode, &str)> = vec![
         (
@@ -545,7 +545,7 @@ async fn malformed_token_requests_get_oauth_errors() {
 
 #[tokio::test]
 async fn client_credentials_only_for_confidential_clients() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let body = s
         .register(json!({"redirect_uris": [CLAUDE_CALLBACK], "token_endpoint_auth_method": "client_secret_post",
                          "grant_types": ["client_credentials"]}))
@@ -580,7 +580,7 @@ async fn client_credentials_only_for_confidential_clients() {
 
 #[tokio::test]
 async fn revocation_is_per_client_and_always_200_for_unknown_tokens() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let owner = s.public_client(CLAUDE_CALLBACK).await;
     let intruder = s.public_client(CLAUDE_CALLBACK).await;
     let tokens = s.tokens(&owner, CLAUDE_CALLBACK).await;
@@ -604,7 +604,7 @@ async fn revocation_is_per_client_and_always_200_for_unknown_tokens() {
 
 #[tokio::test]
 async fn access_token_revocation_shows_in_introspection() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let body = s
         .register(json!({"redirect_uris": [CLAUDE_CALLBACK], "token_endpoint_auth_method": "client_secret_post",
                          "grant_types": ["authorization_code", "refresh_token"]}))
@@ -686,7 +686,7 @@ async fn access_token_revocation_shows_in_introspection() {
 
 #[tokio::test]
 async fn jwks_publishes_the_signing_key() {
-    let s = Server::memory();
+    let s = Server::memory().await;
     let jwks = s.get("/.well-known/jwks.json").await.json();
     let key = &jwks["keys"][0];
     assert_eq!(key["kty"], "EC");

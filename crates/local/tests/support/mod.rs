@@ -6,18 +6,24 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use remote_mcp_core::Config;
-use remote_mcp_local::{StoreKind, app, store};
+use remote_mcp_local::{StoreKind, app, dev_user, store};
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 pub const CLAUDE_CALLBACK: &str = "https://claude.ai/api/mcp/auth_callback";
+pub const EMAIL: &str = "e2e@example.com";
+pub const PASSWORD: &str = "end to end password";
 
 /// Serves the local app on a free port; returns its origin.
 pub async fn serve(kind: StoreKind) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let origin = format!("http://{}", listener.local_addr().unwrap());
-    let app = app(Config::local(&origin).unwrap(), store(kind).await.unwrap());
+    let store = store(kind).await.unwrap();
+    dev_user(store.as_ref(), EMAIL, Some(PASSWORD.into()))
+        .await
+        .unwrap();
+    let app = app(Config::local(&origin).unwrap(), store);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     origin
 }
@@ -112,7 +118,12 @@ pub async fn authorize(
     let approved = http
         .post(format!("{origin}/authorize"))
         .header("cookie", cookie)
-        .form(&[("transaction", transaction), ("decision", "approve")])
+        .form(&[
+            ("transaction", transaction),
+            ("decision", "approve"),
+            ("email", EMAIL),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();

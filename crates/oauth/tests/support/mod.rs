@@ -11,9 +11,10 @@ use http_body_util::BodyExt;
 use oauth_function::cimd::CimdResolver;
 use oauth_function::{AppState, router};
 use remote_mcp_core::local::{DynamoLocal, TableDefinition};
+use remote_mcp_core::model::User;
 use remote_mcp_core::secret::Secret;
 use remote_mcp_core::token::LocalSigner;
-use remote_mcp_core::{Config, DynamoStore, MemoryStore, Store};
+use remote_mcp_core::{Config, DynamoStore, MemoryStore, Store, UnixTime, password};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -23,6 +24,9 @@ pub const ISSUER: &str = "https://mcp.example.com";
 pub const RESOURCE: &str = "https://mcp.example.com/mcp";
 pub const CLAUDE_CALLBACK: &str = "https://claude.ai/api/mcp/auth_callback";
 pub const LOOPBACK: &str = "http://127.0.0.1/callback";
+/// The user every flow signs in as.
+pub const EMAIL: &str = "alice@example.com";
+pub const PASSWORD: &str = "correct horse battery staple";
 
 /// An HTTP response, read fully.
 #[derive(Debug)]
@@ -75,18 +79,31 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn with_store(store: Arc<dyn Store>) -> Self {
+    pub async fn with_store(store: Arc<dyn Store>) -> Self {
         let state = AppState::new(
             Config::local(ISSUER).unwrap(),
             store,
             Arc::new(LocalSigner::generate()),
         )
         .with_cimd(CimdResolver::pinned_only());
-        Self { state }
+        let server = Self { state };
+        server.add_user(EMAIL, PASSWORD).await;
+        server
     }
 
-    pub fn memory() -> Self {
-        Self::with_store(Arc::new(MemoryStore::new()))
+    pub async fn memory() -> Self {
+        Self::with_store(Arc::new(MemoryStore::new())).await
+    }
+
+    /// Creates an account; returns its id (the token `sub`).
+    pub async fn add_user(&self, email: &str, password: &str) -> String {
+        let user = User::new(
+            email.to_owned(),
+            password::hash(password).unwrap(),
+            UnixTime::now(),
+        );
+        self.state.store.create_user(&user).await.unwrap();
+        user.id
     }
 
     pub async fn dynamo() -> Self {
@@ -101,7 +118,7 @@ impl Server {
             .create(&client, &table)
             .await
             .unwrap();
-        Self::with_store(Arc::new(DynamoStore::new(client, table)))
+        Self::with_store(Arc::new(DynamoStore::new(client, table))).await
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
@@ -198,22 +215,37 @@ impl Server {
         self.get(&format!("/authorize?{query}")).await
     }
 
-    /// Submits the consent form of `page` with `decision`, from the same browser.
+    /// Submits the consent form of `page` with `decision`, from the same browser, signing in as
+    /// [`EMAIL`] when approving.
     pub async fn decide(&self, page: &Reply, decision: &str) -> Reply {
+        let credentials: &[(&str, &str)] = if decision == "approve" {
+            &[("email", EMAIL), ("password", PASSWORD)]
+        } else {
+            &[]
+        };
+        self.submit(page, decision, credentials, None).await
+    }
+
+    /// Submits the consent form of `page` with extra form fields and, optionally, a session cookie.
+    pub async fn submit(
+        &self,
+        page: &Reply,
+        decision: &str,
+        fields: &[(&str, &str)],
+        session: Option<&str>,
+    ) -> Reply {
         let transaction = hidden_field(&page.text, "transaction");
-        let cookie = page
-            .header("set-cookie")
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        self.post_form(
-            "/authorize",
-            &[("transaction", &transaction), ("decision", decision)],
-            &[("cookie", &cookie)],
-        )
-        .await
+        let mut cookie = browser_cookie(page);
+        if let Some(session) = session {
+            cookie = format!("{cookie}; {session}");
+        }
+        let mut form = vec![
+            ("transaction", transaction.as_str()),
+            ("decision", decision),
+        ];
+        form.extend_from_slice(fields);
+        self.post_form("/authorize", &form, &[("cookie", &cookie)])
+            .await
     }
 
     /// Authorize and approve; returns the code.
@@ -273,6 +305,31 @@ impl Server {
         pairs.extend_from_slice(extra);
         self.post_form("/token", &pairs, &[]).await
     }
+}
+
+/// The `name=value` of the browser-binding cookie a consent page set.
+pub fn browser_cookie(page: &Reply) -> String {
+    page.headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.contains("mcp-consent="))
+        .expect("the consent page sets its binding cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// The `name=value` of the session cookie a successful sign-in set.
+pub fn session_cookie(reply: &Reply) -> Option<String> {
+    reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.contains("mcp-session="))
+        .map(|c| c.split(';').next().unwrap().to_owned())
 }
 
 /// The value of a hidden form field in a page.

@@ -1,0 +1,212 @@
+//! Accounts as the resource owners: sign-in on the consent page.
+//!
+//! - Credentials are checked against Argon2id hashes; an unknown or disabled account costs the same
+//!   work and gets the same answer as a wrong password (no enumeration).
+//! - Failures are counted in the store per account and per source address in fixed windows, so the
+//!   limit holds across Lambda instances; over the limit, no password is even checked.
+//! - A successful sign-in starts a short session: a random cookie value (hashed at rest), `HttpOnly`,
+//!   `SameSite=Lax`, host-only (`__Host-` and `Secure` on HTTPS), so a second client can be approved
+//!   without typing the password again. Consent is still asked per client.
+
+use crate::params::Params;
+use crate::resource_owner::{ApprovalRequest, Approver, ResourceOwner, SignInError, SignedIn};
+use async_trait::async_trait;
+use axum::http::{HeaderMap, header};
+use remote_mcp_core::model::{Session, normalize_email};
+use remote_mcp_core::secret::{Secret, SecretHash};
+use remote_mcp_core::{Store, UnixTime, password};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How failed sign-ins are limited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThrottlePolicy {
+    /// Length of a counting window.
+    pub window: Duration,
+    /// Failures allowed per account and window.
+    pub per_account: u32,
+    /// Failures allowed per source address and window.
+    pub per_source: u32,
+}
+
+impl Default for ThrottlePolicy {
+    fn default() -> Self {
+        Self {
+            window: Duration::from_secs(15 * 60),
+            per_account: 5,
+            per_source: 30,
+        }
+    }
+}
+
+/// Users in the store approve with their password or session.
+pub struct Accounts {
+    store: Arc<dyn Store>,
+    secure: bool,
+    policy: ThrottlePolicy,
+    session_ttl: Duration,
+}
+
+impl Accounts {
+    /// Accounts over `store`; `secure` (an HTTPS issuer) selects `__Host-`/`Secure` cookies.
+    pub fn new(store: Arc<dyn Store>, secure: bool) -> Self {
+        Self {
+            store,
+            secure,
+            policy: ThrottlePolicy::default(),
+            session_ttl: Duration::from_secs(10 * 60),
+        }
+    }
+
+    /// Uses another throttle policy.
+    pub fn with_policy(mut self, policy: ThrottlePolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    fn cookie_name(&self) -> &'static str {
+        if self.secure {
+            "__Host-mcp-session"
+        } else {
+            "mcp-session"
+        }
+    }
+
+    async fn session_user(
+        &self,
+        headers: &HeaderMap,
+        now: UnixTime,
+    ) -> Option<remote_mcp_core::model::User> {
+        let value = cookie(headers, self.cookie_name())?;
+        let session = self
+            .store
+            .session(&SecretHash::of(&value), now)
+            .await
+            .ok()??;
+        let user = self.store.user(&session.user_id).await.ok()??;
+        user.is_enabled().then_some(user)
+    }
+
+    async fn password_sign_in(
+        &self,
+        email: &str,
+        form: &Params,
+        source: &str,
+        now: UnixTime,
+    ) -> Result<Approver, SignInError> {
+        let unavailable = |e: remote_mcp_core::StoreError| {
+            tracing::error!(%e, "sign-in store failure");
+            SignInError::Unavailable
+        };
+        let email = normalize_email(email).unwrap_or_default();
+        let given = form.get("password").unwrap_or_default();
+        let (account, origin) = (format!("account:{email}"), format!("source:{source}"));
+        let window = self.policy.window;
+        if self
+            .store
+            .failures(&account, now, window)
+            .await
+            .map_err(unavailable)?
+            >= self.policy.per_account
+            || self
+                .store
+                .failures(&origin, now, window)
+                .await
+                .map_err(unavailable)?
+                >= self.policy.per_source
+        {
+            tracing::warn!(source, "sign-in throttled");
+            return Err(SignInError::Throttled);
+        }
+        let user = self
+            .store
+            .user_by_email(&email)
+            .await
+            .map_err(unavailable)?;
+        // The same Argon2 work whether the account exists, is disabled, or the password is wrong.
+        let verified = match &user {
+            Some(user) => password::verify(&user.password_hash, given) && user.is_enabled(),
+            None => {
+                password::verify_decoy(given);
+                false
+            }
+        };
+        let user = match user {
+            Some(user) if verified => user,
+            _ => {
+                self.store
+                    .record_failure(&account, now, window)
+                    .await
+                    .map_err(unavailable)?;
+                self.store
+                    .record_failure(&origin, now, window)
+                    .await
+                    .map_err(unavailable)?;
+                tracing::info!(source, "sign-in failed");
+                return Err(SignInError::InvalidCredentials);
+            }
+        };
+        let secret = Secret::generate();
+        let session = Session {
+            user_id: user.id.clone(),
+            expires_at: now + self.session_ttl,
+        };
+        self.store
+            .save_session(&secret.hash(), &session)
+            .await
+            .map_err(unavailable)?;
+        tracing::info!(user = user.id, "signed in");
+        Ok(Approver {
+            subject: user.id,
+            set_cookie: Some(format!(
+                "{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}",
+                self.cookie_name(),
+                secret.expose(),
+                self.session_ttl.as_secs(),
+                if self.secure { "; Secure" } else { "" }
+            )),
+        })
+    }
+}
+
+#[async_trait]
+impl ResourceOwner for Accounts {
+    async fn signed_in(&self, headers: &HeaderMap, now: UnixTime) -> Option<SignedIn> {
+        self.session_user(headers, now).await.map(|u| SignedIn {
+            subject: u.id,
+            email: u.email,
+        })
+    }
+
+    async fn approve(&self, request: &ApprovalRequest<'_>) -> Result<Approver, SignInError> {
+        if let Some(email) = request.form.get("email") {
+            return self
+                .password_sign_in(email, request.form, request.source, request.now)
+                .await;
+        }
+        match self.session_user(request.headers, request.now).await {
+            Some(user) => Ok(Approver {
+                subject: user.id,
+                set_cookie: None,
+            }),
+            None => Err(SignInError::Required),
+        }
+    }
+}
+
+/// A cookie's value, if the request carries it.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| {
+            v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
