@@ -6,6 +6,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PORT ?= 8787
+STACK ?= remote-mcp
 STORE ?= memory
 PYTHON ?= python3
 VENV := .venv
@@ -15,7 +16,7 @@ ARM_TARGET := aarch64-unknown-linux-gnu
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help deps run test lint unit conformance validate build deploy clean
+.PHONY: help deps run test lint unit conformance validate build deploy user clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -64,6 +65,12 @@ build: $(VENV)/.installed ## sam build: both functions for arm64 (needs the Rust
 
 deploy: build ## sam deploy --guided into your AWS account
 	$(SAM) deploy --guided
+
+user: $(VENV)/.installed ## Create a user on the deployed stack: make user EMAIL=you@example.com [STACK=remote-mcp]
+	@test -n "$(EMAIL)" || { echo "usage: make user EMAIL=you@example.com [STACK=$(STACK)]" >&2; exit 1; }
+	@table=$$($(SAM) list stack-outputs --stack-name $(STACK) --output json \
+	  | python3 -c 'import json,sys; print(next(o["OutputValue"] for o in json.load(sys.stdin) if o["OutputKey"]=="TableName"))') \
+	  && cargo run --quiet --release -p remote-mcp-admin -- --table "$$table" user add "$(EMAIL)"
 
 clean: ## Remove build outputs (keeps installed tools)
 	cargo clean

@@ -13,6 +13,9 @@ use remote_mcp_core::{Config, DynamoStore, MemoryStore, Store, UnixTime};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// Tables created on DynamoDB Local by this process.
+static TABLES: AtomicUsize = AtomicUsize::new(0);
+
 /// Which store backs the local server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StoreKind {
@@ -42,7 +45,6 @@ pub async fn store(kind: StoreKind) -> anyhow::Result<Arc<dyn Store>> {
         StoreKind::Memory => Arc::new(MemoryStore::new()),
         StoreKind::DynamoLocal => {
             // One DynamoDB Local per process; every store gets a table of its own.
-            static TABLES: AtomicUsize = AtomicUsize::new(0);
             let table = match TABLES.fetch_add(1, Ordering::Relaxed) {
                 0 => "remote-mcp".to_owned(),
                 n => format!("remote-mcp-{n}"),
@@ -56,6 +58,17 @@ pub async fn store(kind: StoreKind) -> anyhow::Result<Arc<dyn Store>> {
             Arc::new(DynamoStore::new(client, table))
         }
     })
+}
+
+/// The DynamoDB Local endpoint and the first table of this process, if that store is in use.
+pub fn dynamo_local_table() -> Option<(String, &'static str)> {
+    (TABLES.load(Ordering::Relaxed) > 0)
+        .then(|| {
+            DynamoLocal::shared()
+                .ok()
+                .map(|l| (l.endpoint().to_owned(), "remote-mcp"))
+        })
+        .flatten()
 }
 
 /// Creates (or resets) a development account; returns its password.

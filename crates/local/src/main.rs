@@ -53,6 +53,11 @@ async fn main() -> anyhow::Result<()> {
     println!("  AS metadata:  {origin}/.well-known/oauth-authorization-server");
     println!("  PRM:          {origin}/.well-known/oauth-protected-resource");
     println!("  Sign in on the consent page as: {email} / {password}");
+    if let Some((endpoint, table)) = remote_mcp_local::dynamo_local_table() {
+        println!(
+            "  Admin: cargo run -p remote-mcp-admin -- --endpoint-url {endpoint} --table {table} user list"
+        );
+    }
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

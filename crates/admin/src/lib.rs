@@ -1,0 +1,276 @@
+//! `remote-mcp-admin`: users, clients and grants of a remote-mcp deployment, through the same
+//! [`Store`] verbs the functions use. [`run`] is the whole program over any store, with its input
+//! (passwords) and output injected, so it is tested on the in-memory store and on DynamoDB Local.
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use remote_mcp_core::model::{ClientId, GrantId, User, normalize_email};
+use remote_mcp_core::{Store, UnixTime, password};
+use serde_json::json;
+use std::io::{BufRead, Write};
+
+/// Manage users, clients and grants of a remote-mcp table.
+#[derive(Debug, Parser)]
+#[command(name = "remote-mcp-admin", version)]
+pub struct Cli {
+    /// DynamoDB table (default: $TABLE_NAME); the stack output `TableName`.
+    #[arg(long, global = true)]
+    pub table: Option<String>,
+    /// DynamoDB endpoint, e.g. DynamoDB Local's http://127.0.0.1:8000 (default: AWS).
+    #[arg(long, global = true)]
+    pub endpoint_url: Option<String>,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Accounts that may approve clients.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Registered OAuth clients.
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Approvals (and their refresh tokens).
+    #[command(subcommand)]
+    Grant(GrantCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password is read from a prompt, or from stdin when piped.
+    Add { email: String },
+    /// List users.
+    List,
+    /// Stop a user from signing in (existing tokens expire on their own).
+    Disable { email: String },
+    /// Set a new password (read like `add`).
+    ResetPassword { email: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// List registered clients.
+    List,
+    /// Delete a client; its next token request gets 401 invalid_client.
+    Delete { client_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GrantCommand {
+    /// List grants, optionally of one user (by email).
+    List {
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke a grant: its refresh token stops working at once.
+    Revoke { grant_id: String },
+}
+
+/// Where passwords come from.
+pub trait Passwords {
+    /// A new password for `email`.
+    fn read(&mut self, email: &str) -> anyhow::Result<String>;
+}
+
+/// Passwords from a line-oriented input (stdin when piped, or a test buffer).
+pub struct LinePasswords<R: BufRead>(pub R);
+
+impl<R: BufRead> Passwords for LinePasswords<R> {
+    fn read(&mut self, _email: &str) -> anyhow::Result<String> {
+        let mut line = String::new();
+        self.0
+            .read_line(&mut line)
+            .context("reading the password")?;
+        Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+    }
+}
+
+/// Runs one command against `store`.
+pub async fn run(
+    cli: &Cli,
+    store: &dyn Store,
+    passwords: &mut dyn Passwords,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let now = UnixTime::now();
+    match &cli.command {
+        Command::User(UserCommand::Add { email }) => {
+            let email = normalize_email(email).map_err(anyhow::Error::msg)?;
+            let hash = password::hash(&passwords.read(&email)?)?;
+            let user = User::new(email, hash, now);
+            match store.create_user(&user).await {
+                Err(remote_mcp_core::StoreError::AlreadyExists) => {
+                    bail!("{} already has an account", user.email)
+                }
+                other => other?,
+            }
+            writeln!(out, "created {} ({})", user.email, user.id)?;
+        }
+        Command::User(UserCommand::List) => {
+            let users = store.users().await?;
+            if cli.json {
+                let rows: Vec<_> = users
+                    .iter()
+                    .map(|u| {
+                        json!({"id": u.id, "email": u.email, "created_at": u.created_at,
+                                     "disabled_at": u.disabled_at})
+                    })
+                    .collect();
+                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+            } else {
+                let rows = users
+                    .iter()
+                    .map(|u| {
+                        vec![
+                            u.email.clone(),
+                            u.id.clone(),
+                            u.created_at.seconds().to_string(),
+                            if u.is_enabled() {
+                                "active".into()
+                            } else {
+                                "disabled".into()
+                            },
+                        ]
+                    })
+                    .collect();
+                table(out, &["EMAIL", "ID", "CREATED", "STATUS"], rows)?;
+            }
+        }
+        Command::User(UserCommand::Disable { email }) => {
+            let user = find_user(store, email).await?;
+            store
+                .update_user(&User {
+                    disabled_at: Some(now),
+                    ..user.clone()
+                })
+                .await?;
+            writeln!(out, "disabled {}", user.email)?;
+        }
+        Command::User(UserCommand::ResetPassword { email }) => {
+            let user = find_user(store, email).await?;
+            let hash = password::hash(&passwords.read(&user.email)?)?;
+            store
+                .update_user(&User {
+                    password_hash: hash,
+                    ..user.clone()
+                })
+                .await?;
+            writeln!(out, "password reset for {}", user.email)?;
+        }
+        Command::Client(ClientCommand::List) => {
+            let clients = store.clients().await?;
+            if cli.json {
+                let rows: Vec<_> = clients
+                    .iter()
+                    .map(|c| {
+                        json!({"client_id": c.id, "client_name": c.metadata.client_name,
+                                     "redirect_uris": c.metadata.redirect_uris,
+                                     "token_endpoint_auth_method": c.credential.method(),
+                                     "issued_at": c.issued_at, "expires_at": c.expires_at})
+                    })
+                    .collect();
+                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+            } else {
+                let rows = clients
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            c.id.to_string(),
+                            c.metadata.client_name.clone().unwrap_or_default(),
+                            c.credential.method().to_owned(),
+                            c.metadata.redirect_uris.join(" "),
+                        ]
+                    })
+                    .collect();
+                table(out, &["CLIENT ID", "NAME", "AUTH", "REDIRECT URIS"], rows)?;
+            }
+        }
+        Command::Client(ClientCommand::Delete { client_id }) => {
+            if !store.delete_client(&ClientId::new(client_id)).await? {
+                bail!("no client {client_id}");
+            }
+            writeln!(out, "deleted client {client_id}")?;
+        }
+        Command::Grant(GrantCommand::List { user }) => {
+            let subject = match user {
+                Some(email) => Some(find_user(store, email).await?.id),
+                None => None,
+            };
+            let grants = store.grants(subject.as_deref()).await?;
+            if cli.json {
+                let rows: Vec<_> = grants
+                    .iter()
+                    .map(|g| json!({"grant_id": g.id, "user_id": g.subject, "client_id": g.client_id,
+                                     "scope": g.scope, "created_at": g.created_at, "expires_at": g.expires_at}))
+                    .collect();
+                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+            } else {
+                let rows = grants
+                    .iter()
+                    .map(|g| {
+                        vec![
+                            g.id.to_string(),
+                            g.subject.clone(),
+                            g.client_id.to_string(),
+                            g.scope.clone(),
+                            g.expires_at.seconds().to_string(),
+                        ]
+                    })
+                    .collect();
+                table(
+                    out,
+                    &["GRANT ID", "USER ID", "CLIENT ID", "SCOPE", "EXPIRES"],
+                    rows,
+                )?;
+            }
+        }
+        Command::Grant(GrantCommand::Revoke { grant_id }) => {
+            if !store.revoke_grant(&GrantId::new(grant_id)).await? {
+                bail!("no grant {grant_id}");
+            }
+            writeln!(out, "revoked grant {grant_id}")?;
+        }
+    }
+    Ok(())
+}
+
+async fn find_user(store: &dyn Store, email: &str) -> anyhow::Result<User> {
+    let email = normalize_email(email).map_err(anyhow::Error::msg)?;
+    store
+        .user_by_email(&email)
+        .await?
+        .with_context(|| format!("no user {email}"))
+}
+
+/// Left-aligned columns, two spaces apart.
+fn table(out: &mut dyn Write, headers: &[&str], rows: Vec<Vec<String>>) -> anyhow::Result<()> {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_owned()
+    };
+    writeln!(
+        out,
+        "{}",
+        line(headers.iter().map(|h| (*h).to_owned()).collect())
+    )?;
+    for row in rows {
+        writeln!(out, "{}", line(row))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! `remote-mcp-admin`: see `remote-mcp-admin --help`. Uses your AWS credentials (or
+//! `--endpoint-url` for DynamoDB Local). Passwords are read from a no-echo prompt, or from stdin
+//! when it is not a terminal; never from arguments.
+
+use anyhow::Context;
+use clap::Parser;
+use remote_mcp_admin::{Cli, LinePasswords, Passwords, run};
+use remote_mcp_core::DynamoStore;
+use remote_mcp_core::local::dynamodb::local_client;
+use std::io::IsTerminal;
+
+/// Asks twice on the terminal, without echo.
+struct Prompt;
+
+impl Passwords for Prompt {
+    fn read(&mut self, email: &str) -> anyhow::Result<String> {
+        let first = rpassword::prompt_password(format!("Password for {email}: "))?;
+        let again = rpassword::prompt_password("Repeat it: ")?;
+        anyhow::ensure!(first == again, "the passwords differ");
+        Ok(first)
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let table = cli
+        .table
+        .clone()
+        .or_else(|| std::env::var("TABLE_NAME").ok())
+        .context("name the table with --table (the stack output TableName) or TABLE_NAME")?;
+    let client = match &cli.endpoint_url {
+        Some(endpoint) => local_client(endpoint),
+        None => {
+            let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            aws_sdk_dynamodb::Client::new(&aws)
+        }
+    };
+    let store = DynamoStore::new(client, table);
+    let mut passwords: Box<dyn Passwords> = if std::io::stdin().is_terminal() {
+        Box::new(Prompt)
+    } else {
+        Box::new(LinePasswords(std::io::stdin().lock()))
+    };
+    run(&cli, &store, passwords.as_mut(), &mut std::io::stdout()).await
+}

@@ -1,0 +1,162 @@
+//! The admin CLI round-trips users, clients and grants on both stores.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code
+
+use clap::Parser;
+use remote_mcp_admin::{Cli, LinePasswords, run};
+use remote_mcp_core::local::{DynamoLocal, TableDefinition};
+use remote_mcp_core::model::{
+    Client, ClientCredential, ClientId, ClientMetadata, Grant, GrantId, RefreshState,
+};
+use remote_mcp_core::secret::Secret;
+use remote_mcp_core::{DynamoStore, MemoryStore, Store, UnixTime, password};
+use std::sync::Arc;
+use std::time::Duration;
+
+async fn admin(store: &dyn Store, args: &str, input: &str) -> anyhow::Result<String> {
+    let cli =
+        Cli::try_parse_from(std::iter::once("remote-mcp-admin").chain(args.split_whitespace()))?;
+    let mut out = Vec::new();
+    run(&cli, store, &mut LinePasswords(input.as_bytes()), &mut out).await?;
+    Ok(String::from_utf8(out).unwrap())
+}
+
+async fn round_trip(store: Arc<dyn Store>) {
+    let s = store.as_ref();
+    assert!(
+        admin(s, "user add Alice@Example.com", "a long enough password\n")
+            .await
+            .unwrap()
+            .starts_with("created alice@example.com")
+    );
+    assert!(
+        admin(s, "user add alice@example.com", "another long password\n")
+            .await
+            .is_err(),
+        "emails are unique"
+    );
+    assert!(
+        admin(s, "user add bob@example.com", "short\n")
+            .await
+            .is_err(),
+        "weak passwords are refused"
+    );
+    admin(s, "user add bob@example.com", "bob's long password\n")
+        .await
+        .unwrap();
+
+    let listed = admin(s, "user list", "").await.unwrap();
+    assert!(listed.starts_with("EMAIL"));
+    assert!(listed.contains("alice@example.com") && listed.contains("active"));
+    let json: serde_json::Value =
+        serde_json::from_str(&admin(s, "user list --json", "").await.unwrap()).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 2);
+
+    admin(s, "user disable alice@example.com", "")
+        .await
+        .unwrap();
+    let alice = s.user_by_email("alice@example.com").await.unwrap().unwrap();
+    assert!(!alice.is_enabled());
+    admin(
+        s,
+        "user reset-password bob@example.com",
+        "a brand new password\n",
+    )
+    .await
+    .unwrap();
+    let bob = s.user_by_email("bob@example.com").await.unwrap().unwrap();
+    assert!(password::verify(&bob.password_hash, "a brand new password"));
+    assert!(
+        admin(s, "user disable nobody@example.com", "")
+            .await
+            .is_err()
+    );
+
+    let now = UnixTime::now();
+    let client = Client {
+        id: ClientId::new("client-1"),
+        credential: ClientCredential::None,
+        metadata: ClientMetadata {
+            redirect_uris: vec!["https://claude.ai/api/mcp/auth_callback".into()],
+            client_name: Some("Claude".into()),
+            ..ClientMetadata::default()
+        },
+        registration_token_hash: None,
+        issued_at: now,
+        expires_at: now + Duration::from_secs(3600),
+    };
+    s.save_client(&client).await.unwrap();
+    let clients = admin(s, "client list", "").await.unwrap();
+    assert!(clients.contains("client-1") && clients.contains("Claude"));
+
+    let grant = Grant {
+        id: GrantId::generate(),
+        client_id: client.id.clone(),
+        subject: bob.id.clone(),
+        scope: "mcp".into(),
+        resource: "https://mcp.example.com/mcp".into(),
+        created_at: now,
+        expires_at: now + Duration::from_secs(3600),
+        refresh: RefreshState::new(Secret::generate().hash()),
+    };
+    s.create_grant(&grant).await.unwrap();
+    assert!(
+        admin(s, "grant list --user bob@example.com", "")
+            .await
+            .unwrap()
+            .contains(grant.id.as_str())
+    );
+    assert!(
+        !admin(s, "grant list --user alice@example.com", "")
+            .await
+            .unwrap()
+            .contains(grant.id.as_str())
+    );
+    let grants: serde_json::Value =
+        serde_json::from_str(&admin(s, "grant list --json", "").await.unwrap()).unwrap();
+    assert_eq!(grants[0]["user_id"], bob.id.as_str());
+    admin(s, &format!("grant revoke {}", grant.id), "")
+        .await
+        .unwrap();
+    assert!(s.grant(&grant.id, now).await.unwrap().is_none());
+    assert!(
+        admin(s, &format!("grant revoke {}", grant.id), "")
+            .await
+            .is_err()
+    );
+
+    admin(s, "client delete client-1", "").await.unwrap();
+    assert!(s.client(&client.id, now).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn round_trip_memory_store() {
+    round_trip(Arc::new(MemoryStore::new())).await;
+}
+
+#[tokio::test]
+async fn round_trip_dynamodb_local() {
+    let local = DynamoLocal::shared().unwrap_or_else(|e| panic!("{e}"));
+    let client = local.client();
+    TableDefinition::from_repository()
+        .unwrap()
+        .create(&client, "admin")
+        .await
+        .unwrap();
+    round_trip(Arc::new(DynamoStore::new(client, "admin"))).await;
+}
+
+#[test]
+fn passwords_are_never_arguments() {
+    assert!(
+        Cli::try_parse_from([
+            "remote-mcp-admin",
+            "user",
+            "add",
+            "a@b.c",
+            "--password",
+            "x"
+        ])
+        .is_err()
+    );
+}
