@@ -1,0 +1,381 @@
+//! Replays recorded client traffic: sequences of API Gateway HTTP API (payload 2.0) events with
+//! the responses expected of them, carrying dynamic values (client id, code, tokens) from step to
+//! step.
+//!
+//! A step file (`fixtures/<sequence>/<NN>-<name>.json`) holds:
+//! - `event`: the API Gateway event. Bodies are stored decoded for readability; when
+//!   `isBase64Encoded` is true the replay encodes them, as API Gateway delivers them.
+//!   `{{name}}` placeholders anywhere are filled from the values captured so far.
+//! - `expect`: `status`; `json` (members that must equal, after substitution); `json_present`;
+//!   `json_differs` (members that must differ from a value, e.g. a rotated refresh token);
+//!   `headers` (substrings of header values); `location` (query parameters of the redirect, `"*"` for
+//!   any value) and `location_prefix`; `body_contains`; and `capture` (`json:<member>`,
+//!   `location:<param>`, `form:<hidden field>`, `cookie:<name suffix>`).
+//!
+//! Two transports run the same sequences: [`InProcess`] turns each event into a request exactly as
+//! `lambda_http` does on Lambda and calls the router; [`OverHttp`] sends it to a running server.
+
+use axum::Router;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use http_body_util::BodyExt;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::path::Path;
+use tower::ServiceExt;
+
+/// One recorded request and what must come back.
+#[derive(Debug, Deserialize)]
+pub struct Step {
+    #[serde(skip)]
+    pub name: String,
+    pub event: Value,
+    pub expect: Expect,
+}
+
+/// What a response must look like, and what to remember from it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Expect {
+    pub status: u16,
+    pub json: Map<String, Value>,
+    pub json_present: Vec<String>,
+    pub json_differs: Map<String, Value>,
+    pub headers: HashMap<String, String>,
+    pub location: HashMap<String, String>,
+    pub location_prefix: Option<String>,
+    pub body_contains: Vec<String>,
+    pub capture: HashMap<String, String>,
+}
+
+/// A named, ordered list of steps.
+#[derive(Debug)]
+pub struct Sequence {
+    pub name: String,
+    pub steps: Vec<Step>,
+}
+
+/// Loads every sequence under `dir` (one sub-directory each, steps in file-name order).
+pub fn load(dir: &Path) -> anyhow::Result<Vec<Sequence>> {
+    let mut sequences = Vec::new();
+    let mut dirs: Vec<_> = std::fs::read_dir(dir)?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for seq in dirs {
+        let mut files: Vec<_> = std::fs::read_dir(&seq)?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        let mut steps = Vec::new();
+        for file in files {
+            let mut step: Step = serde_json::from_str(&std::fs::read_to_string(&file)?)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            step.name = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            steps.push(step);
+        }
+        let name = seq
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        sequences.push(Sequence { name, steps });
+    }
+    Ok(sequences)
+}
+
+/// A response, read fully.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> impl Iterator<Item = &str> {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Delivers an event and returns the response.
+pub trait Transport {
+    /// Sends `event` (placeholders filled, body encoded as flagged).
+    fn send(&self, event: Value) -> impl std::future::Future<Output = anyhow::Result<Reply>>;
+}
+
+/// The router, fed exactly what `lambda_http` makes of the event on Lambda.
+pub struct InProcess(pub Router);
+
+impl Transport for InProcess {
+    async fn send(&self, event: Value) -> anyhow::Result<Reply> {
+        let request = lambda_http::request::from_str(&event.to_string())?;
+        let (parts, body) = request.into_parts();
+        let request = http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
+        let response = self.0.clone().oneshot(request).await?;
+        read(response).await
+    }
+}
+
+/// A running server (`make run`, `cargo lambda watch`, or a deployed stack).
+pub struct OverHttp {
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+impl OverHttp {
+    /// Sends to `base` (e.g. `http://127.0.0.1:8787`), following no redirects.
+    pub fn new(base: &str) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Self {
+            base: base.trim_end_matches('/').to_owned(),
+            client,
+        })
+    }
+}
+
+impl Transport for OverHttp {
+    async fn send(&self, event: Value) -> anyhow::Result<Reply> {
+        let method = event["requestContext"]["http"]["method"]
+            .as_str()
+            .unwrap_or("GET");
+        let path = event["rawPath"].as_str().unwrap_or("/");
+        let query = event["rawQueryString"].as_str().unwrap_or("");
+        let url = if query.is_empty() {
+            format!("{}{path}", self.base)
+        } else {
+            format!("{}{path}?{query}", self.base)
+        };
+        let mut request = self.client.request(method.parse()?, url);
+        if let Some(headers) = event["headers"].as_object() {
+            for (name, value) in headers {
+                if !matches!(name.as_str(), "host" | "content-length") {
+                    request = request.header(name, value.as_str().unwrap_or_default());
+                }
+            }
+        }
+        if let Some(cookies) = event["cookies"].as_array() {
+            let joined: Vec<&str> = cookies.iter().filter_map(Value::as_str).collect();
+            request = request.header("cookie", joined.join("; "));
+        }
+        if let Some(body) = event["body"].as_str() {
+            let bytes = if event["isBase64Encoded"] == Value::Bool(true) {
+                STANDARD.decode(body)?
+            } else {
+                body.as_bytes().to_vec()
+            };
+            request = request.body(bytes);
+        }
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_owned()))
+            .collect();
+        Ok(Reply {
+            status,
+            headers,
+            body: response.text().await?,
+        })
+    }
+}
+
+async fn read(response: axum::response::Response) -> anyhow::Result<Reply> {
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_owned()))
+        .collect();
+    let bytes = response.into_body().collect().await?.to_bytes();
+    Ok(Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    })
+}
+
+/// Fills `{{name}}` placeholders in every string of `value`.
+fn fill(value: &Value, vars: &HashMap<String, String>) -> anyhow::Result<Value> {
+    Ok(match value {
+        Value::String(s) => Value::String(fill_str(s, vars)?),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| fill(v, vars))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), fill(v, vars)?)))
+                .collect::<anyhow::Result<_>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+fn fill_str(s: &str, vars: &HashMap<String, String>) -> anyhow::Result<String> {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(start) = rest.find("{{") {
+        let end = rest[start..]
+            .find("}}")
+            .ok_or_else(|| anyhow::anyhow!("unclosed placeholder in {s:?}"))?
+            + start;
+        let name = &rest[start + 2..end];
+        let value = vars
+            .get(name)
+            .ok_or_else(|| anyhow::anyhow!("no value for {{{{{name}}}}} yet"))?;
+        out.push_str(&rest[..start]);
+        out.push_str(value);
+        rest = &rest[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Form-encodes a captured value that lands in a query string or form body.
+fn prepare(mut event: Value) -> Value {
+    if event["isBase64Encoded"] == Value::Bool(true)
+        && let Some(body) = event["body"].as_str()
+    {
+        event["body"] = Value::String(STANDARD.encode(body));
+    }
+    event
+}
+
+/// Runs a sequence; on failure names the step and what differed.
+pub async fn replay(
+    seq: &Sequence,
+    transport: &impl Transport,
+    vars: &mut HashMap<String, String>,
+) -> Result<(), String> {
+    for step in &seq.steps {
+        let fail = |why: String| format!("{} / {}: {why}", seq.name, step.name);
+        let event = fill(&step.event, vars).map_err(|e| fail(e.to_string()))?;
+        let reply = transport
+            .send(prepare(event))
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        check(&step.expect, &reply, vars).map_err(|why| {
+            fail(format!(
+                "{why}\n  response {} {}",
+                reply.status,
+                truncate(&reply.body)
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+fn truncate(s: &str) -> &str {
+    &s[..s.char_indices().nth(400).map_or(s.len(), |(i, _)| i)]
+}
+
+fn check(expect: &Expect, reply: &Reply, vars: &mut HashMap<String, String>) -> Result<(), String> {
+    if reply.status != expect.status {
+        return Err(format!(
+            "status {} (expected {})",
+            reply.status, expect.status
+        ));
+    }
+    let json: Value = serde_json::from_str(&reply.body).unwrap_or(Value::Null);
+    for (member, wanted) in &expect.json {
+        let wanted = fill(wanted, vars).map_err(|e| e.to_string())?;
+        if json[member] != wanted {
+            return Err(format!("{member} is {} (expected {wanted})", json[member]));
+        }
+    }
+    for member in &expect.json_present {
+        if json[member].is_null() {
+            return Err(format!("{member} is missing"));
+        }
+    }
+    for (member, previous) in &expect.json_differs {
+        let previous = fill(previous, vars).map_err(|e| e.to_string())?;
+        if json[member].is_null() || json[member] == previous {
+            return Err(format!("{member} did not change"));
+        }
+    }
+    for (name, wanted) in &expect.headers {
+        let wanted = fill_str(wanted, vars).map_err(|e| e.to_string())?;
+        if !reply.header(name).any(|v| v.contains(&wanted)) {
+            return Err(format!("header {name} lacks {wanted:?}"));
+        }
+    }
+    let location = reply
+        .header("location")
+        .next()
+        .and_then(|l| url::Url::parse(l).ok());
+    if let Some(prefix) = &expect.location_prefix {
+        let prefix = fill_str(prefix, vars).map_err(|e| e.to_string())?;
+        if !location
+            .as_ref()
+            .is_some_and(|l| l.as_str().starts_with(&prefix))
+        {
+            return Err(format!("redirect does not go to {prefix}"));
+        }
+    }
+    let param = |name: &str| {
+        location.as_ref().and_then(|l| {
+            l.query_pairs()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+        })
+    };
+    for (name, wanted) in &expect.location {
+        let wanted = fill_str(wanted, vars).map_err(|e| e.to_string())?;
+        match param(name) {
+            Some(v) if wanted == "*" || v == wanted => {}
+            other => {
+                return Err(format!(
+                    "redirect parameter {name} is {other:?} (expected {wanted})"
+                ));
+            }
+        }
+    }
+    for text in &expect.body_contains {
+        let text = fill_str(text, vars).map_err(|e| e.to_string())?;
+        if !reply.body.contains(&text) {
+            return Err(format!("body lacks {text:?}"));
+        }
+    }
+    for (var, source) in &expect.capture {
+        let value = match source.split_once(':') {
+            Some(("json", member)) => json[member].as_str().map(str::to_owned),
+            Some(("location", name)) => param(name),
+            Some(("form", field)) => {
+                let marker = format!("name=\"{field}\" value=\"");
+                reply.body.find(&marker).map(|i| {
+                    reply.body[i + marker.len()..]
+                        .split('"')
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned()
+                })
+            }
+            Some(("cookie", suffix)) => reply
+                .header("set-cookie")
+                .filter_map(|c| c.split(';').next())
+                .find(|c| c.split('=').next().is_some_and(|n| n.ends_with(suffix)))
+                .map(str::to_owned),
+            _ => return Err(format!("unknown capture {source:?}")),
+        };
+        let value = value.ok_or_else(|| format!("nothing to capture for {var} ({source})"))?;
+        vars.insert(var.clone(), value);
+    }
+    Ok(())
+}
