@@ -12,8 +12,9 @@
 //!   any value) and `location_prefix`; `body_contains`; and `capture` (`json:<member>`,
 //!   `location:<param>`, `form:<hidden field>`, `cookie:<name suffix>`).
 //!
-//! Two transports run the same sequences: [`InProcess`] turns each event into a request exactly as
-//! `lambda_http` does on Lambda and calls the router; [`OverHttp`] sends it to a running server.
+//! Three transports run the same sequences: [`InProcess`] turns each event into a request exactly
+//! as `lambda_http` does on Lambda and calls the router; [`LambdaInvoke`] hands the event to the real
+//! Lambda binaries under a runtime emulator; [`OverHttp`] sends it to a running server.
 
 use axum::Router;
 use base64::Engine;
@@ -193,6 +194,78 @@ impl Transport for OverHttp {
     }
 }
 
+/// The real Lambda binaries, invoked through a Lambda runtime emulator (`cargo lambda watch`) with
+/// the API Gateway event itself; each path goes to the function API Gateway routes it to.
+pub struct LambdaInvoke {
+    pub endpoint: String,
+    pub client: reqwest::Client,
+}
+
+/// The function API Gateway sends `path` to (see the routes in `template.yaml`).
+pub fn function_for(path: &str) -> &'static str {
+    let oauth = matches!(
+        path,
+        "/.well-known/oauth-authorization-server"
+            | "/.well-known/openid-configuration"
+            | "/.well-known/jwks.json"
+            | "/authorize"
+            | "/token"
+            | "/register"
+            | "/revoke"
+            | "/introspect"
+    ) || path.starts_with("/register/");
+    if oauth {
+        "oauth-function"
+    } else {
+        "mcp-function"
+    }
+}
+
+impl Transport for LambdaInvoke {
+    async fn send(&self, event: Value) -> anyhow::Result<Reply> {
+        let function = function_for(event["rawPath"].as_str().unwrap_or("/"));
+        let url = format!(
+            "{}/2015-03-31/functions/{function}/invocations",
+            self.endpoint
+        );
+        let response: Value = self
+            .client
+            .post(url)
+            .json(&event)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let status = response["statusCode"]
+            .as_u64()
+            .and_then(|s| u16::try_from(s).ok())
+            .ok_or_else(|| anyhow::anyhow!("not an API Gateway response: {response}"))?;
+        let mut headers: Vec<(String, String)> = response["headers"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(n, v)| (n.clone(), v.as_str().unwrap_or_default().to_owned()))
+            .collect();
+        for cookie in response["cookies"].as_array().into_iter().flatten() {
+            headers.push((
+                "set-cookie".into(),
+                cookie.as_str().unwrap_or_default().to_owned(),
+            ));
+        }
+        let body = response["body"].as_str().unwrap_or_default();
+        let body = if response["isBase64Encoded"] == Value::Bool(true) {
+            String::from_utf8_lossy(&STANDARD.decode(body)?).into_owned()
+        } else {
+            body.to_owned()
+        };
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
 async fn read(response: axum::response::Response) -> anyhow::Result<Reply> {
     let status = response.status().as_u16();
     let headers = response
@@ -255,6 +328,25 @@ fn prepare(mut event: Value) -> Value {
         event["body"] = Value::String(STANDARD.encode(body));
     }
     event
+}
+
+/// The values every sequence starts from: the public host and issuer, and the account to sign in
+/// with (query- and form-encoded where the fixtures need them).
+pub fn initial_vars(
+    host: &str,
+    issuer: &str,
+    email: &str,
+    password: &str,
+) -> HashMap<String, String> {
+    let q = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    HashMap::from([
+        ("host".into(), host.into()),
+        ("issuer".into(), issuer.into()),
+        ("issuer_q".into(), q(issuer)),
+        ("email_q".into(), q(email)),
+        ("password_q".into(), q(password)),
+        ("port".into(), "53517".into()),
+    ])
 }
 
 /// Runs a sequence; on failure names the step and what differed.

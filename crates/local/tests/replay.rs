@@ -5,26 +5,12 @@
 
 use remote_mcp_core::Config;
 use remote_mcp_core::local::process::workspace_root;
-use remote_mcp_local::replay::{InProcess, load, replay};
+use remote_mcp_local::replay::{InProcess, initial_vars, load, replay};
 use remote_mcp_local::{StoreKind, app, dev_user, store};
-use std::collections::HashMap;
 
 const HOST: &str = "r3mc9x2k1a.execute-api.eu-west-1.amazonaws.com";
 const EMAIL: &str = "owner@example.org";
 const PASSWORD: &str = "replayed sign-in password";
-
-/// The values every sequence starts from.
-pub fn initial_vars(host: &str, issuer: &str) -> HashMap<String, String> {
-    let q = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    HashMap::from([
-        ("host".into(), host.into()),
-        ("issuer".into(), issuer.into()),
-        ("issuer_q".into(), q(issuer)),
-        ("email_q".into(), q(EMAIL)),
-        ("password_q".into(), q(PASSWORD)),
-        ("port".into(), "53517".into()),
-    ])
-}
 
 async fn replay_all(kind: StoreKind) {
     let issuer = format!("https://{HOST}");
@@ -37,7 +23,7 @@ async fn replay_all(kind: StoreKind) {
             .await
             .unwrap();
         let router = app(Config::local(&issuer).unwrap(), store);
-        let mut vars = initial_vars(HOST, &issuer);
+        let mut vars = initial_vars(HOST, &issuer, EMAIL, PASSWORD);
         match replay(seq, &InProcess(router), &mut vars).await {
             Ok(()) => println!(
                 "replay {:<22} {kind:?} store: pass ({} steps)",

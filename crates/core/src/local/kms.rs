@@ -33,6 +33,11 @@ impl LocalKms {
         Ok(Self { process })
     }
 
+    /// `http://127.0.0.1:<port>`.
+    pub fn endpoint(&self) -> &str {
+        self.process.endpoint()
+    }
+
     /// An SDK client for this server.
     pub fn client(&self) -> KmsClient {
         let config = aws_sdk_kms::Config::builder()

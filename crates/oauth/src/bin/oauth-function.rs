@@ -9,7 +9,8 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init(LogFormat::Json);
-    let config = Config::from_env()?;
+    // Display, not Debug: the init error names the variable and what is wrong with it.
+    let config = Config::from_env().map_err(|e| e.to_string())?;
     let table = config.table_name.clone().ok_or("TABLE_NAME is not set")?;
     let key_id = config
         .signing_key_id

@@ -1,0 +1,223 @@
+//! `remote-mcp-replay`: replays the recorded Claude sequences in `fixtures/`.
+//!
+//! - `--url URL --email E --password P`: against a running server (`make run`, a deployed stack);
+//!   the account must exist there.
+//! - `--lambda`: against the real Lambda binaries under `cargo lambda watch`, wired to DynamoDB Local
+//!   and a local KMS, exactly as they run in AWS but for the endpoints.
+
+use anyhow::{Context, bail};
+use aws_sdk_kms::types::{KeySpec, KeyUsageType};
+use remote_mcp_core::local::process::workspace_root;
+use remote_mcp_core::local::{DynamoLocal, LocalKms, TableDefinition};
+use remote_mcp_core::{DynamoStore, Store};
+use remote_mcp_local::dev_user;
+use remote_mcp_local::replay::{
+    LambdaInvoke, OverHttp, Sequence, Transport, initial_vars, load, replay,
+};
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const LAMBDA_HOST: &str = "r3mc9x2k1a.execute-api.eu-west-1.amazonaws.com";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let sequences = load(&workspace_root().join("fixtures"))?;
+    if args.iter().any(|a| a == "--lambda") {
+        return lambda(&sequences).await;
+    }
+    let url = value("--url")
+        .context("usage: remote-mcp-replay --url URL --email E --password P | --lambda")?;
+    let email = value("--email").context("--email: an account on that server")?;
+    let password = value("--password").context("--password")?;
+    let parsed = url::Url::parse(&url)?;
+    let host = match parsed.port() {
+        Some(port) => format!("{}:{port}", parsed.host_str().unwrap_or_default()),
+        None => parsed.host_str().unwrap_or_default().to_owned(),
+    };
+    let issuer = url.trim_end_matches('/').to_owned();
+    let transport = OverHttp::new(&issuer)?;
+    run(
+        &sequences,
+        &transport,
+        &host,
+        &issuer,
+        &email,
+        &password,
+        &format!("HTTP {issuer}"),
+    )
+    .await
+}
+
+async fn run(
+    sequences: &[Sequence],
+    transport: &impl Transport,
+    host: &str,
+    issuer: &str,
+    email: &str,
+    password: &str,
+    target: &str,
+) -> anyhow::Result<()> {
+    let mut failed = 0;
+    for seq in sequences {
+        let mut vars = initial_vars(host, issuer, email, password);
+        match replay(seq, transport, &mut vars).await {
+            Ok(()) => println!(
+                "replay {:<22} via {target}: pass ({} steps)",
+                seq.name,
+                seq.steps.len()
+            ),
+            Err(why) => {
+                failed += 1;
+                println!("replay {:<22} via {target}: FAIL\n  {why}", seq.name);
+            }
+        }
+    }
+    if failed > 0 {
+        bail!("{failed} of {} sequences failed", sequences.len());
+    }
+    Ok(())
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// `cargo lambda watch`, stopped (with the function processes it started) when dropped.
+struct Emulator(Child);
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        // SIGKILL: cargo-lambda ignores SIGTERM; the function processes share its process group.
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &format!("-{}", self.0.id())])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+async fn lambda(sequences: &[Sequence]) -> anyhow::Result<()> {
+    let root = workspace_root();
+    let cargo_lambda = root.join(".venv/bin/cargo-lambda");
+    if !cargo_lambda.is_file() {
+        bail!(
+            "{} not found: run `make deps` (installs the pinned cargo-lambda)",
+            cargo_lambda.display()
+        );
+    }
+    // The AWS services the functions use, locally.
+    let dynamo = DynamoLocal::start()?;
+    TableDefinition::from_repository()?
+        .create(&dynamo.client(), "remote-mcp")
+        .await?;
+    let kms = LocalKms::start().map_err(anyhow::Error::msg)?;
+    let key = kms
+        .client()
+        .create_key()
+        .key_spec(KeySpec::EccNistP256)
+        .key_usage(KeyUsageType::SignVerify)
+        .send()
+        .await?
+        .key_metadata
+        .context("CreateKey returned no key")?
+        .key_id;
+    let (email, password) = ("owner@example.org", "replayed sign-in password");
+    let store = DynamoStore::new(dynamo.client(), "remote-mcp");
+    dev_user(&store as &dyn Store, email, Some(password.into())).await?;
+
+    let port = free_port()?;
+    let issuer = format!("https://{LAMBDA_HOST}");
+    let env = [
+        format!("PUBLIC_BASE_URL={issuer}"),
+        "TABLE_NAME=remote-mcp".into(),
+        format!("SIGNING_KEY_ID={key}"),
+        "AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH=true".into(),
+        "AWS_REGION=us-east-1".into(),
+        "AWS_ACCESS_KEY_ID=local".into(),
+        "AWS_SECRET_ACCESS_KEY=local".into(),
+        format!("AWS_ENDPOINT_URL_DYNAMODB={}", dynamo.endpoint()),
+        format!("AWS_ENDPOINT_URL_KMS={}", kms.endpoint()),
+        "RUST_LOG=warn".into(),
+    ];
+    let log_path = root.join("target/lambda-watch.log");
+    let log = std::fs::File::create(&log_path)?;
+    println!(
+        "cargo lambda watch on 127.0.0.1:{port}, log: {}",
+        log_path.display()
+    );
+    let mut command = Command::new(&cargo_lambda);
+    command
+        .args([
+            "lambda",
+            "watch",
+            "--ignore-changes",
+            "--invoke-address",
+            "127.0.0.1",
+        ])
+        .args(["--invoke-port", &port.to_string()])
+        .args(env.iter().flat_map(|e| ["--env-var".to_owned(), e.clone()]))
+        .current_dir(&root)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                root.join(".venv/bin").display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .process_group(0);
+    let _emulator = Emulator(command.spawn().context("starting cargo lambda watch")?);
+    let transport = LambdaInvoke {
+        endpoint: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(180))
+            .build()?,
+    };
+    // The emulator compiles each function on its first invocation.
+    let deadline = Instant::now() + Duration::from_secs(900);
+    for function in ["oauth-function", "mcp-function"] {
+        let probe = if function == "oauth-function" {
+            "/.well-known/jwks.json"
+        } else {
+            "/.well-known/oauth-protected-resource"
+        };
+        let event = serde_json::json!({
+            "version": "2.0", "routeKey": "$default", "rawPath": probe, "rawQueryString": "",
+            "headers": {"host": LAMBDA_HOST}, "isBase64Encoded": false,
+            "requestContext": {"accountId": "210987654321", "apiId": "r3mc9x2k1a", "domainName": LAMBDA_HOST,
+                "domainPrefix": "r3mc9x2k1a", "requestId": "warm-up", "routeKey": "$default", "stage": "$default",
+                "time": "22/Nov/2026:08:00:00 +0000", "timeEpoch": 1_795_334_400_000_i64,
+                "http": {"method": "GET", "path": probe, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "warm-up"}}
+        });
+        loop {
+            match transport.send(event.clone()).await {
+                Ok(reply) if reply.status == 200 => break,
+                _ if Instant::now() > deadline => {
+                    bail!("{function} did not come up under cargo lambda watch")
+                }
+                _ => tokio::time::sleep(Duration::from_secs(2)).await,
+            }
+        }
+    }
+    run(
+        sequences,
+        &transport,
+        LAMBDA_HOST,
+        &issuer,
+        email,
+        password,
+        "cargo lambda watch",
+    )
+    .await
+}
