@@ -146,20 +146,7 @@ async fn authorization_code(
             "the PKCE code_verifier does not match",
         ));
     }
-    if let Some(requested) = params.get("resource") {
-        let resource = scope::resource(
-            Some(requested),
-            &state.config.mcp_resource(),
-            state.config.issuer(),
-        )
-        .map_err(|e| OAuthError::new(ErrorCode::InvalidTarget, e))?;
-        if resource != code.resource {
-            return Err(OAuthError::new(
-                ErrorCode::InvalidTarget,
-                "resource differs from the authorization request's",
-            ));
-        }
-    }
+    check_bound_resource(state, params, &code.resource)?;
     let grant_id = GrantId::generate();
     let refresh = RefreshToken::generate(&grant_id);
     let grant = Grant {
@@ -235,20 +222,7 @@ async fn refresh_token(
             requested
         }
     };
-    if let Some(requested) = params.get("resource") {
-        let resource = scope::resource(
-            Some(requested),
-            &state.config.mcp_resource(),
-            state.config.issuer(),
-        )
-        .map_err(|e| OAuthError::new(ErrorCode::InvalidTarget, e))?;
-        if resource != grant.resource {
-            return Err(OAuthError::new(
-                ErrorCode::InvalidTarget,
-                "resource differs from the grant's",
-            ));
-        }
-    }
+    check_bound_resource(state, params, &grant.resource)?;
     let next = RefreshToken::generate(&grant.id);
     let policy = RefreshPolicy {
         grace: state.config.lifetimes.refresh_grace,
@@ -319,6 +293,27 @@ async fn client_credentials(
         now,
     )
     .await
+}
+
+/// RFC 8707 on a token request: a `resource`, if sent, may only name the one the code or grant is
+/// bound to (in any spelling [`scope::resource`] accepts). Omitted means that one.
+fn check_bound_resource(state: &AppState, params: &Params, bound: &str) -> OAuthResult<()> {
+    let Some(requested) = params.get("resource") else {
+        return Ok(());
+    };
+    let resource = scope::resource(
+        Some(requested),
+        &state.config.mcp_resource(),
+        state.config.issuer(),
+    )
+    .map_err(|e| OAuthError::new(ErrorCode::InvalidTarget, e))?;
+    if resource != bound {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidTarget,
+            "resource differs from the one this grant is bound to",
+        ));
+    }
+    Ok(())
 }
 
 async fn revoke_after_replay(state: &AppState, grant: &GrantId, what: &str) -> OAuthResult<()> {
