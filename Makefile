@@ -16,7 +16,7 @@ ARM_TARGET := aarch64-unknown-linux-gnu
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help deps run test lint unit conformance lambda-replay replay validate build deploy user clean
+.PHONY: help deps run test lint unit conformance lambda-replay sdk-clients replay validate build deploy user clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,7 +38,7 @@ run: ## Serve OAuth + MCP on 127.0.0.1:$(PORT) (STORE=memory|dynamodb-local)
 	@if [ "$(STORE)" = dynamodb-local ]; then $(MAKE) --no-print-directory node_modules/.installed; fi
 	cargo run --quiet -p remote-mcp-local -- --port $(PORT) --store $(STORE)
 
-test: deps lint unit conformance lambda-replay validate ## Everything CI runs: fmt, clippy, all tests (DynamoDB Local, replays, MCP conformance), template checks
+test: deps lint unit conformance lambda-replay sdk-clients validate ## Everything CI runs: fmt, clippy, all tests (DynamoDB Local, replays, MCP conformance), template checks
 	@echo "make test: all checks passed"
 
 lint: ## cargo fmt --check and clippy -D warnings
@@ -54,6 +54,9 @@ conformance: node_modules/.installed ## Official MCP conformance suite against t
 
 lambda-replay: deps ## Replay the Claude fixtures through the real Lambda binaries under cargo lambda watch
 	cargo run --quiet -p remote-mcp-local --bin remote-mcp-replay -- --lambda
+
+sdk-clients: node_modules/.installed ## The official TypeScript MCP SDK client end to end (both stores, loopback and Claude redirects)
+	scripts/sdk-clients.sh
 
 replay: ## Replay the Claude fixtures over HTTP: make replay URL=https://… EMAIL=… PASSWORD=…
 	@test -n "$(URL)" -a -n "$(EMAIL)" -a -n "$(PASSWORD)" || { echo "usage: make replay URL=http://127.0.0.1:8787 EMAIL=… PASSWORD=… (an account on that server)" >&2; exit 1; }
