@@ -152,6 +152,11 @@ impl Config {
         &self.public_base_url
     }
 
+    /// Whether the public origin is HTTPS (cookies then get `Secure` and the `__Host-` prefix).
+    pub fn is_https(&self) -> bool {
+        self.public_base_url.starts_with("https://")
+    }
+
     /// An absolute URL on the public origin; `path` starts with `/`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.public_base_url, path)

@@ -2,6 +2,7 @@
 //!
 //! Nothing here knows HTTP frameworks or Lambda. The pieces:
 //!
+//! - `aws` (feature `kms`): the Lambda functions' cold-start wiring of config, store and KMS key.
 //! - [`config`]: everything read from the environment, validated once at cold start.
 //! - [`time`]: [`UnixTime`], the `now` every domain function takes as a parameter.
 //! - [`secret`]: random values from the OS RNG, stored only as SHA-256 hashes, compared in constant time.
@@ -11,6 +12,8 @@
 //! - `local` (feature `local-services`): DynamoDB Local and a local KMS for tests and `make run`.
 //! - [`telemetry`]: tracing setup (JSON on Lambda, human-readable locally).
 
+#[cfg(feature = "kms")]
+pub mod aws;
 pub mod config;
 #[cfg(feature = "local-services")]
 pub mod local;

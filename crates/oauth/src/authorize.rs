@@ -184,7 +184,7 @@ async fn validate(
     let scopes = Scopes::parse(params.get("scope"), &state.capabilities)
         .map_err(|e| back(ErrorCode::InvalidScope, e))?;
 
-    let secure = state.config.issuer().starts_with("https://");
+    let secure = state.config.is_https();
     let binding = cookie(headers, cookie_name(secure))
         .unwrap_or_else(|| Secret::generate().expose().to_owned());
     let transaction = Secret::generate();
@@ -273,7 +273,7 @@ async fn decision(
         .await?
         .ok_or_else(|| show(StatusCode::BAD_REQUEST, expired))?;
     // CSRF: the form must come from the browser that was shown the page (SameSite=Lax cookie).
-    let secure = state.config.issuer().starts_with("https://");
+    let secure = state.config.is_https();
     let bound =
         cookie(headers, cookie_name(secure)).is_some_and(|c| request.browser_binding.matches(&c));
     if !bound {

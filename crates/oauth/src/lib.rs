@@ -70,10 +70,7 @@ impl AppState {
             config.issuer(),
             &config.mcp_resource(),
         ));
-        let owner = Arc::new(Accounts::new(
-            store.clone(),
-            config.issuer().starts_with("https://"),
-        ));
+        let owner = Arc::new(Accounts::new(store.clone(), config.is_https()));
         Self {
             config: Arc::new(config),
             store,

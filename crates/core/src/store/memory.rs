@@ -13,8 +13,24 @@ use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::hash::Hash;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
+
+/// Inserts a record that must not exist yet (a conditional put, as in DynamoDB).
+fn insert_new<K: Eq + Hash, V>(
+    map: &mut HashMap<K, V>,
+    key: K,
+    value: V,
+) -> Result<(), StoreError> {
+    match map.entry(key) {
+        Entry::Occupied(_) => Err(StoreError::AlreadyExists),
+        Entry::Vacant(v) => {
+            v.insert(value);
+            Ok(())
+        }
+    }
+}
 
 #[derive(Default)]
 struct Tables {
@@ -54,13 +70,7 @@ impl MemoryStore {
 #[async_trait]
 impl Store for MemoryStore {
     async fn save_client(&self, client: &Client) -> Result<(), StoreError> {
-        match self.lock().clients.entry(client.id.clone()) {
-            Entry::Occupied(_) => Err(StoreError::AlreadyExists),
-            Entry::Vacant(v) => {
-                v.insert(client.clone());
-                Ok(())
-            }
-        }
+        insert_new(&mut self.lock().clients, client.id.clone(), client.clone())
     }
 
     async fn client(&self, id: &ClientId, now: UnixTime) -> Result<Option<Client>, StoreError> {
@@ -81,13 +91,7 @@ impl Store for MemoryStore {
         hash: &SecretHash,
         request: &ConsentRequest,
     ) -> Result<(), StoreError> {
-        match self.lock().consents.entry(hash.clone()) {
-            Entry::Occupied(_) => Err(StoreError::AlreadyExists),
-            Entry::Vacant(v) => {
-                v.insert(request.clone());
-                Ok(())
-            }
-        }
+        insert_new(&mut self.lock().consents, hash.clone(), request.clone())
     }
 
     async fn consent(
@@ -120,16 +124,11 @@ impl Store for MemoryStore {
         hash: &SecretHash,
         code: &AuthorizationCode,
     ) -> Result<(), StoreError> {
-        match self.lock().codes.entry(hash.clone()) {
-            Entry::Occupied(_) => Err(StoreError::AlreadyExists),
-            Entry::Vacant(v) => {
-                v.insert(CodeRecord {
-                    code: code.clone(),
-                    redeemed_by: None,
-                });
-                Ok(())
-            }
-        }
+        let record = CodeRecord {
+            code: code.clone(),
+            redeemed_by: None,
+        };
+        insert_new(&mut self.lock().codes, hash.clone(), record)
     }
 
     async fn code(
@@ -168,13 +167,7 @@ impl Store for MemoryStore {
     }
 
     async fn create_grant(&self, grant: &Grant) -> Result<(), StoreError> {
-        match self.lock().grants.entry(grant.id.clone()) {
-            Entry::Occupied(_) => Err(StoreError::AlreadyExists),
-            Entry::Vacant(v) => {
-                v.insert(grant.clone());
-                Ok(())
-            }
-        }
+        insert_new(&mut self.lock().grants, grant.id.clone(), grant.clone())
     }
 
     async fn grant(&self, id: &GrantId, now: UnixTime) -> Result<Option<Grant>, StoreError> {
