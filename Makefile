@@ -55,7 +55,7 @@ conformance: node_modules/.installed ## Official MCP conformance suite against t
 lambda-replay: deps ## Replay the Claude fixtures through the real Lambda binaries under cargo lambda watch
 	cargo run --quiet -p remote-mcp-local --bin remote-mcp-replay -- --lambda
 
-sdk-clients: node_modules/.installed ## The official TypeScript MCP SDK client end to end (both stores, loopback and Claude redirects)
+sdk-clients: deps ## The official TypeScript and Python MCP SDK clients end to end (both stores, loopback and Claude redirects)
 	scripts/sdk-clients.sh
 
 replay: ## Replay the Claude fixtures over HTTP: make replay URL=https://… EMAIL=… PASSWORD=…

@@ -58,10 +58,14 @@ async fn main() -> anyhow::Result<()> {
             "  Admin: cargo run -p remote-mcp-admin -- --endpoint-url {endpoint} --table {table} user list"
         );
     }
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    // The peer address feeds the sign-in throttle's per-source limit, as API Gateway's sourceIp does on Lambda.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

@@ -24,7 +24,10 @@ pub async fn serve(kind: StoreKind) -> String {
         .await
         .unwrap();
     let app = app(Config::local(&origin).unwrap(), store);
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, app).await.unwrap()
+    });
     origin
 }
 
