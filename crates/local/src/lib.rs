@@ -3,6 +3,7 @@
 //! conformance suite only, an endpoint with the suite's fixtures ([`conformance`]).
 
 pub mod conformance;
+pub mod headless;
 pub mod replay;
 
 use axum::Router;

@@ -86,3 +86,39 @@ async fn claude_style_client_memory_store() {
 async fn claude_style_client_dynamodb_local() {
     journey(StoreKind::DynamoLocal, CLAUDE_CALLBACK, CLAUDE_CALLBACK).await;
 }
+
+/// `remote-mcp-token`'s flow: discovery from the MCP URL, registration, PKCE, sign-in, exchange; the
+/// token it returns works on /mcp, and a wrong password stops it with the consent page's message.
+#[tokio::test]
+async fn headless_sign_in_returns_a_working_token() {
+    use remote_mcp_local::headless::{Credentials, sign_in};
+    let origin = serve(StoreKind::Memory).await;
+    let mcp = url::Url::parse(&format!("{origin}/mcp")).unwrap();
+    let credentials = Credentials {
+        email: EMAIL.into(),
+        password: PASSWORD.into(),
+    };
+    let tokens = sign_in(&mcp, &credentials, "").await.unwrap();
+    assert_eq!(tokens.scope.as_deref(), Some("mcp"));
+    assert!(tokens.refresh_token.is_some());
+    let listed = http()
+        .post(mcp.as_str())
+        .bearer_auth(&tokens.access_token)
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-11-25")
+        .json(&serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 200);
+
+    let wrong = Credentials {
+        email: EMAIL.into(),
+        password: "not the password".into(),
+    };
+    let error = sign_in(&mcp, &wrong, "").await.unwrap_err();
+    assert!(
+        format!("{error:#}").contains("The email or password is not right"),
+        "{error:#}"
+    );
+}

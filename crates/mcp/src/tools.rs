@@ -103,7 +103,15 @@ impl From<Note> for NoteView {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct NoteList {
     pub notes: Vec<NoteView>,
+    /// How many notes `notes` holds.
+    #[schemars(schema_with = "non_negative_integer")]
     pub count: usize,
+}
+
+/// A count, in plain JSON Schema: schemars would add the non-standard `format: "uint"`, which
+/// validating clients (the TypeScript SDK's Ajv) warn about on every tool listing.
+fn non_negative_integer(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "integer", "minimum": 0 })
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
