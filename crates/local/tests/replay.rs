@@ -12,39 +12,68 @@ const HOST: &str = "r3mc9x2k1a.execute-api.eu-west-1.amazonaws.com";
 const EMAIL: &str = "owner@example.org";
 const PASSWORD: &str = "replayed sign-in password";
 
-async fn replay_all(kind: StoreKind) {
+/// The sequences in `fixtures/`, each with its test module below.
+const SEQUENCES: [&str; 5] = [
+    "claude-2025-06",
+    "claude-2025-09",
+    "claude-2026-06",
+    "claude-2026-06-cimd",
+    "claude-code",
+];
+
+async fn replay_sequence(name: &str, kind: StoreKind) {
     let issuer = format!("https://{HOST}");
     let sequences = load(&workspace_root().join("fixtures")).unwrap();
-    assert!(sequences.len() >= 5, "fixtures are missing");
-    let mut failures = Vec::new();
-    for seq in &sequences {
-        let store = store(kind).await.unwrap();
-        dev_user(store.as_ref(), EMAIL, Some(PASSWORD.into()))
-            .await
-            .unwrap();
-        let router = app(Config::local(&issuer).unwrap(), store);
-        let mut vars = initial_vars(HOST, &issuer, EMAIL, PASSWORD);
-        match replay(seq, &InProcess(router), &mut vars).await {
-            Ok(()) => println!(
-                "replay {:<22} {kind:?} store: pass ({} steps)",
-                seq.name,
-                seq.steps.len()
-            ),
-            Err(why) => {
-                println!("replay {:<22} {kind:?} store: FAIL\n  {why}", seq.name);
-                failures.push(why);
+    let seq = sequences
+        .iter()
+        .find(|seq| seq.name == name)
+        .unwrap_or_else(|| panic!("fixtures/{name} is missing"));
+    let store = store(kind).await.unwrap();
+    dev_user(store.as_ref(), EMAIL, Some(PASSWORD.into()))
+        .await
+        .unwrap();
+    let router = app(Config::local(&issuer).unwrap(), store);
+    let mut vars = initial_vars(HOST, &issuer, EMAIL, PASSWORD);
+    if let Err(why) = replay(seq, &InProcess(router), &mut vars).await {
+        panic!("replay {name} on the {kind:?} store failed: {why}");
+    }
+}
+
+/// A test per sequence and store, so `cargo test` names each with its result.
+macro_rules! sequences {
+    ($($module:ident => $name:literal),* $(,)?) => {$(
+        mod $module {
+            use super::*;
+
+            #[tokio::test]
+            async fn memory_store() {
+                replay_sequence($name, StoreKind::Memory).await;
+            }
+
+            #[tokio::test]
+            async fn dynamodb_local() {
+                replay_sequence($name, StoreKind::DynamoLocal).await;
             }
         }
-    }
-    assert!(failures.is_empty(), "{failures:#?}");
+    )*};
 }
 
-#[tokio::test]
-async fn claude_sequences_replay_in_process_memory_store() {
-    replay_all(StoreKind::Memory).await;
+sequences! {
+    claude_2025_06 => "claude-2025-06",
+    claude_2025_09 => "claude-2025-09",
+    claude_2026_06 => "claude-2026-06",
+    claude_2026_06_cimd => "claude-2026-06-cimd",
+    claude_code => "claude-code",
 }
 
-#[tokio::test]
-async fn claude_sequences_replay_in_process_dynamodb_local() {
-    replay_all(StoreKind::DynamoLocal).await;
+/// A sequence added to `fixtures/` must get its test module here.
+#[test]
+fn every_fixture_sequence_is_replayed() {
+    let mut found: Vec<String> = load(&workspace_root().join("fixtures"))
+        .unwrap()
+        .into_iter()
+        .map(|seq| seq.name)
+        .collect();
+    found.sort();
+    assert_eq!(found, SEQUENCES);
 }
