@@ -16,7 +16,7 @@ ARM_TARGET := aarch64-unknown-linux-gnu
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help deps run test lint unit conformance lambda-replay sdk-clients replay token inspect validate build deploy user clean
+.PHONY: help deps run test lint unit conformance lambda-replay sdk-clients mutations replay token inspect validate build deploy user clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ lambda-replay: deps ## Replay the Claude fixtures through the real Lambda binari
 
 sdk-clients: deps ## Real clients end to end on both stores: the TypeScript and Python MCP SDKs, the MCP Inspector CLI
 	scripts/sdk-clients.sh
+
+mutations: deps ## Break what clients depend on, one thing at a time, and check the tests notice (~1 min each)
+	scripts/mutations.py
 
 replay: ## Replay the Claude fixtures over HTTP: make replay URL=https://… EMAIL=… PASSWORD=…
 	@test -n "$(URL)" -a -n "$(EMAIL)" -a -n "$(PASSWORD)" || { echo "usage: make replay URL=http://127.0.0.1:8787 EMAIL=… PASSWORD=… (an account on that server)" >&2; exit 1; }

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Breaks, one at a time, the behaviours real clients depend on, and checks that the test suite notices.
+
+Each mutation edits the source in place, runs every Rust test (the Claude replays included) and the
+real-client runs (scripts/sdk-clients.sh), records what failed, and restores the source. A mutation
+that nothing catches fails the run. `make mutations`; about four minutes per mutation.
+"""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# name -> [(file, original text, mutated text)]; each original must occur exactly once.
+MUTATIONS = {
+    "no trailing-slash resource normalisation": [
+        (
+            "crates/oauth/src/scope.rs",
+            "if requested == canonical || requested == issuer || requested == root_with_slash {",
+            "if requested == canonical || requested == issuer {",
+        ),
+    ],
+    "authorization endpoint not at the root": [
+        (
+            "crates/oauth/src/authorize.rs",
+            'Router::new().route("/authorize", get(show_consent).post(decide))',
+            'Router::new().route("/oauth/authorize", get(show_consent).post(decide))',
+        ),
+        (
+            "crates/oauth/src/metadata.rs",
+            'authorization_endpoint: config.url("/authorize"),',
+            'authorization_endpoint: config.url("/oauth/authorize"),',
+        ),
+    ],
+    "no iss in the authorization response": [
+        (
+            "crates/oauth/src/authorize.rs",
+            'params.push(("iss", state.config.issuer()));',
+            "",
+        ),
+    ],
+    "wrong registration_client_uri": [
+        (
+            "crates/oauth/src/register.rs",
+            'registration_client_uri: state.config.url(&format!("/register/{}", client.id)),',
+            'registration_client_uri: state.config.url("/register"),',
+        ),
+    ],
+    "403 instead of 401 for a bad token": [
+        (
+            "crates/mcp/src/bearer.rs",
+            """            unauthorized(
+                &state,
+                Some(("invalid_token", "the access token is invalid or expired")),
+            )""",
+            "            StatusCode::FORBIDDEN.into_response()",
+        ),
+    ],
+    "refresh does not rotate the refresh token": [
+        (
+            "crates/oauth/src/token.rs",
+            """                &grant.resource,
+                Some(next),""",
+            """                &grant.resource,
+                None,""",
+        ),
+    ],
+    "a replayed refresh token does not revoke the grant": [
+        (
+            "crates/core/src/model/refresh.rs",
+            "if is_previous || self.retired.iter().any(|r| presented.ct_eq(r)) {",
+            "if false {",
+        ),
+    ],
+}
+
+
+def run(command: list[str]) -> tuple[int, str]:
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    return done.returncode, done.stdout + done.stderr
+
+
+def caught_by() -> list[str]:
+    """What fails with the source as it is now."""
+    failed = []
+    status, out = run(["cargo", "test", "--workspace", "--locked", "--no-fail-fast"])
+    failed += [f"cargo test: {name}" for name in re.findall(r"^test (\S+) \.\.\. FAILED$", out, re.M)]
+    if status != 0 and not failed:
+        failed.append("cargo test: " + (out.strip().splitlines() or ["failed"])[-1])
+    status, out = run(["scripts/sdk-clients.sh"])
+    failed += [f"sdk-clients: {' '.join(line.split()[:3])}" for line in out.splitlines() if line.rstrip().endswith("FAIL")]
+    if status != 0 and not any(item.startswith("sdk-clients") for item in failed):
+        failed.append("sdk-clients: " + (out.strip().splitlines() or ["failed"])[-1])
+    return failed
+
+
+def main() -> int:
+    survivors = []
+    for name, edits in MUTATIONS.items():
+        originals = {}
+        try:
+            for file, before, after in edits:
+                path = ROOT / file
+                text = originals.setdefault(path, path.read_text())
+                current = path.read_text()
+                if current.count(before) != 1:
+                    print(f"{name}: the text to mutate is not in {file} exactly once; update this script")
+                    return 2
+                path.write_text(current.replace(before, after))
+            print(f"mutation: {name}", flush=True)
+            failed = caught_by()
+        finally:
+            for path, text in originals.items():
+                path.write_text(text)
+        if failed:
+            print(f"  caught by {len(failed)}:")
+            for item in failed[:12]:
+                print(f"    {item}")
+            if len(failed) > 12:
+                print(f"    … and {len(failed) - 12} more")
+        else:
+            print("  NOT CAUGHT")
+            survivors.append(name)
+    if survivors:
+        print(f"{len(survivors)} mutation(s) survived: {', '.join(survivors)}")
+        return 1
+    print(f"all {len(MUTATIONS)} mutations caught")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
