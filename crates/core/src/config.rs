@@ -60,7 +60,13 @@ pub struct Config {
     pub signing_key_id: Option<String>,
     /// Credential lifetimes.
     pub lifetimes: Lifetimes,
+    /// Dynamic registrations accepted per source address and hour (each writes to the table).
+    pub registrations_per_hour: u32,
 }
+
+/// Default of [`Config::registrations_per_hour`]: room for a team connecting through Claude's
+/// shared egress addresses, none for a script filling the table.
+pub const DEFAULT_REGISTRATIONS_PER_HOUR: u32 = 60;
 
 impl Config {
     /// Reads the process environment. See [`Config::from_vars`] for the variables.
@@ -78,6 +84,7 @@ impl Config {
     /// | `ALLOWED_ORIGINS` | comma-separated browser origins for `/mcp` | the public origin |
     /// | `RESOURCE_NAME` | display name | `remote-mcp` |
     /// | `ACCESS_TOKEN_TTL_SECONDS` etc. | see [`Lifetimes`] | see [`Lifetimes::default`] |
+    /// | `REGISTRATIONS_PER_HOUR` | dynamic registrations per source address and hour | 60 |
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
         let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
         let public_base_url =
@@ -108,6 +115,16 @@ impl Config {
                 defaults.client_registration,
             )?,
         };
+        let registrations_per_hour =
+            match get("REGISTRATIONS_PER_HOUR") {
+                None => DEFAULT_REGISTRATIONS_PER_HOUR,
+                Some(v) => v.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    ConfigError::Invalid {
+                        name: "REGISTRATIONS_PER_HOUR",
+                        reason: format!("expected a positive whole number, got {v:?}"),
+                    }
+                })?,
+            };
         let default_origin = origin_of(&public_base_url);
         Ok(Self {
             public_base_url,
@@ -123,6 +140,7 @@ impl Config {
                 None => vec![default_origin],
             },
             lifetimes,
+            registrations_per_hour,
         })
     }
 
@@ -227,6 +245,7 @@ mod tests {
         );
         assert_eq!(c.table_name.as_deref(), Some("remote-mcp"));
         assert_eq!(c.lifetimes.refresh_grace, Duration::from_secs(30));
+        assert_eq!(c.registrations_per_hour, DEFAULT_REGISTRATIONS_PER_HOUR);
         assert_eq!(
             c.allowed_origins,
             ["https://abc.execute-api.eu-west-1.amazonaws.com"]
@@ -267,5 +286,24 @@ mod tests {
             err.to_string()
                 .starts_with("ACCESS_TOKEN_TTL_SECONDS is invalid")
         );
+    }
+
+    #[test]
+    fn registration_limit_is_a_positive_number() {
+        let with = |value: &str| {
+            Config::from_vars(&vars(&[
+                ("PUBLIC_BASE_URL", "https://x.example"),
+                ("REGISTRATIONS_PER_HOUR", value),
+            ]))
+        };
+        assert_eq!(with("500").unwrap().registrations_per_hour, 500);
+        for bad in ["0", "-1", "many"] {
+            let err = with(bad).unwrap_err();
+            assert!(
+                err.to_string()
+                    .starts_with("REGISTRATIONS_PER_HOUR is invalid"),
+                "{err}"
+            );
+        }
     }
 }

@@ -298,13 +298,13 @@ async fn sessions_expire(store: Arc<dyn Store>) {
     );
 }
 
-async fn failures_count_per_key_and_window(store: Arc<dyn Store>) {
+async fn attempts_count_per_key_and_window(store: Arc<dyn Store>) {
     let window = secs(900);
     let start = remote_mcp_core::store::window_start(T0, window);
     for expected in 1..=3 {
         assert_eq!(
             store
-                .record_failure("account:alice", start, window)
+                .count_attempt("account:alice", start, window)
                 .await
                 .unwrap(),
             expected
@@ -312,18 +312,18 @@ async fn failures_count_per_key_and_window(store: Arc<dyn Store>) {
     }
     assert_eq!(
         store
-            .failures("account:alice", start + secs(899), window)
+            .attempts("account:alice", start + secs(899), window)
             .await
             .unwrap(),
         3
     );
     assert_eq!(
-        store.failures("account:bob", start, window).await.unwrap(),
+        store.attempts("account:bob", start, window).await.unwrap(),
         0
     );
     assert_eq!(
         store
-            .failures("account:alice", start + window, window)
+            .attempts("account:alice", start + window, window)
             .await
             .unwrap(),
         0,
@@ -331,14 +331,14 @@ async fn failures_count_per_key_and_window(store: Arc<dyn Store>) {
     );
 }
 
-async fn concurrent_failures_are_all_counted(store: Arc<dyn Store>) {
+async fn concurrent_attempts_are_all_counted(store: Arc<dyn Store>) {
     let window = secs(900);
     let tasks: Vec<_> = (0..CONCURRENCY)
         .map(|_| {
             let store = store.clone();
             tokio::spawn(async move {
                 store
-                    .record_failure("source:1.2.3.4", T0, window)
+                    .count_attempt("source:1.2.3.4", T0, window)
                     .await
                     .unwrap()
             })
@@ -348,7 +348,7 @@ async fn concurrent_failures_are_all_counted(store: Arc<dyn Store>) {
         t.await.unwrap();
     }
     assert_eq!(
-        store.failures("source:1.2.3.4", T0, window).await.unwrap(),
+        store.attempts("source:1.2.3.4", T0, window).await.unwrap(),
         CONCURRENCY as u32
     );
 }
@@ -670,8 +670,8 @@ macro_rules! contract_for {
             owner_prefixes_do_not_leak,
             users_are_unique_by_email,
             sessions_expire,
-            failures_count_per_key_and_window,
-            concurrent_failures_are_all_counted,
+            attempts_count_per_key_and_window,
+            concurrent_attempts_are_all_counted,
             administration_lists_clients_and_grants,
             code_is_redeemed_exactly_once,
             expired_code_is_invisible_and_cannot_be_taken,

@@ -20,16 +20,16 @@ use crate::redirect_uri::{self, VerifiedRedirectUri};
 use crate::resource_owner::{ApprovalRequest, SignInError};
 use crate::scope::{self, Scopes};
 use crate::sign_in::cookie;
+use crate::source::source_address;
 use axum::Router;
 use axum::body::to_bytes;
-use axum::extract::{ConnectInfo, RawQuery, Request, State};
+use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use remote_mcp_core::UnixTime;
 use remote_mcp_core::model::{AuthorizationCode, ConsentRequest};
 use remote_mcp_core::secret::{Secret, SecretHash};
-use std::net::SocketAddr;
 use std::time::Duration;
 
 /// How long the user has to answer the consent page.
@@ -233,20 +233,6 @@ async fn decide(State(state): State<AppState>, request: Request) -> Response {
         Ok(response) => response,
         Err(err) => err.into_response(state.config.issuer()),
     }
-}
-
-/// The client's network address: API Gateway's view of it on Lambda, the socket peer locally.
-fn source_address(extensions: &axum::http::Extensions) -> String {
-    if let Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) =
-        extensions.get::<lambda_http::request::RequestContext>()
-        && let Some(ip) = &context.http.source_ip
-    {
-        return ip.clone();
-    }
-    extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(peer)| peer.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// POST /authorize: the user's answer.

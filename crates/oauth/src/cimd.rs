@@ -163,8 +163,14 @@ fn parse(client_id: &str, body: &[u8], now: UnixTime) -> Result<Client, CimdErro
 /// Fetches a document: only to public addresses, pinned to the address we checked.
 async fn fetch(url: &str) -> Result<(Vec<u8>, Duration), CimdError> {
     let parsed = Url::parse(url).map_err(|_| CimdError::NotAUrl)?;
-    let port = parsed.port_or_known_default().unwrap_or(443);
-    let (host, addresses): (String, Vec<SocketAddr>) = match parsed.host() {
+    let (host, addresses) = resolve_public(&parsed).await?;
+    download(parsed, &host, &addresses, FETCH_TIMEOUT).await
+}
+
+/// The addresses `url`'s host resolves to, all of them public, or a refusal.
+async fn resolve_public(url: &Url) -> Result<(String, Vec<SocketAddr>), CimdError> {
+    let port = url.port_or_known_default().unwrap_or(443);
+    let (host, addresses): (String, Vec<SocketAddr>) = match url.host() {
         Some(url::Host::Ipv4(ip)) => (ip.to_string(), vec![SocketAddr::new(ip.into(), port)]),
         Some(url::Host::Ipv6(ip)) => (ip.to_string(), vec![SocketAddr::new(ip.into(), port)]),
         Some(url::Host::Domain(name)) => {
@@ -183,14 +189,26 @@ async fn fetch(url: &str) -> Result<(Vec<u8>, Duration), CimdError> {
             "{host} resolves to a non-public address"
         )));
     }
+    Ok((host, addresses))
+}
+
+/// GETs the document from exactly `addresses` (already checked; a second DNS answer cannot
+/// redirect the connection): no redirects, JSON only, at most [`MAX_DOCUMENT_BYTES`], within
+/// `timeout`. Returns the body and how long it may be cached.
+async fn download(
+    url: Url,
+    host: &str,
+    addresses: &[SocketAddr],
+    timeout: Duration,
+) -> Result<(Vec<u8>, Duration), CimdError> {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(FETCH_TIMEOUT)
-        .resolve_to_addrs(&host, &addresses)
+        .timeout(timeout)
+        .resolve_to_addrs(host, addresses)
         .build()
         .map_err(|e| CimdError::Fetch(e.to_string()))?;
     let mut response = client
-        .get(parsed)
+        .get(url)
         .header("accept", "application/json")
         .send()
         .await
@@ -393,5 +411,99 @@ mod tests {
         );
         assert_eq!(cache_ttl(Some("max-age=999999999")), MAX_TTL);
         assert_eq!(cache_ttl(Some("no-store")), Duration::ZERO);
+    }
+
+    /// A document server on loopback, reached through `download` with its address pinned, as
+    /// `fetch` pins the checked public address; `doc.test` does not resolve, so only the pin
+    /// can connect.
+    mod download {
+        use super::super::*;
+        use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+        use axum::routing::get;
+
+        const DOC: &str = r#"{"client_id":"https://doc.test/c.json","client_name":"x","redirect_uris":["https://a.example/cb"]}"#;
+
+        async fn server() -> SocketAddr {
+            let app = axum::Router::new()
+                .route(
+                    "/ok",
+                    get(|| async {
+                        (
+                            [
+                                (CONTENT_TYPE, "application/json"),
+                                (CACHE_CONTROL, "max-age=60"),
+                            ],
+                            DOC,
+                        )
+                    }),
+                )
+                .route(
+                    "/redirect",
+                    get(|| async {
+                        (
+                            axum::http::StatusCode::FOUND,
+                            [(LOCATION, "http://169.254.169.254/latest/meta-data/")],
+                        )
+                    }),
+                )
+                .route(
+                    "/html",
+                    get(|| async { ([(CONTENT_TYPE, "text/html")], "<html></html>") }),
+                )
+                .route(
+                    "/big",
+                    get(|| async {
+                        (
+                            [(CONTENT_TYPE, "application/json")],
+                            " ".repeat(MAX_DOCUMENT_BYTES + 1),
+                        )
+                    }),
+                )
+                .route(
+                    "/slow",
+                    get(|| async {
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                        ([(CONTENT_TYPE, "application/json")], DOC)
+                    }),
+                );
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let address = listener.local_addr().unwrap();
+            tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+            address
+        }
+
+        async fn get_doc(path: &str) -> Result<(Vec<u8>, Duration), CimdError> {
+            let address = server().await;
+            let url = Url::parse(&format!("http://doc.test:{}{path}", address.port())).unwrap();
+            download(url, "doc.test", &[address], Duration::from_millis(500)).await
+        }
+
+        #[tokio::test]
+        async fn a_document_is_read_from_the_pinned_address_with_its_cache_lifetime() {
+            let (body, ttl) = get_doc("/ok").await.unwrap();
+            assert_eq!(body, DOC.as_bytes());
+            assert_eq!(ttl, Duration::from_secs(60));
+        }
+
+        #[tokio::test]
+        async fn redirects_are_not_followed() {
+            assert_eq!(
+                get_doc("/redirect").await,
+                Err(CimdError::Fetch("status 302 Found".into()))
+            );
+        }
+
+        #[tokio::test]
+        async fn non_json_oversized_and_slow_documents_are_refused() {
+            assert_eq!(
+                get_doc("/html").await,
+                Err(CimdError::Invalid("not served as JSON".into()))
+            );
+            assert_eq!(
+                get_doc("/big").await,
+                Err(CimdError::Invalid("document too large".into()))
+            );
+            assert!(matches!(get_doc("/slow").await, Err(CimdError::Fetch(_))));
+        }
     }
 }

@@ -11,6 +11,7 @@
 //! | [`authorize`] | `GET`/`POST /authorize` | RFC 6749 §4.1, RFC 9207, RFC 8707 |
 //! | [`consent`] | the consent page | RFC 9700 §4.7, §4.16 |
 //! | [`sign_in`], [`resource_owner`] | who may approve: accounts, sessions, throttle | — |
+//! | [`source`] | the caller's address for per-source limits | — |
 //! | [`token`] | `POST /token` | RFC 6749 §4.1.3, §4.4, §6; OAuth 2.1 §4.3.1 |
 //! | [`revoke`] | `POST /revoke` | RFC 7009 |
 //! | [`introspect`] | `POST /introspect` | RFC 7662 |
@@ -35,6 +36,7 @@ pub mod resource_owner;
 pub mod revoke;
 pub mod scope;
 pub mod sign_in;
+pub mod source;
 pub mod token;
 
 use axum::Router;

@@ -3,15 +3,18 @@
 //! Accepts what MCP clients send (Claude's 2025 and 2026 bodies, the MCP SDKs' with
 //! `application_type`) and answers 201 with the registered metadata echoed, a `client_secret` only
 //! when a secret-based method was requested (stored hashed), and `registration_client_uri` plus
-//! `registration_access_token` (claude.ai requires the former). Unused registrations expire.
+//! `registration_access_token` (claude.ai requires the former). Unused registrations expire, and
+//! each source address may register `REGISTRATIONS_PER_HOUR` clients an hour (429
+//! `temporarily_unavailable` beyond).
 
 use crate::AppState;
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::redirect_uri;
 use crate::scope::Scopes;
+use crate::source::source_address;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -19,11 +22,14 @@ use remote_mcp_core::UnixTime;
 use remote_mcp_core::model::{Client, ClientCredential, ClientId, ClientMetadata};
 use remote_mcp_core::secret::{Secret, random_id};
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 /// Largest registration request body.
 const MAX_BODY_BYTES: usize = 16 * 1024;
 /// Longest accepted `client_name`.
 const MAX_NAME_CHARS: usize = 100;
+/// The window of the per-source registration limit.
+const REGISTRATION_WINDOW: Duration = Duration::from_secs(3600);
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -193,11 +199,16 @@ fn validate(
     Ok((credential, secret, metadata))
 }
 
-async fn register(State(state): State<AppState>, body: Bytes) -> OAuthResult<Response> {
+async fn register(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    body: Bytes,
+) -> OAuthResult<Response> {
     let now = UnixTime::now();
     let request: RegistrationRequest = serde_json::from_slice(&body)
         .map_err(|e| invalid_metadata(format!("the body is not a registration request: {e}")))?;
     let (credential, secret, metadata) = validate(request, &state)?;
+    within_limit(&state, &source_address(&extensions), now).await?;
     let registration_token = Secret::generate();
     let client = Client {
         id: ClientId::new(random_id()),
@@ -211,6 +222,23 @@ async fn register(State(state): State<AppState>, body: Bytes) -> OAuthResult<Res
     tracing::info!(client_id = %client.id, name = ?client.metadata.client_name, "client registered");
     let body = response(&state, &client, secret.as_ref(), Some(&registration_token));
     Ok((StatusCode::CREATED, no_store(), Json(body)).into_response())
+}
+
+/// Each registration writes to the table, unauthenticated: a source address gets
+/// [`remote_mcp_core::Config::registrations_per_hour`] of them per hour.
+async fn within_limit(state: &AppState, source: &str, now: UnixTime) -> OAuthResult<()> {
+    let count = state
+        .store
+        .count_attempt(&format!("register:{source}"), now, REGISTRATION_WINDOW)
+        .await?;
+    if count > state.config.registrations_per_hour {
+        tracing::warn!(source, count, "registration rate limit reached");
+        return Err(OAuthError::new(
+            ErrorCode::TemporarilyUnavailable,
+            "too many registrations from this address; try again later",
+        ));
+    }
+    Ok(())
 }
 
 fn response(

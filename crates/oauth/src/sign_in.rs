@@ -104,13 +104,13 @@ impl Accounts {
         let window = self.policy.window;
         if self
             .store
-            .failures(&account, now, window)
+            .attempts(&account, now, window)
             .await
             .map_err(unavailable)?
             >= self.policy.per_account
             || self
                 .store
-                .failures(&origin, now, window)
+                .attempts(&origin, now, window)
                 .await
                 .map_err(unavailable)?
                 >= self.policy.per_source
@@ -135,11 +135,11 @@ impl Accounts {
             Some(user) if verified => user,
             _ => {
                 self.store
-                    .record_failure(&account, now, window)
+                    .count_attempt(&account, now, window)
                     .await
                     .map_err(unavailable)?;
                 self.store
-                    .record_failure(&origin, now, window)
+                    .count_attempt(&origin, now, window)
                     .await
                     .map_err(unavailable)?;
                 tracing::info!(source, "sign-in failed");

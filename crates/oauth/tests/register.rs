@@ -252,3 +252,40 @@ async fn registration_responses_are_not_cached() {
     assert_eq!(reply.header("cache-control"), Some("no-store"));
     let _: Value = reply.json();
 }
+
+/// Registrations write to the table unauthenticated, so each source address gets a budget per hour
+/// (60 by default); others are unaffected, and the refusal is a JSON error with 429.
+#[tokio::test]
+async fn registrations_are_limited_per_source_address() {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    let s = Server::memory().await;
+    let from = |address: &str| {
+        let mut request = Request::post("/register")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                json!({"client_name": "flood", "redirect_uris": [CLAUDE_CALLBACK],
+                       "token_endpoint_auth_method": "none"})
+                .to_string(),
+            ))
+            .unwrap();
+        let peer: SocketAddr = address.parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(peer));
+        request
+    };
+    for _ in 0..remote_mcp_core::config::DEFAULT_REGISTRATIONS_PER_HOUR {
+        assert_eq!(
+            s.send(from("203.0.113.7:4000")).await.status,
+            StatusCode::CREATED
+        );
+    }
+    let refused = s.send(from("203.0.113.7:4001")).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.json()["error"], "temporarily_unavailable");
+    assert_eq!(refused.header("cache-control"), Some("no-store"));
+    assert_eq!(
+        s.send(from("198.51.100.9:4000")).await.status,
+        StatusCode::CREATED,
+        "other addresses are unaffected"
+    );
+}

@@ -540,7 +540,7 @@ impl Store for DynamoStore {
             .transpose()
     }
 
-    async fn record_failure(
+    async fn count_attempt(
         &self,
         key: &str,
         now: UnixTime,
@@ -564,7 +564,7 @@ impl Store for DynamoStore {
         Ok(count(out.attributes.as_ref()))
     }
 
-    async fn failures(
+    async fn attempts(
         &self,
         key: &str,
         now: UnixTime,

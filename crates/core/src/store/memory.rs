@@ -41,8 +41,8 @@ struct Tables {
     notes: BTreeMap<(String, String), Note>,
     users: HashMap<String, User>,
     sessions: HashMap<SecretHash, Session>,
-    /// (key, window start) → failures.
-    failures: HashMap<(String, UnixTime), u32>,
+    /// (key, window start) → attempts.
+    attempts: HashMap<(String, UnixTime), u32>,
     codes: HashMap<SecretHash, CodeRecord>,
     grants: HashMap<GrantId, Grant>,
 }
@@ -317,7 +317,7 @@ impl Store for MemoryStore {
             .cloned())
     }
 
-    async fn record_failure(
+    async fn count_attempt(
         &self,
         key: &str,
         now: UnixTime,
@@ -325,14 +325,14 @@ impl Store for MemoryStore {
     ) -> Result<u32, StoreError> {
         let mut tables = self.lock();
         let count = tables
-            .failures
+            .attempts
             .entry((key.to_owned(), window_start(now, window)))
             .or_insert(0);
         *count += 1;
         Ok(*count)
     }
 
-    async fn failures(
+    async fn attempts(
         &self,
         key: &str,
         now: UnixTime,
@@ -340,7 +340,7 @@ impl Store for MemoryStore {
     ) -> Result<u32, StoreError> {
         Ok(self
             .lock()
-            .failures
+            .attempts
             .get(&(key.to_owned(), window_start(now, window)))
             .copied()
             .unwrap_or(0))

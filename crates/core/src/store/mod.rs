@@ -138,16 +138,17 @@ pub trait Store: Send + Sync + 'static {
         now: UnixTime,
     ) -> Result<Option<Session>, StoreError>;
 
-    /// Counts one failed sign-in against `key` in the fixed window containing `now`; returns the
-    /// window's count so far. Atomic, so the limit holds across Lambda instances.
-    async fn record_failure(
+    /// Counts one attempt (a failed sign-in, a registration) against `key` in the fixed window
+    /// containing `now`; returns the window's count so far. Atomic, so limits hold across Lambda
+    /// instances.
+    async fn count_attempt(
         &self,
         key: &str,
         now: UnixTime,
         window: Duration,
     ) -> Result<u32, StoreError>;
-    /// Failed sign-ins against `key` in the window containing `now`.
-    async fn failures(&self, key: &str, now: UnixTime, window: Duration)
+    /// Attempts counted against `key` in the window containing `now`.
+    async fn attempts(&self, key: &str, now: UnixTime, window: Duration)
     -> Result<u32, StoreError>;
 
     /// Every registered client (administration).

@@ -29,7 +29,7 @@ pub const TTL_ATTRIBUTE: &str = "expires_at";
 pub const DATA: &str = "data";
 /// Grant revision for compare-and-swap.
 pub const REVISION: &str = "rev";
-/// On a throttle item: failures in its window.
+/// On a throttle item: attempts counted in its window.
 pub const COUNT: &str = "count";
 /// On a code: the grant its redemption created.
 pub const REDEEMED_BY: &str = "redeemed_by";

@@ -1,0 +1,51 @@
+//! The caller's network address, for per-source limits (sign-in throttle, registrations).
+
+use axum::extract::ConnectInfo;
+use axum::http::Extensions;
+use std::net::SocketAddr;
+
+/// API Gateway's view of the caller on Lambda (`requestContext.http.sourceIp`), the socket peer
+/// locally, or `"unknown"` when neither is there (all such callers then share one budget).
+pub fn source_address(extensions: &Extensions) -> String {
+    if let Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) =
+        extensions.get::<lambda_http::request::RequestContext>()
+        && let Some(ip) = &context.http.source_ip
+    {
+        return ip.clone();
+    }
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lambda_requests_use_api_gateways_source_ip() {
+        let event = r#"{
+            "version": "2.0", "routeKey": "$default", "rawPath": "/register", "rawQueryString": "",
+            "headers": {"host": "api.example.com"},
+            "requestContext": {
+                "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com",
+                "domainPrefix": "api", "requestId": "r1", "routeKey": "$default", "stage": "$default",
+                "time": "22/Nov/2026:12:00:00 +0000", "timeEpoch": 1795348800000,
+                "http": {"method": "POST", "path": "/register", "protocol": "HTTP/1.1",
+                         "sourceIp": "203.0.113.7", "userAgent": "Claude-User"}
+            },
+            "isBase64Encoded": false
+        }"#;
+        let request = lambda_http::request::from_str(event).unwrap();
+        assert_eq!(source_address(request.extensions()), "203.0.113.7");
+    }
+
+    #[test]
+    fn local_requests_use_the_socket_peer_and_others_share_unknown() {
+        let mut extensions = Extensions::new();
+        assert_eq!(source_address(&extensions), "unknown");
+        extensions.insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 5000))));
+        assert_eq!(source_address(&extensions), "127.0.0.1");
+    }
+}
