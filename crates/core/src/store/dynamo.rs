@@ -68,6 +68,19 @@ impl DynamoStore {
         Ok(self.read(key).await?.filter(|item| is_live(item, now)))
     }
 
+    /// The record stored under `key`, unless it has expired.
+    async fn live_record<T: DeserializeOwned>(
+        &self,
+        key: &Key,
+        now: UnixTime,
+    ) -> Result<Option<T>, StoreError> {
+        self.read_live(key, now)
+            .await?
+            .as_ref()
+            .map(decode)
+            .transpose()
+    }
+
     /// Puts an item that must not exist yet.
     async fn insert(&self, item: Item) -> Result<(), StoreError> {
         let result = self
@@ -223,10 +236,7 @@ impl Store for DynamoStore {
     }
 
     async fn client(&self, id: &ClientId, now: UnixTime) -> Result<Option<Client>, StoreError> {
-        self.read_live(&Key::client(id.as_str()), now)
-            .await?
-            .map(|item| decode(&item))
-            .transpose()
+        self.live_record(&Key::client(id.as_str()), now).await
     }
 
     async fn delete_client(&self, id: &ClientId) -> Result<bool, StoreError> {
@@ -251,10 +261,7 @@ impl Store for DynamoStore {
         hash: &SecretHash,
         now: UnixTime,
     ) -> Result<Option<ConsentRequest>, StoreError> {
-        self.read_live(&Key::consent(hash.as_str()), now)
-            .await?
-            .map(|item| decode(&item))
-            .transpose()
+        self.live_record(&Key::consent(hash.as_str()), now).await
     }
 
     async fn take_consent(
@@ -322,10 +329,7 @@ impl Store for DynamoStore {
     }
 
     async fn grant(&self, id: &GrantId, now: UnixTime) -> Result<Option<Grant>, StoreError> {
-        self.read_live(&Key::grant(id.as_str()), now)
-            .await?
-            .map(|item| decode(&item))
-            .transpose()
+        self.live_record(&Key::grant(id.as_str()), now).await
     }
 
     async fn rotate_refresh(
@@ -534,10 +538,7 @@ impl Store for DynamoStore {
         hash: &SecretHash,
         now: UnixTime,
     ) -> Result<Option<Session>, StoreError> {
-        self.read_live(&Key::session(hash.as_str()), now)
-            .await?
-            .map(|item| decode(&item))
-            .transpose()
+        self.live_record(&Key::session(hash.as_str()), now).await
     }
 
     async fn count_attempt(
