@@ -16,7 +16,7 @@ ARM_TARGET := aarch64-unknown-linux-gnu
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help deps run test lint unit conformance lambda-replay sdk-clients mutations replay token inspect validate build deploy user clean
+.PHONY: help deps run test lint unit conformance lambda-replay sdk-clients mutations bench replay token inspect validate build deploy user clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ lambda-replay: deps ## Replay the Claude fixtures through the real Lambda binari
 
 sdk-clients: deps ## Real clients end to end on both stores: the TypeScript and Python MCP SDKs, the MCP Inspector CLI
 	scripts/sdk-clients.sh
+
+bench: ## Benchmarks of the hot paths (criterion): token checks, MCP requests, signing, cold-start router
+	cargo bench -p mcp-function -p oauth-function
 
 mutations: deps ## Break what clients depend on, one thing at a time, and check the tests notice (~1 min each)
 	scripts/mutations.py

@@ -1,15 +1,23 @@
 //! In-memory verification of access tokens, for the resource server's hot path: signature against
 //! the published key(s), then `iss`, `aud` and expiry against `now`. No network, no store.
+//!
+//! A client sends the same token with every request for the token's lifetime, and an ECDSA check
+//! is the costliest step of a request (hundreds of microseconds, more on a small Lambda). So a
+//! verifier remembers the tokens whose signature, issuer and audience it has checked, by SHA-256 of
+//! the exact token; a hit skips only the signature, never the time checks.
 
 use super::{AccessClaims, Jwk, SignError, Signer};
 use crate::UnixTime;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
 /// Seconds of clock skew tolerated on `exp` and `iat`.
 const LEEWAY: i64 = 30;
+/// How many verified tokens a verifier remembers.
+const REMEMBERED: usize = 4096;
 
 /// Why a token was rejected. Every variant maps to `401 invalid_token`; the distinction is for logs.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -31,11 +39,12 @@ pub enum TokenError {
 }
 
 /// Verifies access tokens issued by one issuer for one resource.
-#[derive(Clone)]
 pub struct Verifier {
     keys: HashMap<String, DecodingKey>,
     issuer: String,
     audience: String,
+    /// Claims of tokens whose signature, issuer and audience were checked, by the token's SHA-256.
+    verified: Mutex<HashMap<[u8; 32], AccessClaims>>,
 }
 
 impl Verifier {
@@ -53,6 +62,7 @@ impl Verifier {
             keys,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
+            verified: Mutex::default(),
         })
     }
 
@@ -63,6 +73,33 @@ impl Verifier {
 
     /// Checks a compact JWS and returns its claims.
     pub fn verify(&self, token: &str, now: UnixTime) -> Result<AccessClaims, TokenError> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let remembered = self
+            .verified
+            .lock()
+            .ok()
+            .and_then(|verified| verified.get(&digest).cloned());
+        let claims = match remembered {
+            Some(claims) => claims,
+            None => self.check_signature_and_binding(token)?,
+        };
+        check_time(&claims, now)?;
+        if let Ok(mut verified) = self.verified.lock()
+            && !verified.contains_key(&digest)
+        {
+            if verified.len() >= REMEMBERED {
+                verified.retain(|_, c| check_time(c, now).is_ok());
+                if verified.len() >= REMEMBERED {
+                    verified.clear();
+                }
+            }
+            verified.insert(digest, claims.clone());
+        }
+        Ok(claims)
+    }
+
+    /// Everything about a token that does not depend on the time: signature, issuer, audience.
+    fn check_signature_and_binding(&self, token: &str) -> Result<AccessClaims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
         if header.alg != Algorithm::ES256 {
             return Err(TokenError::Invalid("algorithm is not ES256".into()));
@@ -71,7 +108,7 @@ impl Verifier {
             .kid
             .and_then(|kid| self.keys.get(&kid))
             .ok_or(TokenError::UnknownKey)?;
-        // Time is checked below against `now`; the library would read the wall clock.
+        // Time is checked against `now` by the caller; the library would read the wall clock.
         let mut validation = Validation::new(Algorithm::ES256);
         validation.validate_exp = false;
         validation.validate_aud = false;
@@ -85,14 +122,19 @@ impl Verifier {
         if claims.aud != self.audience {
             return Err(TokenError::WrongAudience);
         }
-        if now.seconds() >= claims.exp + LEEWAY {
-            return Err(TokenError::Expired);
-        }
-        if claims.iat > now.seconds() + LEEWAY {
-            return Err(TokenError::NotYetValid);
-        }
         Ok(claims)
     }
+}
+
+/// Expiry and issue time against `now`, with [`LEEWAY`].
+fn check_time(claims: &AccessClaims, now: UnixTime) -> Result<(), TokenError> {
+    if now.seconds() >= claims.exp + LEEWAY {
+        return Err(TokenError::Expired);
+    }
+    if claims.iat > now.seconds() + LEEWAY {
+        return Err(TokenError::NotYetValid);
+    }
+    Ok(())
 }
 
 /// A [`Verifier`] whose key comes from a [`Signer`] on first use and is then kept in memory: the
@@ -201,5 +243,53 @@ mod tests {
             Err(TokenError::Invalid(_))
         ));
         assert_eq!(v.verify("not-a-jwt", NOW), Err(TokenError::Malformed));
+    }
+
+    #[tokio::test]
+    async fn a_remembered_token_still_expires_and_its_neighbours_are_checked_in_full() {
+        let signer = LocalSigner::generate();
+        let v = verifier(&signer);
+        let token = encode(&claims(), &signer).await.unwrap();
+        assert_eq!(v.verify(&token, NOW).unwrap(), claims());
+        assert_eq!(
+            v.verify(&token, NOW).unwrap(),
+            claims(),
+            "the remembered path"
+        );
+        assert_eq!(
+            v.verify(&token, UnixTime(NOW.0 + 3600 + LEEWAY)),
+            Err(TokenError::Expired)
+        );
+        assert_eq!(
+            v.verify(&token, UnixTime(NOW.0 - LEEWAY - 1)),
+            Err(TokenError::NotYetValid)
+        );
+        let (head, _) = token.rsplit_once('.').unwrap();
+        let tampered = format!("{head}.{}", "A".repeat(86));
+        assert!(matches!(
+            v.verify(&tampered, NOW),
+            Err(TokenError::Invalid(_))
+        ));
+        let forged = encode(&claims(), &LocalSigner::generate()).await.unwrap();
+        assert_eq!(v.verify(&forged, NOW), Err(TokenError::UnknownKey));
+    }
+
+    #[tokio::test]
+    async fn memory_is_bounded() {
+        let signer = LocalSigner::generate();
+        let v = verifier(&signer);
+        for i in 0..REMEMBERED + 10 {
+            let token = encode(
+                &AccessClaims {
+                    jti: format!("t{i}"),
+                    ..claims()
+                },
+                &signer,
+            )
+            .await
+            .unwrap();
+            v.verify(&token, NOW).unwrap();
+        }
+        assert!(v.verified.lock().unwrap().len() <= REMEMBERED);
     }
 }

@@ -1,0 +1,110 @@
+//! What an MCP request costs once the container is warm: the in-memory check of the bearer token
+//! (ES256 the first time a container sees it, remembered after), and whole requests through the router (bearer layer, rmcp's stateless JSON transport,
+//! the tool). Plus building the router, the part of a cold start that is ours.
+//!
+//! `make bench` (or `cargo bench -p mcp-function`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // benchmark code
+
+use axum::body::Body;
+use axum::http::Request;
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use http_body_util::BodyExt;
+use mcp_function::{AppState, router};
+use remote_mcp_core::token::{AccessClaims, LocalSigner, Verifier, encode};
+use remote_mcp_core::{Config, MemoryStore, UnixTime};
+use serde_json::json;
+use std::hint::black_box;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const ISSUER: &str = "https://mcp.example.com";
+
+fn state(signer: Arc<LocalSigner>) -> AppState {
+    AppState::new(
+        Config::local(ISSUER).unwrap(),
+        Arc::new(MemoryStore::new()),
+        signer,
+    )
+}
+
+fn mcp_request(token: &str, body: &serde_json::Value) -> Request<Body> {
+    Request::post("/mcp")
+        .header("host", "mcp.example.com")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-11-25")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+fn hot_path(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let signer = Arc::new(LocalSigner::generate());
+    let state = state(signer.clone());
+    let now = UnixTime::now();
+    let claims = AccessClaims {
+        iss: ISSUER.into(),
+        sub: "user-1".into(),
+        aud: format!("{ISSUER}/mcp"),
+        client_id: "client-1".into(),
+        scope: "mcp mcp:write".into(),
+        iat: now.seconds(),
+        exp: now.seconds() + 3600,
+        jti: "bench".into(),
+    };
+    let token = runtime.block_on(encode(&claims, signer.as_ref())).unwrap();
+
+    let issuer_and_audience = (ISSUER, format!("{ISSUER}/mcp"));
+    c.bench_function("verify access token, first sight (ES256)", |b| {
+        b.iter_batched(
+            || {
+                let (issuer, audience) = &issuer_and_audience;
+                Verifier::new(&[signer.jwk().clone()], issuer, audience).unwrap()
+            },
+            |verifier| verifier.verify(black_box(&token), now).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
+    let verifier = runtime.block_on(state.verifier.get()).unwrap();
+    c.bench_function("verify access token, seen before", |b| {
+        b.iter(|| verifier.verify(black_box(&token), now).unwrap())
+    });
+
+    let app = router(state.clone());
+    let send = |body: serde_json::Value| {
+        let app = app.clone();
+        let token = token.clone();
+        async move {
+            let response = app.oneshot(mcp_request(&token, &body)).await.unwrap();
+            assert!(response.status().is_success());
+            response.into_body().collect().await.unwrap().to_bytes()
+        }
+    };
+    c.bench_function("POST /mcp tools/list", |b| {
+        b.to_async(&runtime)
+            .iter(|| send(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})))
+    });
+    c.bench_function("POST /mcp tools/call whoami", |b| {
+        b.to_async(&runtime).iter(|| {
+            send(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                        "params": {"name": "whoami", "arguments": {}}}))
+        })
+    });
+    c.bench_function("POST /mcp without a token (401)", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let request = Request::post("/mcp")
+                .header("host", "mcp.example.com")
+                .body(Body::empty())
+                .unwrap();
+            app.clone().oneshot(request).await.unwrap()
+        })
+    });
+    c.bench_function("build the router (cold start)", |b| {
+        b.iter(|| router(black_box(state.clone())))
+    });
+}
+
+criterion_group!(benches, hot_path);
+criterion_main!(benches);
