@@ -3,7 +3,7 @@
 
 Each mutation edits the source in place, runs every Rust test (the Claude replays included) and the
 real-client runs (scripts/sdk-clients.sh), records what failed, and restores the source. A mutation
-that nothing catches fails the run. `make mutations`; about four minutes per mutation.
+that nothing catches fails the run. `make mutations`; a minute or two per mutation.
 """
 
 import re
