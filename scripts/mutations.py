@@ -97,6 +97,9 @@ def caught_by() -> list[str]:
 
 
 def main() -> int:
+    if len(sys.argv) > 1:
+        print(__doc__.strip())
+        return 0 if sys.argv[1] in ("-h", "--help") else 2
     survivors = []
     for name, edits in MUTATIONS.items():
         originals = {}
