@@ -1,6 +1,7 @@
 //! What an MCP request costs once the container is warm: the in-memory check of the bearer token
-//! (ES256 the first time a container sees it, remembered after), and whole requests through the router (bearer layer, rmcp's stateless JSON transport,
-//! the tool). Plus building the router, the part of a cold start that is ours.
+//! (ES256 the first time a container sees it, remembered after), and whole requests through the
+//! router (bearer layer, rmcp's stateless JSON transport, the tool). Plus building the router, the
+//! part of a cold start that is ours.
 //!
 //! `make bench` (or `cargo bench -p mcp-function`).
 

@@ -79,23 +79,28 @@ impl Verifier {
             .lock()
             .ok()
             .and_then(|verified| verified.get(&digest).cloned());
-        let claims = match remembered {
-            Some(claims) => claims,
-            None => self.check_signature_and_binding(token)?,
-        };
-        check_time(&claims, now)?;
-        if let Ok(mut verified) = self.verified.lock()
-            && !verified.contains_key(&digest)
-        {
-            if verified.len() >= REMEMBERED {
-                verified.retain(|_, c| check_time(c, now).is_ok());
-                if verified.len() >= REMEMBERED {
-                    verified.clear();
-                }
-            }
-            verified.insert(digest, claims.clone());
+        if let Some(claims) = remembered {
+            check_time(&claims, now)?;
+            return Ok(claims);
         }
+        let claims = self.check_signature_and_binding(token)?;
+        check_time(&claims, now)?;
+        self.remember(digest, &claims, now);
         Ok(claims)
+    }
+
+    /// Keeps a verified token's claims, within [`REMEMBERED`] entries (expired ones go first).
+    fn remember(&self, digest: [u8; 32], claims: &AccessClaims, now: UnixTime) {
+        let Ok(mut verified) = self.verified.lock() else {
+            return;
+        };
+        if verified.len() >= REMEMBERED {
+            verified.retain(|_, c| check_time(c, now).is_ok());
+            if verified.len() >= REMEMBERED {
+                verified.clear();
+            }
+        }
+        verified.insert(digest, claims.clone());
     }
 
     /// Everything about a token that does not depend on the time: signature, issuer, audience.
