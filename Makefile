@@ -77,9 +77,10 @@ inspect: node_modules/.installed ## MCP Inspector CLI with a fresh token: make i
 	@token=$$(cargo run --quiet -p remote-mcp-local --bin remote-mcp-token -- --email "$(EMAIL)" "$(URL)") \
 	  && TOKEN=$$token scripts/inspector.sh "$(URL)" $(or $(ARGS),--method tools/list)
 
-validate: $(VENV)/.installed ## sam validate --lint and cfn-lint on template.yaml (offline)
+validate: $(VENV)/.installed ## sam validate --lint, cfn-lint, and the routes sam local mounts (offline)
 	$(SAM) validate --lint --template-file template.yaml
 	$(CFN_LINT) template.yaml
+	$(VENV)/bin/python scripts/check-sam-routes.py template.yaml
 
 build: $(VENV)/.installed ## sam build: both functions for arm64 (needs the Rust target aarch64-unknown-linux-gnu)
 	@rustup target list --installed 2>/dev/null | grep -qx $(ARM_TARGET) || rustup target add $(ARM_TARGET) || { \

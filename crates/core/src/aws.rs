@@ -1,5 +1,11 @@
 //! The deployment as a Lambda function sees it: configuration from the environment and the AWS
 //! clients built from it, once, at cold start (no request is made until one is needed).
+//!
+//! Two variables exist for running the real functions off AWS (`make sam-local`):
+//! `DYNAMODB_ENDPOINT_URL` and `KMS_ENDPOINT_URL` point the clients at DynamoDB Local and a local
+//! KMS. The template declares them empty, which means AWS's own endpoints: `sam local` only lets
+//! `--env-vars` set variables the template declares, and the SDK's own `AWS_ENDPOINT_URL_*` would
+//! read an empty declaration as an (invalid) endpoint.
 
 use crate::token::kms::KmsSigner;
 use crate::{Config, DynamoStore};
@@ -22,10 +28,26 @@ impl Deployment {
             .clone()
             .ok_or("SIGNING_KEY_ID is not set")?;
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(&aws);
+        if let Some(url) = endpoint_override("DYNAMODB_ENDPOINT_URL") {
+            dynamodb = dynamodb.endpoint_url(url);
+        }
+        let mut kms = aws_sdk_kms::config::Builder::from(&aws);
+        if let Some(url) = endpoint_override("KMS_ENDPOINT_URL") {
+            kms = kms.endpoint_url(url);
+        }
         Ok(Self {
-            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table),
-            signing_key: KmsSigner::new(aws_sdk_kms::Client::new(&aws), key_id),
+            store: DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(dynamodb.build()), table),
+            signing_key: KmsSigner::new(aws_sdk_kms::Client::from_conf(kms.build()), key_id),
             config,
         })
     }
+}
+
+/// A non-empty endpoint variable; unset or empty means the service's AWS endpoint.
+fn endpoint_override(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
 }

@@ -7,12 +7,16 @@
 //! |---|---|---|
 //! | [`protected_resource`] | `GET /.well-known/oauth-protected-resource[/mcp]` | RFC 9728 |
 //! | [`transport`] | `POST /mcp`, `POST /` (Streamable HTTP, stateless JSON) | MCP transports, both eras |
+//! | [`envelope`] | the JSON-RPC body, read once for the layers | JSON-RPC 2.0 |
+//! | [`compat`] | what deployed Claude clients send differently (`Accept`, version header) | MCP transports |
 //! | [`origin`] | `Origin` validation | MCP Streamable HTTP security |
 //! | [`bearer`] | access-token verification and challenges | RFC 6750, RFC 8707, MCP authorization |
 //! | [`step_up`] | per-tool scopes, 403 `insufficient_scope` | MCP authorization "Step-Up" |
 //! | [`server`], [`tools`] | tools, resources, prompts | MCP server features |
 
 pub mod bearer;
+pub mod compat;
+pub mod envelope;
 pub mod origin;
 pub mod principal;
 pub mod protected_resource;

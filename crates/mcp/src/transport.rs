@@ -2,12 +2,14 @@
 //! `Mcp-Session-Id`), JSON responses, our public host allowed, POST only (GET and DELETE get 405
 //! with `Allow: POST`, never 404). Both protocol eras share it: `initialize` (2024-11-05 ..
 //! 2025-11-25) and the stateless 2026-07-28 requests with `server/discover`; rmcp negotiates and
-//! checks `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name`.
+//! checks `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name`, after [`crate::compat`] has
+//! absorbed what deployed Claude clients send differently.
 //!
-//! Order of the layers on POST: `Origin` check → bearer token → per-tool scope → rmcp.
+//! Order of the layers on POST: `Origin` check → bearer token → body read once
+//! ([`crate::envelope`]) → per-tool scope → client tolerances → rmcp.
 
 use crate::server::McpServer;
-use crate::{AppState, bearer, origin, step_up};
+use crate::{AppState, bearer, compat, envelope, origin, step_up};
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};
@@ -28,7 +30,7 @@ pub fn config(state: &AppState) -> StreamableHttpServerConfig {
         .with_legacy_session_mode(false)
         .with_json_response(true)
         .with_sse_keep_alive(None)
-        .with_max_request_body_bytes(step_up::MAX_BODY_BYTES)
+        .with_max_request_body_bytes(envelope::MAX_BODY_BYTES)
         .with_allowed_hosts(state.allowed_hosts.iter().cloned())
 }
 
@@ -69,10 +71,12 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
     // `route_layer`: the layers wrap POST only, so other methods get axum's 405 + `Allow: POST`
     // before any authentication.
     let endpoint = post_service(service(state, move || McpServer::new(store.clone())))
+        .route_layer(middleware::from_fn(compat::tolerate))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             step_up::enforce,
         ))
+        .route_layer(middleware::from_fn(envelope::read))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             bearer::require_token,

@@ -3,6 +3,7 @@
 use super::process::{LocalProcess, workspace_root};
 use aws_sdk_kms::Client as KmsClient;
 use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
+use std::net::{IpAddr, Ipv4Addr};
 
 /// A running moto server.
 #[derive(Debug)]
@@ -11,8 +12,13 @@ pub struct LocalKms {
 }
 
 impl LocalKms {
-    /// Starts `moto_server` from the project's virtualenv.
+    /// Starts `moto_server` from the project's virtualenv, on loopback.
     pub fn start() -> Result<Self, String> {
+        Self::start_on(IpAddr::V4(Ipv4Addr::LOCALHOST))
+    }
+
+    /// Starts `moto_server` listening on `address` (e.g. a container bridge).
+    pub fn start_on(address: IpAddr) -> Result<Self, String> {
         let moto = workspace_root().join(".venv/bin/moto_server");
         if !moto.is_file() {
             return Err(format!(
@@ -21,11 +27,11 @@ impl LocalKms {
             ));
         }
         let moto = moto.display().to_string();
-        let process = LocalProcess::start("moto KMS", |port| {
+        let process = LocalProcess::start_on(address, "moto KMS", |port| {
             vec![
                 moto.clone(),
                 "-H".into(),
-                "127.0.0.1".into(),
+                address.to_string(),
                 "-p".into(),
                 port.to_string(),
             ]
@@ -33,7 +39,7 @@ impl LocalKms {
         Ok(Self { process })
     }
 
-    /// `http://127.0.0.1:<port>`.
+    /// `http://<address>:<port>`.
     pub fn endpoint(&self) -> &str {
         self.process.endpoint()
     }

@@ -1,7 +1,7 @@
 //! Local services for tests and development, run as child processes that cannot outlive us: a
 //! small shell watchdog stops the service once the owning process is gone, even after a crash.
 
-use std::net::{TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -13,7 +13,7 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
 }
 
-/// A service listening on a loopback port.
+/// A service listening on a local port.
 #[derive(Debug)]
 pub struct LocalProcess {
     endpoint: String,
@@ -21,11 +21,22 @@ pub struct LocalProcess {
 }
 
 impl LocalProcess {
-    /// Starts `command(port)` on a free port and waits (up to a minute) until it accepts connections.
+    /// Starts `command(port)` on a free loopback port and waits (up to a minute) until it accepts
+    /// connections.
     pub fn start(name: &str, command: impl Fn(u16) -> Vec<String>) -> Result<Self, String> {
-        let port = TcpListener::bind("127.0.0.1:0")
+        Self::start_on(IpAddr::V4(Ipv4Addr::LOCALHOST), name, command)
+    }
+
+    /// As [`LocalProcess::start`], for a service that listens on `address` (which `command` must
+    /// pass to it): e.g. a container bridge, so that containers can reach it.
+    pub fn start_on(
+        address: IpAddr,
+        name: &str,
+        command: impl Fn(u16) -> Vec<String>,
+    ) -> Result<Self, String> {
+        let port = TcpListener::bind(SocketAddr::new(address, 0))
             .and_then(|l| l.local_addr())
-            .map_err(|e| format!("{name}: no free port: {e}"))?
+            .map_err(|e| format!("{name}: no free port on {address}: {e}"))?
             .port();
         let script = r#"service="$1"; parent="$2"; shift 2
 "$@" >/dev/null 2>&1 &
@@ -44,19 +55,19 @@ wait"#;
             .spawn()
             .map_err(|e| format!("{name}: {e}"))?;
         let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while TcpStream::connect(SocketAddr::new(address, port)).is_err() {
             if Instant::now() > deadline {
                 return Err(format!("{name}: nothing listens on port {port} after 60 s"));
             }
             std::thread::sleep(Duration::from_millis(100));
         }
         Ok(Self {
-            endpoint: format!("http://127.0.0.1:{port}"),
+            endpoint: format!("http://{}", SocketAddr::new(address, port)),
             _watchdog: watchdog,
         })
     }
 
-    /// `http://127.0.0.1:<port>`.
+    /// `http://<address>:<port>`.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
     }
