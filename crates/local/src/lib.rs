@@ -4,6 +4,7 @@
 
 pub mod conformance;
 pub mod headless;
+pub mod local_aws;
 pub mod replay;
 
 use axum::Router;

@@ -349,6 +349,35 @@ pub fn initial_vars(
     ])
 }
 
+/// Runs every sequence from a fresh start, printing `replay <sequence> via <target>: pass (n
+/// steps)` or what failed; an error if any failed.
+pub async fn replay_all(
+    sequences: &[Sequence],
+    transport: &impl Transport,
+    vars: &HashMap<String, String>,
+    target: &str,
+) -> anyhow::Result<()> {
+    let mut failed = 0;
+    for seq in sequences {
+        let mut vars = vars.clone();
+        match replay(seq, transport, &mut vars).await {
+            Ok(()) => println!(
+                "replay {:<26} via {target}: pass ({} steps)",
+                seq.name,
+                seq.steps.len()
+            ),
+            Err(why) => {
+                failed += 1;
+                println!("replay {:<26} via {target}: FAIL\n  {why}", seq.name);
+            }
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} sequences failed", sequences.len());
+    }
+    Ok(())
+}
+
 /// Runs a sequence; on failure names the step and what differed.
 pub async fn replay(
     seq: &Sequence,

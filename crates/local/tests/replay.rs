@@ -13,12 +13,14 @@ const EMAIL: &str = "owner@example.org";
 const PASSWORD: &str = "replayed sign-in password";
 
 /// The sequences in `fixtures/`, each with its test module below.
-const SEQUENCES: [&str; 5] = [
+const SEQUENCES: [&str; 7] = [
     "claude-2025-06",
     "claude-2025-09",
     "claude-2026-06",
     "claude-2026-06-cimd",
+    "claude-2026-09-connector",
     "claude-code",
+    "claude-code-2026-09",
 ];
 
 async fn replay_sequence(name: &str, kind: StoreKind) {
@@ -63,7 +65,9 @@ sequences! {
     claude_2025_09 => "claude-2025-09",
     claude_2026_06 => "claude-2026-06",
     claude_2026_06_cimd => "claude-2026-06-cimd",
+    claude_2026_09_connector => "claude-2026-09-connector",
     claude_code => "claude-code",
+    claude_code_2026_09 => "claude-code-2026-09",
 }
 
 /// A sequence added to `fixtures/` must get its test module here.

@@ -6,15 +6,12 @@
 //!   and a local KMS, exactly as they run in AWS but for the endpoints.
 
 use anyhow::{Context, bail};
-use aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use remote_mcp_core::local::process::workspace_root;
-use remote_mcp_core::local::{DynamoLocal, LocalKms, TableDefinition};
-use remote_mcp_core::{DynamoStore, Store};
-use remote_mcp_local::dev_user;
+use remote_mcp_local::local_aws::{self, LocalAws};
 use remote_mcp_local::replay::{
-    LambdaInvoke, OverHttp, Sequence, Transport, initial_vars, load, replay,
+    LambdaInvoke, OverHttp, Sequence, Transport, initial_vars, load, replay_all,
 };
-use std::net::TcpListener;
+use std::net::{IpAddr, Ipv4Addr, TcpListener};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -45,46 +42,8 @@ async fn main() -> anyhow::Result<()> {
     };
     let issuer = url.trim_end_matches('/').to_owned();
     let transport = OverHttp::new(&issuer)?;
-    run(
-        &sequences,
-        &transport,
-        &host,
-        &issuer,
-        &email,
-        &password,
-        &format!("HTTP {issuer}"),
-    )
-    .await
-}
-
-async fn run(
-    sequences: &[Sequence],
-    transport: &impl Transport,
-    host: &str,
-    issuer: &str,
-    email: &str,
-    password: &str,
-    target: &str,
-) -> anyhow::Result<()> {
-    let mut failed = 0;
-    for seq in sequences {
-        let mut vars = initial_vars(host, issuer, email, password);
-        match replay(seq, transport, &mut vars).await {
-            Ok(()) => println!(
-                "replay {:<22} via {target}: pass ({} steps)",
-                seq.name,
-                seq.steps.len()
-            ),
-            Err(why) => {
-                failed += 1;
-                println!("replay {:<22} via {target}: FAIL\n  {why}", seq.name);
-            }
-        }
-    }
-    if failed > 0 {
-        bail!("{failed} of {} sequences failed", sequences.len());
-    }
-    Ok(())
+    let vars = initial_vars(&host, &issuer, &email, &password);
+    replay_all(&sequences, &transport, &vars, &format!("HTTP {issuer}")).await
 }
 
 fn free_port() -> anyhow::Result<u16> {
@@ -114,39 +73,19 @@ async fn lambda(sequences: &[Sequence]) -> anyhow::Result<()> {
         );
     }
     // The AWS services the functions use, locally.
-    let dynamo = DynamoLocal::start()?;
-    TableDefinition::from_repository()?
-        .create(&dynamo.client(), "remote-mcp")
-        .await?;
-    let kms = LocalKms::start().map_err(anyhow::Error::msg)?;
-    let key = kms
-        .client()
-        .create_key()
-        .key_spec(KeySpec::EccNistP256)
-        .key_usage(KeyUsageType::SignVerify)
-        .send()
-        .await?
-        .key_metadata
-        .context("CreateKey returned no key")?
-        .key_id;
-    let (email, password) = ("owner@example.org", "replayed sign-in password");
-    let store = DynamoStore::new(dynamo.client(), "remote-mcp");
-    dev_user(&store as &dyn Store, email, Some(password.into())).await?;
-
+    let aws = LocalAws::start(IpAddr::V4(Ipv4Addr::LOCALHOST)).await?;
     let port = free_port()?;
     let issuer = format!("https://{LAMBDA_HOST}");
-    let env = [
-        format!("PUBLIC_BASE_URL={issuer}"),
-        "TABLE_NAME=remote-mcp".into(),
-        format!("SIGNING_KEY_ID={key}"),
-        "AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH=true".into(),
-        "AWS_REGION=us-east-1".into(),
-        "AWS_ACCESS_KEY_ID=local".into(),
-        "AWS_SECRET_ACCESS_KEY=local".into(),
-        format!("AWS_ENDPOINT_URL_DYNAMODB={}", dynamo.endpoint()),
-        format!("AWS_ENDPOINT_URL_KMS={}", kms.endpoint()),
-        "RUST_LOG=warn".into(),
-    ];
+    let env: Vec<String> = aws
+        .function_env(&issuer, "127.0.0.1")
+        .into_iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .chain([
+            "AWS_REGION=us-east-1".into(),
+            "AWS_ACCESS_KEY_ID=local".into(),
+            "AWS_SECRET_ACCESS_KEY=local".into(),
+        ])
+        .collect();
     let log_path = root.join("target/lambda-watch.log");
     let log = std::fs::File::create(&log_path)?;
     println!(
@@ -210,14 +149,11 @@ async fn lambda(sequences: &[Sequence]) -> anyhow::Result<()> {
             }
         }
     }
-    run(
-        sequences,
-        &transport,
+    let vars = initial_vars(
         LAMBDA_HOST,
         &issuer,
-        email,
-        password,
-        "cargo lambda watch",
-    )
-    .await
+        local_aws::EMAIL,
+        local_aws::PASSWORD,
+    );
+    replay_all(sequences, &transport, &vars, "cargo lambda watch").await
 }

@@ -1,0 +1,199 @@
+//! `remote-mcp-sam-local`: both functions under `sam local start-api`, wired to DynamoDB Local and
+//! a local KMS. `scripts/sam-local.sh` (`make sam-local`, `make sam-local-replay`) provides the
+//! container engine, the base image and the `sam build` output, then runs this.
+//!
+//! - `serve`: prints the URL and an account to sign in with, and serves until Ctrl-C;
+//! - `replay`: replays every sequence in `fixtures/` over HTTP, each step checked as the other
+//!   replays check it, and exits non-zero if any fails.
+//!
+//! Flags: `--template` (the `sam build` output), `--architecture` (the template parameter),
+//! `--bind` (the address moto's KMS listens on, reachable from containers), `--reach` (how
+//! containers reach this host), `--log`, `--port`.
+
+use anyhow::{Context, bail};
+use remote_mcp_core::local::process::workspace_root;
+use remote_mcp_local::local_aws::{self, LocalAws};
+use remote_mcp_local::replay::{OverHttp, initial_vars, load, replay_all};
+use std::net::{IpAddr, TcpListener};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long `sam local` may take to start both warm containers.
+const START_TIMEOUT: Duration = Duration::from_secs(240);
+
+struct Args {
+    replay: bool,
+    template: PathBuf,
+    architecture: String,
+    bind: IpAddr,
+    reach: String,
+    log: PathBuf,
+    port: u16,
+}
+
+impl Args {
+    fn parse() -> anyhow::Result<Self> {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let value = |flag: &str| {
+            args.iter()
+                .position(|a| a == flag)
+                .and_then(|i| args.get(i + 1))
+                .cloned()
+                .with_context(|| format!("{flag} is required (see scripts/sam-local.sh)"))
+        };
+        let replay = match args.first().map(String::as_str) {
+            Some("replay") => true,
+            Some("serve") => false,
+            _ => bail!("usage: remote-mcp-sam-local serve|replay --template T --architecture A --bind IP --reach HOST --log FILE [--port P]"),
+        };
+        let port = match value("--port") {
+            Ok(port) => port.parse().context("--port")?,
+            Err(_) if replay => TcpListener::bind("127.0.0.1:0")?.local_addr()?.port(),
+            Err(_) => 3000,
+        };
+        Ok(Self {
+            replay,
+            template: value("--template")?.into(),
+            architecture: value("--architecture")?,
+            bind: value("--bind")?.parse().context("--bind: an IP address")?,
+            reach: value("--reach")?,
+            log: value("--log")?.into(),
+            port,
+        })
+    }
+}
+
+/// `sam local start-api`, interrupted (so it removes its containers) and then killed with its
+/// process group when dropped.
+struct SamLocal(Child);
+
+impl Drop for SamLocal {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-s", "INT", &group]).status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if matches!(self.0.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let _ = Command::new("kill").args(["-s", "KILL", "--", &group]).status();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse()?;
+    let aws = LocalAws::start(args.bind).await?;
+    let url = format!("http://127.0.0.1:{}", args.port);
+
+    // `sam local` replaces the template's `!Ref`s with placeholders (TABLE_NAME=Table, …): the
+    // real values come from --env-vars, for variables the template declares.
+    let vars: serde_json::Map<String, serde_json::Value> = aws
+        .function_env(&url, &args.reach)
+        .into_iter()
+        .map(|(name, value)| (name, value.into()))
+        .collect();
+    let env_file = args.log.with_file_name("env-vars.json");
+    std::fs::write(
+        &env_file,
+        serde_json::to_vec_pretty(&serde_json::json!({ "Parameters": vars }))?,
+    )?;
+
+    let log = std::fs::File::create(&args.log)?;
+    let mut command = Command::new(workspace_root().join(".venv/bin/sam"));
+    command
+        .args(["local", "start-api", "--template"])
+        .arg(&args.template)
+        .args(["--host", "127.0.0.1", "--port", &args.port.to_string()])
+        .arg("--env-vars")
+        .arg(&env_file)
+        .args(["--parameter-overrides", &format!("Architecture={}", args.architecture)])
+        // The base image is local (pulled, or the stand-in): never pull at each start.
+        .arg("--skip-pull-image")
+        // Both containers start now and serve every request: ~0.03 s a request instead of a
+        // container per request.
+        .args(["--warm-containers", "EAGER"])
+        // DynamoDB Local keeps one database per access key and region: the table's.
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("SAM_CLI_TELEMETRY", "0")
+        .current_dir(workspace_root())
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .process_group(0);
+    let mut sam = SamLocal(command.spawn().context("starting sam local start-api")?);
+    wait_until_serving(&mut sam, &url, &args.log).await?;
+
+    if args.replay {
+        let sequences = load(&workspace_root().join("fixtures"))?;
+        let transport = OverHttp::new(&url)?;
+        let host = format!("127.0.0.1:{}", args.port);
+        let vars = initial_vars(&host, &url, local_aws::EMAIL, local_aws::PASSWORD);
+        return replay_all(&sequences, &transport, &vars, "sam local").await;
+    }
+    println!(
+        "\nBoth functions under sam local start-api ({}):\n  issuer   {url}\n  MCP      {url}/mcp\n  sign in  {} / {}\n  log      {}\nCtrl-C stops sam local, its containers, DynamoDB Local and the local KMS.",
+        args.architecture,
+        local_aws::EMAIL,
+        local_aws::PASSWORD,
+        args.log.display()
+    );
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => Ok(()),
+        exited = wait_for_exit(&mut sam) => bail!("sam local stopped: {exited} (log: {})", args.log.display()),
+    }
+}
+
+/// Waits until both functions answer through `sam local`, or fails with the end of its log.
+async fn wait_until_serving(
+    sam: &mut SamLocal,
+    url: &str,
+    log: &std::path::Path,
+) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let deadline = Instant::now() + START_TIMEOUT;
+    for probe in [
+        "/.well-known/oauth-protected-resource",
+        "/.well-known/jwks.json",
+    ] {
+        loop {
+            if let Ok(Some(status)) = sam.0.try_wait() {
+                bail!("sam local exited ({status}):\n{}", tail(log));
+            }
+            match client.get(format!("{url}{probe}")).send().await {
+                Ok(reply) if reply.status().is_success() => break,
+                _ if Instant::now() > deadline => {
+                    bail!("{url}{probe} did not answer through sam local:\n{}", tail(log))
+                }
+                _ => tokio::time::sleep(Duration::from_millis(500)).await,
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn wait_for_exit(sam: &mut SamLocal) -> String {
+    loop {
+        if let Ok(Some(status)) = sam.0.try_wait() {
+            return status.to_string();
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// The last lines of a log, for an error message.
+fn tail(log: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
+}
