@@ -16,7 +16,7 @@ ARM_TARGET := aarch64-unknown-linux-gnu
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help deps run test lint unit conformance lambda-replay sdk-clients mutations bench replay token inspect validate build deploy user clean
+.PHONY: help deps run test lint unit conformance lambda-replay sam-local sam-local-replay sdk-clients mutations bench replay token inspect validate build deploy user clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -38,7 +38,7 @@ run: ## Serve OAuth + MCP on 127.0.0.1:$(PORT) (STORE=memory|dynamodb-local)
 	@if [ "$(STORE)" = dynamodb-local ]; then $(MAKE) --no-print-directory node_modules/.installed; fi
 	cargo run --quiet -p remote-mcp-local -- --port $(PORT) --store $(STORE)
 
-test: deps lint unit conformance lambda-replay sdk-clients validate ## Everything CI runs: fmt, clippy, all tests (DynamoDB Local, replays, MCP conformance), template checks
+test: deps lint unit conformance lambda-replay sam-local-replay sdk-clients validate ## Everything CI runs: fmt, clippy, all tests (DynamoDB Local, replays, MCP conformance), template checks
 	@echo "make test: all checks passed"
 
 lint: ## cargo fmt --check and clippy -D warnings
@@ -55,14 +55,20 @@ conformance: node_modules/.installed ## Official MCP conformance suite against t
 lambda-replay: deps ## Replay the Claude fixtures through the real Lambda binaries under cargo lambda watch
 	cargo run --quiet -p remote-mcp-local --bin remote-mcp-replay -- --lambda
 
+sam-local: deps ## Both functions under sam local start-api, from sam build, with DynamoDB Local and a local KMS
+	scripts/sam-local.sh serve
+
+sam-local-replay: deps ## Replay the Claude fixtures through sam local start-api (starts its own Docker engine if none runs)
+	scripts/sam-local.sh replay
+
 sdk-clients: deps ## Real clients end to end on both stores: the TypeScript and Python MCP SDKs, the MCP Inspector CLI
 	scripts/sdk-clients.sh
 
 bench: ## Benchmarks of the hot paths (criterion): token checks, MCP requests, signing, cold-start router
 	cargo bench -p mcp-function -p oauth-function
 
-mutations: deps ## Break what clients depend on, one thing at a time, and check the tests notice (~12 min)
-	scripts/mutations.py
+mutations: deps ## Break what clients depend on, one thing at a time, and check the tests notice (~20 min; ONLY=words to pick)
+	ONLY="$(ONLY)" scripts/mutations.py
 
 replay: ## Replay the Claude fixtures over HTTP: make replay URL=https://… EMAIL=… PASSWORD=…
 	@test -n "$(URL)" -a -n "$(EMAIL)" -a -n "$(PASSWORD)" || { echo "usage: make replay URL=http://127.0.0.1:8787 EMAIL=… PASSWORD=… (an account on that server)" >&2; exit 1; }

@@ -4,8 +4,10 @@
 Each mutation edits the source in place, runs every Rust test (the Claude replays included) and the
 real-client runs (scripts/sdk-clients.sh), records what failed, and restores the source. A mutation
 that nothing catches fails the run. `make mutations`; a minute or two per mutation.
+`make mutations ONLY=<words>` runs the mutations whose name contains those words.
 """
 
+import os
 import re
 import subprocess
 import sys
@@ -74,6 +76,32 @@ MUTATIONS = {
             "if false {",
         ),
     ],
+    "strict version header: legacy header with 2026-07-28 _meta refused again": [
+        (
+            "crates/mcp/src/compat.rs",
+            "        && LEGACY.contains(&header_version);",
+            "        && LEGACY.contains(&header_version)\n        && false;",
+        ),
+    ],
+    "406 for Accept: application/json": [
+        (
+            "crates/mcp/src/compat.rs",
+            "    headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT_BOTH));",
+            "",
+        ),
+    ],
+    "a JSON-RPC batch bypasses the scope check": [
+        (
+            "crates/mcp/src/envelope.rs",
+            """    let Some(envelope) = Envelope::parse(&bytes) else {
+        return not_a_message(&bytes);
+    };
+    parts.extensions.insert(envelope);""",
+            """    if let Some(envelope) = Envelope::parse(&bytes) {
+        parts.extensions.insert(envelope);
+    }""",
+        ),
+    ],
 }
 
 
@@ -100,8 +128,10 @@ def main() -> int:
     if len(sys.argv) > 1:
         print(__doc__.strip())
         return 0 if sys.argv[1] in ("-h", "--help") else 2
+    only = os.environ.get("ONLY", "")
+    selected = {name: edits for name, edits in MUTATIONS.items() if only in name}
     survivors = []
-    for name, edits in MUTATIONS.items():
+    for name, edits in selected.items():
         originals = {}
         try:
             for file, before, after in edits:
@@ -129,7 +159,7 @@ def main() -> int:
     if survivors:
         print(f"{len(survivors)} mutation(s) survived: {', '.join(survivors)}")
         return 1
-    print(f"all {len(MUTATIONS)} mutations caught")
+    print(f"all {len(selected)} mutations caught")
     return 0
 
 

@@ -77,6 +77,8 @@ stop_engine() {
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -9 "$pid" 2>/dev/null || true
   fi
+  # The containerd that dockerd started, should dockerd have been killed before stopping it.
+  pkill -f "containerd --config $run_dir/" 2>/dev/null || true
   ip link show docker0 >/dev/null 2>&1 && ip link delete docker0 || true
   own_engine=
 }
@@ -89,11 +91,17 @@ start_engine() {
   command -v dockerd >/dev/null || apt_install docker.io
   mkdir -p "$run_dir" "$engine_root"
   export DOCKER_HOST=unix://$run_dir/docker.sock
+  own_engine=1
+  # A private engine left by an interrupted run: reuse it (and stop it at the end).
+  if docker info >/dev/null 2>&1; then
+    log "reusing the private Docker engine left running at $DOCKER_HOST"
+    return
+  fi
+  rm -f "$run_dir/dockerd.pid"
   log "starting a private Docker engine ($DOCKER_HOST, bridge $bridge_cidr, no firewall changes)"
   dockerd --iptables=false --ip6tables=false --ip-masq=false --ip-forward=false \
     --bip "$bridge_cidr" --data-root "$engine_root" --exec-root "$run_dir/exec" \
     -H "$DOCKER_HOST" --pidfile "$run_dir/dockerd.pid" >"$state/dockerd.log" 2>&1 &
-  own_engine=1
   for _ in $(seq 1 150); do docker info >/dev/null 2>&1 && return; sleep 0.2; done
   tail -20 "$state/dockerd.log" >&2
   fail "the Docker engine did not start (log: $state/dockerd.log)"
@@ -141,7 +149,7 @@ cleanup() {
   exit "$status"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP
 
 start_engine
 ensure_base_image

@@ -493,7 +493,7 @@ pub fn router(state: AppState) -> Router {
     let service = transport::service(&state, move || {
         ConformanceServer::new(McpServer::new(store.clone()))
     });
-    let endpoint = post_service(service)
+    let endpoint = transport::read_message(post_service(service))
         .route_layer(middleware::from_fn(conformance_user))
         .route_layer(middleware::from_fn_with_state(state.clone(), origin::check));
     transport::mount(endpoint).with_state(state)

@@ -162,3 +162,91 @@ async fn modern_2026_07_28_client_memory_store() {
 async fn modern_2026_07_28_client_dynamodb_local() {
     modern_client(StoreKind::DynamoLocal).await;
 }
+
+/// Claude since its 2026-07-28 rollout (SPEC-NOTES §3.4): `MCP-Protocol-Version: 2025-11-25`
+/// with a 2026-07-28 `_meta` after `server/discover`, and `Accept` of `application/json`, `*/*`
+/// or none; over a real socket, as `make run` serves it.
+async fn claude_2026_09_client(kind: StoreKind) {
+    let origin = serve(kind).await;
+    let session = authorize(&origin, CLAUDE_CALLBACK, CLAUDE_CALLBACK, "mcp").await;
+    let token = session.tokens["access_token"].as_str().unwrap();
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "Anthropic/ClaudeAI", "version": "1.0.0"},
+        "io.modelcontextprotocol/clientCapabilities": {}
+    });
+    let send = |body: Value, accept: Option<&'static str>, version: &'static str| {
+        let mut request = http()
+            .post(format!("{}/mcp", session.origin))
+            .bearer_auth(token)
+            .header("mcp-protocol-version", version)
+            .json(&body);
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        request.send()
+    };
+    let discover = json!({"jsonrpc": "2.0", "id": 0, "method": "server/discover",
+                          "params": {"_meta": meta}});
+    let reply = http()
+        .post(format!("{}/mcp", session.origin))
+        .bearer_auth(token)
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", "server/discover")
+        .json(&discover)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+
+    for (id, accept) in [
+        (1, Some("application/json, text/event-stream")),
+        (2, Some("application/json")),
+        (3, Some("*/*")),
+        (4, None),
+    ] {
+        let list = json!({"jsonrpc": "2.0", "id": id, "method": "tools/list",
+                          "params": {"_meta": meta}});
+        let reply = send(list, accept, "2025-11-25").await.unwrap();
+        assert_eq!(reply.status(), 200, "{accept:?}");
+        assert!(
+            reply.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json")
+        );
+        let body: Value = reply.json().await.unwrap();
+        assert_eq!(
+            body["result"]["resultType"], "complete",
+            "{accept:?}: {body}"
+        );
+
+        let call = json!({"jsonrpc": "2.0", "id": id + 10, "method": "tools/call",
+                          "params": {"name": "whoami", "arguments": {}, "_meta": meta}});
+        let body: Value = send(call, accept, "2025-11-25")
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["result"]["isError"], false, "{accept:?}: {body}");
+        assert!(body["result"]["structuredContent"]["subject"].is_string());
+    }
+    let excluded =
+        json!({"jsonrpc": "2.0", "id": 9, "method": "tools/list", "params": {"_meta": meta}});
+    let reply = send(excluded, Some("text/event-stream"), "2025-11-25")
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 406);
+}
+
+#[tokio::test]
+async fn claude_2026_09_client_memory_store() {
+    claude_2026_09_client(StoreKind::Memory).await;
+}
+
+#[tokio::test]
+async fn claude_2026_09_client_dynamodb_local() {
+    claude_2026_09_client(StoreKind::DynamoLocal).await;
+}

@@ -6,7 +6,7 @@
 //! absorbed what deployed Claude clients send differently.
 //!
 //! Order of the layers on POST: `Origin` check → bearer token → body read once
-//! ([`crate::envelope`]) → per-tool scope → client tolerances → rmcp.
+//! ([`crate::envelope`]) → client tolerances ([`crate::compat`]) → per-tool scope → rmcp.
 
 use crate::server::McpServer;
 use crate::{AppState, bearer, compat, envelope, origin, step_up};
@@ -56,6 +56,14 @@ pub fn service<S: ServerHandler + Send + 'static>(
     )
 }
 
+/// The layers every MCP endpoint has in front of `endpoint`: the JSON-RPC body read once
+/// ([`envelope::read`]), then what deployed Claude clients send differently ([`compat::tolerate`]).
+pub fn read_message(endpoint: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    endpoint
+        .route_layer(middleware::from_fn(compat::tolerate))
+        .route_layer(middleware::from_fn(envelope::read))
+}
+
 /// Mounts `endpoint` (a POST-only method router) on every MCP path, with response headers.
 pub fn mount(endpoint: MethodRouter<AppState>) -> Router<AppState> {
     PATHS
@@ -70,13 +78,10 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
     let store = state.store.clone();
     // `route_layer`: the layers wrap POST only, so other methods get axum's 405 + `Allow: POST`
     // before any authentication.
-    let endpoint = post_service(service(state, move || McpServer::new(store.clone())))
-        .route_layer(middleware::from_fn(compat::tolerate))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            step_up::enforce,
-        ))
-        .route_layer(middleware::from_fn(envelope::read))
+    let endpoint = post_service(service(state, move || McpServer::new(store.clone()))).route_layer(
+        middleware::from_fn_with_state(state.clone(), step_up::enforce),
+    );
+    let endpoint = read_message(endpoint)
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             bearer::require_token,

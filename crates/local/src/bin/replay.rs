@@ -149,11 +149,6 @@ async fn lambda(sequences: &[Sequence]) -> anyhow::Result<()> {
             }
         }
     }
-    let vars = initial_vars(
-        LAMBDA_HOST,
-        &issuer,
-        local_aws::EMAIL,
-        local_aws::PASSWORD,
-    );
+    let vars = initial_vars(LAMBDA_HOST, &issuer, local_aws::EMAIL, local_aws::PASSWORD);
     replay_all(sequences, &transport, &vars, "cargo lambda watch").await
 }

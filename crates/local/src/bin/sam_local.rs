@@ -46,7 +46,9 @@ impl Args {
         let replay = match args.first().map(String::as_str) {
             Some("replay") => true,
             Some("serve") => false,
-            _ => bail!("usage: remote-mcp-sam-local serve|replay --template T --architecture A --bind IP --reach HOST --log FILE [--port P]"),
+            _ => bail!(
+                "usage: remote-mcp-sam-local serve|replay --template T --architecture A --bind IP --reach HOST --log FILE [--port P]"
+            ),
         };
         let port = match value("--port") {
             Ok(port) => port.parse().context("--port")?,
@@ -80,7 +82,9 @@ impl Drop for SamLocal {
             }
             std::thread::sleep(Duration::from_millis(200));
         }
-        let _ = Command::new("kill").args(["-s", "KILL", "--", &group]).status();
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &group])
+            .status();
         let _ = self.0.wait();
     }
 }
@@ -112,7 +116,10 @@ async fn main() -> anyhow::Result<()> {
         .args(["--host", "127.0.0.1", "--port", &args.port.to_string()])
         .arg("--env-vars")
         .arg(&env_file)
-        .args(["--parameter-overrides", &format!("Architecture={}", args.architecture)])
+        .args([
+            "--parameter-overrides",
+            &format!("Architecture={}", args.architecture),
+        ])
         // The base image is local (pulled, or the stand-in): never pull at each start.
         .arg("--skip-pull-image")
         // Both containers start now and serve every request: ~0.03 s a request instead of a
@@ -173,7 +180,10 @@ async fn wait_until_serving(
             match client.get(format!("{url}{probe}")).send().await {
                 Ok(reply) if reply.status().is_success() => break,
                 _ if Instant::now() > deadline => {
-                    bail!("{url}{probe} did not answer through sam local:\n{}", tail(log))
+                    bail!(
+                        "{url}{probe} did not answer through sam local:\n{}",
+                        tail(log)
+                    )
                 }
                 _ => tokio::time::sleep(Duration::from_millis(500)).await,
             }
