@@ -25,7 +25,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// What the layers in front of rmcp need from a JSON-RPC message.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct Envelope {
-    /// Present on requests, absent on notifications and responses.
+    /// Requests and responses carry an `id`; notifications do not.
     #[serde(default, deserialize_with = "present")]
     id: bool,
     #[serde(default, deserialize_with = "string")]
@@ -55,9 +55,9 @@ impl Envelope {
         Some(envelope)
     }
 
-    /// A request (it has an `id`), as opposed to a notification or a response.
+    /// A request (an `id` and a `method`), as opposed to a notification or a response.
     pub fn is_request(&self) -> bool {
-        self.id
+        self.id && self.method.is_some()
     }
 
     /// The tool a `tools/call` names.
@@ -205,6 +205,8 @@ mod tests {
 
         let note = br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
         assert!(!Envelope::parse(note).unwrap().is_request());
+        let response = br#"{"jsonrpc":"2.0","id":4,"result":{}}"#;
+        assert!(!Envelope::parse(response).unwrap().is_request());
     }
 
     #[test]
