@@ -90,6 +90,41 @@ MUTATIONS = {
             "",
         ),
     ],
+    "dynamically registered clients may use client_credentials": [
+        (
+            "crates/core/src/model/client.rs",
+            """        self.registered_by == Registration::Operator
+            && self.credential.is_confidential()""",
+            """        self.credential.is_confidential()""",
+        ),
+        (
+            "crates/oauth/src/register.rs",
+            """            g != "client_credentials"
+                && state""",
+            """            state""",
+        ),
+    ],
+    "the MCP function skips the revocation check": [
+        (
+            "crates/mcp/src/bearer.rs",
+            "match state.revocations.stands(&claims, now).await {",
+            "match Ok::<bool, remote_mcp_core::StoreError>(true) {",
+        ),
+    ],
+    "the DynamoDB sign-in throttle counts without its limit": [
+        (
+            "crates/core/src/store/dynamo.rs",
+            '.condition_expression("attribute_not_exists(#count) OR #count < :limit")',
+            '.condition_expression("attribute_not_exists(#count) OR #count < :limit OR #count >= :limit")',
+        ),
+    ],
+    "the sign-in password is checked before the attempt is counted": [
+        (
+            "crates/oauth/src/sign_in.rs",
+            ".reserve_attempt(key, now, window, *limit)",
+            ".reserve_attempt(key, now, window, u32::MAX)",
+        ),
+    ],
     "a JSON-RPC batch bypasses the scope check": [
         (
             "crates/mcp/src/envelope.rs",

@@ -4,10 +4,15 @@
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use remote_mcp_core::model::{ClientId, GrantId, User, normalize_email};
-use remote_mcp_core::{Store, UnixTime, password};
+use remote_mcp_core::model::{
+    Client, ClientCredential, ClientId, ClientMetadata, GrantId, Registration, User,
+    normalize_email,
+};
+use remote_mcp_core::secret::{Secret, random_id};
+use remote_mcp_core::{Store, UnixTime, password, scopes};
 use serde_json::json;
 use std::io::{BufRead, Write};
+use std::time::Duration;
 
 /// Manage users, clients and grants of a remote-mcp table.
 #[derive(Debug, Parser)]
@@ -45,7 +50,8 @@ pub enum UserCommand {
     Add { email: String },
     /// List users.
     List,
-    /// Stop a user from signing in (existing tokens expire on their own).
+    /// Stop a user from signing in and end every grant of theirs: refresh tokens at once, access
+    /// tokens at the MCP function within the revocation bound (30 s by default).
     Disable { email: String },
     /// Set a new password (read like `add`).
     ResetPassword { email: String },
@@ -55,9 +61,37 @@ pub enum UserCommand {
 pub enum ClientCommand {
     /// List registered clients.
     List,
-    /// Delete a client; its next token request gets 401 invalid_client.
+    /// Delete a client and revoke its grants; its next token request gets 401 invalid_client and
+    /// its access tokens stop at the MCP function within the revocation bound.
     Delete { client_id: String },
+    /// Create a machine client (OAuth client_credentials): it acts as itself, subject
+    /// `client:<client_id>`, with the scopes given here. The secret is shown once.
+    AddMachine {
+        /// A name for operators (shown in `client list`).
+        name: String,
+        /// A scope it may request (repeat for several): mcp, mcp:write.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Days until the client stops working (default: until deleted).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+        /// How it sends its secret to the token endpoint.
+        #[arg(long, value_enum, default_value_t = AuthMethod::Basic)]
+        auth_method: AuthMethod,
+    },
 }
+
+/// Token endpoint authentication of a machine client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthMethod {
+    /// HTTP Basic (`client_secret_basic`).
+    Basic,
+    /// In the form body (`client_secret_post`).
+    Post,
+}
+
+/// How long a machine client created without `--expires-in-days` lasts: until deleted.
+const UNTIL_DELETED: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 
 #[derive(Debug, Subcommand)]
 pub enum GrantCommand {
@@ -148,7 +182,16 @@ pub async fn run(
                     ..user.clone()
                 })
                 .await?;
-            writeln!(out, "disabled {}", user.email)?;
+            let grants = store.grants(Some(&user.id)).await?;
+            for grant in &grants {
+                store.revoke_grant(&grant.id).await?;
+            }
+            writeln!(
+                out,
+                "disabled {} and revoked {} grant(s)",
+                user.email,
+                grants.len()
+            )?;
         }
         Command::User(UserCommand::ResetPassword { email }) => {
             let user = find_user(store, email).await?;
@@ -168,6 +211,8 @@ pub async fn run(
                     .iter()
                     .map(|c| {
                         json!({"client_id": c.id, "client_name": c.metadata.client_name,
+                                     "registered_by": c.registered_by.as_str(),
+                                     "scope": c.metadata.scope,
                                      "redirect_uris": c.metadata.redirect_uris,
                                      "token_endpoint_auth_method": c.credential.method(),
                                      "issued_at": c.issued_at, "expires_at": c.expires_at})
@@ -181,19 +226,102 @@ pub async fn run(
                         vec![
                             c.id.to_string(),
                             c.metadata.client_name.clone().unwrap_or_default(),
+                            c.registered_by.as_str().to_owned(),
                             c.credential.method().to_owned(),
                             c.metadata.redirect_uris.join(" "),
                         ]
                     })
                     .collect();
-                table(out, &["CLIENT ID", "NAME", "AUTH", "REDIRECT URIS"], rows)?;
+                table(
+                    out,
+                    &[
+                        "CLIENT ID",
+                        "NAME",
+                        "REGISTERED BY",
+                        "AUTH",
+                        "REDIRECT URIS",
+                    ],
+                    rows,
+                )?;
             }
         }
         Command::Client(ClientCommand::Delete { client_id }) => {
-            if !store.delete_client(&ClientId::new(client_id)).await? {
+            let id = ClientId::new(client_id);
+            if !store.delete_client(&id).await? {
                 bail!("no client {client_id}");
             }
-            writeln!(out, "deleted client {client_id}")?;
+            let mut revoked = 0;
+            for grant in store.grants(None).await? {
+                if grant.client_id == id {
+                    store.revoke_grant(&grant.id).await?;
+                    revoked += 1;
+                }
+            }
+            writeln!(
+                out,
+                "deleted client {client_id} and revoked {revoked} grant(s)"
+            )?;
+        }
+        Command::Client(ClientCommand::AddMachine {
+            name,
+            scopes: requested,
+            expires_in_days,
+            auth_method,
+        }) => {
+            if let Some(unknown) = requested
+                .iter()
+                .find(|s| !scopes::SUPPORTED.contains(&s.as_str()))
+            {
+                bail!(
+                    "unknown scope {unknown:?} (known: {})",
+                    scopes::SUPPORTED.join(", ")
+                );
+            }
+            let secret = Secret::generate();
+            let credential = match auth_method {
+                AuthMethod::Basic => ClientCredential::ClientSecretBasic {
+                    secret_hash: secret.hash(),
+                },
+                AuthMethod::Post => ClientCredential::ClientSecretPost {
+                    secret_hash: secret.hash(),
+                },
+            };
+            let lifetime = expires_in_days.map_or(UNTIL_DELETED, |days| {
+                Duration::from_secs(u64::from(days) * 24 * 60 * 60)
+            });
+            let client = Client {
+                id: ClientId::new(random_id()),
+                registered_by: Registration::Operator,
+                credential,
+                metadata: ClientMetadata {
+                    client_name: Some(name.clone()),
+                    grant_types: vec!["client_credentials".into()],
+                    scope: Some(requested.join(" ")),
+                    ..ClientMetadata::default()
+                },
+                registration_token_hash: None,
+                issued_at: now,
+                expires_at: now + lifetime,
+            };
+            store.save_client(&client).await?;
+            if cli.json {
+                let row = json!({"client_id": client.id, "client_secret": secret.expose(),
+                                 "token_endpoint_auth_method": client.credential.method(),
+                                 "scope": requested.join(" "), "subject": client.machine_subject(),
+                                 "expires_at": client.expires_at});
+                writeln!(out, "{}", serde_json::to_string_pretty(&row)?)?;
+            } else {
+                writeln!(out, "created machine client {name}")?;
+                writeln!(out, "  client_id      {}", client.id)?;
+                writeln!(
+                    out,
+                    "  client_secret  {}   (shown once: store it now)",
+                    secret.expose()
+                )?;
+                writeln!(out, "  auth method    {}", client.credential.method())?;
+                writeln!(out, "  scope          {}", requested.join(" "))?;
+                writeln!(out, "  acts as        {}", client.machine_subject())?;
+            }
         }
         Command::Grant(GrantCommand::List { user }) => {
             let subject = match user {

@@ -6,7 +6,7 @@ use clap::Parser;
 use remote_mcp_admin::{Cli, LinePasswords, run};
 use remote_mcp_core::local::{DynamoLocal, TableDefinition};
 use remote_mcp_core::model::{
-    Client, ClientCredential, ClientId, ClientMetadata, Grant, GrantId, RefreshState,
+    Client, ClientCredential, ClientId, ClientMetadata, Grant, GrantId, RefreshState, Registration,
 };
 use remote_mcp_core::secret::Secret;
 use remote_mcp_core::{DynamoStore, MemoryStore, Store, UnixTime, password};
@@ -75,6 +75,7 @@ async fn round_trip(store: Arc<dyn Store>) {
     let now = UnixTime::now();
     let client = Client {
         id: ClientId::new("client-1"),
+        registered_by: Registration::Dynamic,
         credential: ClientCredential::None,
         metadata: ClientMetadata {
             redirect_uris: vec!["https://claude.ai/api/mcp/auth_callback".into()],

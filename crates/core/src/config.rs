@@ -30,6 +30,9 @@ pub struct Lifetimes {
     pub authorization_code: Duration,
     /// An unused dynamic client registration.
     pub client_registration: Duration,
+    /// How long the MCP function trusts its last look at a token's grant, client and revocation
+    /// record before reading them again: the bound on how long a revoked token keeps working.
+    pub revocation_check: Duration,
 }
 
 impl Default for Lifetimes {
@@ -40,6 +43,7 @@ impl Default for Lifetimes {
             refresh_grace: Duration::from_secs(2 * 60),
             authorization_code: Duration::from_secs(5 * 60),
             client_registration: Duration::from_secs(90 * 24 * 60 * 60),
+            revocation_check: Duration::from_secs(30),
         }
     }
 }
@@ -84,6 +88,7 @@ impl Config {
     /// | `ALLOWED_ORIGINS` | comma-separated browser origins for `/mcp` | the public origin |
     /// | `RESOURCE_NAME` | display name | `remote-mcp` |
     /// | `ACCESS_TOKEN_TTL_SECONDS` etc. | see [`Lifetimes`] | see [`Lifetimes::default`] |
+    /// | `REVOCATION_CHECK_SECONDS` | how stale the MCP function's view of revocation may be (≤ 60) | 30 |
     /// | `REGISTRATIONS_PER_HOUR` | dynamic registrations per source address and hour | 60 |
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
         let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
@@ -114,7 +119,14 @@ impl Config {
                 "CLIENT_REGISTRATION_TTL_SECONDS",
                 defaults.client_registration,
             )?,
+            revocation_check: seconds("REVOCATION_CHECK_SECONDS", defaults.revocation_check)?,
         };
+        if lifetimes.revocation_check > Duration::from_secs(60) {
+            return Err(ConfigError::Invalid {
+                name: "REVOCATION_CHECK_SECONDS",
+                reason: "at most 60: revocation must reach the MCP function within a minute".into(),
+            });
+        }
         let registrations_per_hour =
             match get("REGISTRATIONS_PER_HOUR") {
                 None => DEFAULT_REGISTRATIONS_PER_HOUR,

@@ -19,6 +19,7 @@ pub mod config;
 pub mod local;
 pub mod model;
 pub mod password;
+pub mod scopes;
 pub mod secret;
 pub mod store;
 pub mod telemetry;

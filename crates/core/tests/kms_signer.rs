@@ -39,6 +39,7 @@ async fn kms_signed_tokens_verify_with_the_published_key() {
         iat: NOW.0,
         exp: NOW.0 + 3600,
         jti: "jti-1".into(),
+        gid: None,
     };
     let verifier =
         Verifier::new(&[published], "https://as.example", "https://as.example/mcp").unwrap();

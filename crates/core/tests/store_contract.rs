@@ -6,7 +6,8 @@
 use remote_mcp_core::local::{DynamoLocal, TableDefinition};
 use remote_mcp_core::model::{
     AuthorizationCode, Client, ClientCredential, ClientId, ClientMetadata, CodeRedemption,
-    ConsentRequest, Grant, GrantId, Note, RefreshPolicy, RefreshState, RefreshToken, Rotation,
+    ConsentRequest, Grant, GrantId, Note, RefreshPolicy, RefreshState, RefreshToken, Registration,
+    Rotation,
 };
 use remote_mcp_core::model::{Session, User};
 use remote_mcp_core::secret::{Secret, SecretHash};
@@ -32,6 +33,7 @@ fn secs(n: u64) -> Duration {
 fn client(id: &str) -> Client {
     Client {
         id: ClientId::new(id),
+        registered_by: Registration::Dynamic,
         credential: ClientCredential::None,
         metadata: ClientMetadata {
             redirect_uris: vec!["https://claude.ai/api/mcp/auth_callback".into()],
@@ -350,6 +352,56 @@ async fn concurrent_attempts_are_all_counted(store: Arc<dyn Store>) {
     assert_eq!(
         store.attempts("source:1.2.3.4", T0, window).await.unwrap(),
         CONCURRENCY as u32
+    );
+}
+
+async fn reserved_attempts_stop_at_the_limit_and_can_be_released(store: Arc<dyn Store>) {
+    let window = secs(900);
+    for _ in 0..3 {
+        assert!(store.reserve_attempt("acct", T0, window, 3).await.unwrap());
+    }
+    assert!(
+        !store.reserve_attempt("acct", T0, window, 3).await.unwrap(),
+        "over the limit: not counted"
+    );
+    assert_eq!(store.attempts("acct", T0, window).await.unwrap(), 3);
+    store.release_attempt("acct", T0, window).await.unwrap();
+    assert_eq!(store.attempts("acct", T0, window).await.unwrap(), 2);
+    assert!(store.reserve_attempt("acct", T0, window, 3).await.unwrap());
+    assert!(
+        store
+            .reserve_attempt("acct", T0 + window, window, 3)
+            .await
+            .unwrap(),
+        "the next window starts clean"
+    );
+    // Releasing what was never reserved does not go below zero.
+    store.release_attempt("other", T0, window).await.unwrap();
+    assert_eq!(store.attempts("other", T0, window).await.unwrap(), 0);
+}
+
+async fn concurrent_reservations_never_exceed_the_limit(store: Arc<dyn Store>) {
+    let window = secs(900);
+    let limit = 5;
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .reserve_attempt("account:alice", T0, window, limit)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut granted = 0;
+    for t in tasks {
+        granted += u32::from(t.await.unwrap());
+    }
+    assert_eq!(granted, limit, "of {CONCURRENCY} concurrent attempts");
+    assert_eq!(
+        store.attempts("account:alice", T0, window).await.unwrap(),
+        limit
     );
 }
 
@@ -672,6 +724,8 @@ macro_rules! contract_for {
             sessions_expire,
             attempts_count_per_key_and_window,
             concurrent_attempts_are_all_counted,
+            reserved_attempts_stop_at_the_limit_and_can_be_released,
+            concurrent_reservations_never_exceed_the_limit,
             administration_lists_clients_and_grants,
             code_is_redeemed_exactly_once,
             expired_code_is_invisible_and_cannot_be_taken,

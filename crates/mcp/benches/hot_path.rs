@@ -1,7 +1,7 @@
 //! What an MCP request costs once the container is warm: the in-memory check of the bearer token
 //! (ES256 the first time a container sees it, remembered after), and whole requests through the
-//! router (bearer layer, rmcp's stateless JSON transport, the tool). Plus building the router, the
-//! part of a cold start that is ours.
+//! router (bearer layer with its revocation memory, rmcp's stateless JSON transport, the tool).
+//! Plus building the router, the part of a cold start that is ours.
 //!
 //! `make bench` (or `cargo bench -p mcp-function`).
 
@@ -12,11 +12,16 @@ use axum::http::Request;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use http_body_util::BodyExt;
 use mcp_function::{AppState, router};
+use remote_mcp_core::model::{
+    Client, ClientCredential, ClientId, ClientMetadata, Grant, GrantId, RefreshState, Registration,
+};
+use remote_mcp_core::secret::Secret;
 use remote_mcp_core::token::{AccessClaims, LocalSigner, Verifier, encode};
 use remote_mcp_core::{Config, MemoryStore, UnixTime};
 use serde_json::json;
 use std::hint::black_box;
 use std::sync::Arc;
+use std::time::Duration;
 use tower::ServiceExt;
 
 const ISSUER: &str = "https://mcp.example.com";
@@ -27,6 +32,39 @@ fn state(signer: Arc<LocalSigner>) -> AppState {
         Arc::new(MemoryStore::new()),
         signer,
     )
+}
+
+/// The client and grant the token stands on, as the authorization server leaves them.
+async fn back(state: &AppState, claims: &AccessClaims) {
+    let now = UnixTime::now();
+    let client_id = ClientId::new(claims.client_id.as_str());
+    state
+        .store
+        .save_client(&Client {
+            id: client_id.clone(),
+            registered_by: Registration::Dynamic,
+            credential: ClientCredential::None,
+            metadata: ClientMetadata::default(),
+            registration_token_hash: None,
+            issued_at: now,
+            expires_at: now + Duration::from_secs(86_400),
+        })
+        .await
+        .unwrap();
+    state
+        .store
+        .create_grant(&Grant {
+            id: GrantId::new(claims.gid.clone().unwrap()),
+            client_id,
+            subject: claims.sub.clone(),
+            scope: claims.scope.clone(),
+            resource: claims.aud.clone(),
+            created_at: now,
+            expires_at: now + Duration::from_secs(86_400),
+            refresh: RefreshState::new(Secret::generate().hash()),
+        })
+        .await
+        .unwrap();
 }
 
 fn mcp_request(token: &str, body: &serde_json::Value) -> Request<Body> {
@@ -54,7 +92,9 @@ fn hot_path(c: &mut Criterion) {
         iat: now.seconds(),
         exp: now.seconds() + 3600,
         jti: "bench".into(),
+        gid: Some("grant-1".into()),
     };
+    runtime.block_on(back(&state, &claims));
     let token = runtime.block_on(encode(&claims, signer.as_ref())).unwrap();
 
     let issuer_and_audience = (ISSUER, format!("{ISSUER}/mcp"));
@@ -71,6 +111,19 @@ fn hot_path(c: &mut Criterion) {
     let verifier = runtime.block_on(state.verifier.get()).unwrap();
     c.bench_function("verify access token, seen before", |b| {
         b.iter(|| verifier.verify(black_box(&token), now).unwrap())
+    });
+
+    runtime
+        .block_on(state.revocations.stands(&claims, now))
+        .unwrap();
+    c.bench_function("revocation check, remembered", |b| {
+        b.to_async(&runtime).iter(|| async {
+            state
+                .revocations
+                .stands(black_box(&claims), now)
+                .await
+                .unwrap()
+        })
     });
 
     let app = router(state.clone());

@@ -2,8 +2,10 @@
 //!
 //! Every MCP request needs `Authorization: Bearer <token>` (scheme case-insensitive; tokens in the
 //! query string are ignored). The token is verified in memory: signature, issuer, audience (this
-//! resource, RFC 8707) and expiry. No token → 401 with the protected-resource metadata URL and the
-//! default scope; a bad one → 401 `invalid_token` (never 403: clients refresh only on 401).
+//! resource, RFC 8707) and expiry; then [`crate::revocation`] says whether it still stands (a
+//! store read at most once per token per interval). No token → 401 with the protected-resource
+//! metadata URL and the default scope; a bad or revoked one → 401 `invalid_token` (never 403:
+//! clients refresh only on 401); the store unreachable → 503 with `Retry-After`.
 
 use crate::AppState;
 use crate::principal::Principal;
@@ -64,20 +66,50 @@ pub async fn require_token(
         Ok(verifier) => verifier,
         Err(err) => {
             tracing::error!(%err, "token verification key unavailable");
-            return (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable").into_response();
+            return unavailable();
         }
     };
-    match verifier.verify(token, UnixTime::now()) {
-        Ok(claims) => {
+    let now = UnixTime::now();
+    let claims = match verifier.verify(token, now) {
+        Ok(claims) => claims,
+        Err(err) => {
+            tracing::info!(%err, "bearer token rejected");
+            return unauthorized(
+                &state,
+                Some(("invalid_token", "the access token is invalid or expired")),
+            );
+        }
+    };
+    match state.revocations.stands(&claims, now).await {
+        Ok(true) => {
             request.extensions_mut().insert(Principal::from(claims));
             next.run(request).await
         }
-        Err(err) => {
-            tracing::info!(%err, "bearer token rejected");
+        Ok(false) => {
+            tracing::info!(client = claims.client_id, "revoked token refused");
             unauthorized(
                 &state,
-                Some(("invalid_token", "the access token is invalid or expired")),
+                Some(("invalid_token", "the access token was revoked")),
             )
         }
+        Err(err) => {
+            tracing::error!(%err, "revocation check failed");
+            unavailable()
+        }
     }
+}
+
+/// 503 with `Retry-After`, as a JSON-RPC error (the body is what MCP clients read).
+fn unavailable() -> Response {
+    let body = serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": null,
+        "error": {"code": -32603, "message": "temporarily unavailable, retry shortly"},
+    });
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "5")],
+        axum::Json(body),
+    )
+        .into_response()
 }

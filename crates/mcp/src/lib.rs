@@ -11,6 +11,7 @@
 //! | [`compat`] | what deployed Claude clients send differently (`Accept`, version header) | MCP transports |
 //! | [`origin`] | `Origin` validation | MCP Streamable HTTP security |
 //! | [`bearer`] | access-token verification and challenges | RFC 6750, RFC 8707, MCP authorization |
+//! | [`revocation`] | revoked grants, tokens and clients, within a bound | RFC 7009 at the resource server |
 //! | [`step_up`] | per-tool scopes, 403 `insufficient_scope` | MCP authorization "Step-Up" |
 //! | [`server`], [`tools`] | tools, resources, prompts | MCP server features |
 
@@ -20,6 +21,7 @@ pub mod envelope;
 pub mod origin;
 pub mod principal;
 pub mod protected_resource;
+pub mod revocation;
 pub mod server;
 pub mod step_up;
 pub mod tools;
@@ -31,6 +33,7 @@ use remote_mcp_core::{Config, Store};
 use std::sync::Arc;
 
 pub use principal::Principal;
+use revocation::Revocations;
 
 /// The scope a token needs for any MCP request (and the one named in 401 challenges).
 pub const DEFAULT_SCOPE: &str = tools::READ;
@@ -43,6 +46,9 @@ pub struct AppState {
     /// Verifies access tokens in memory against the authorization server's public key (fetched on
     /// first use, then kept).
     pub verifier: Arc<LazyVerifier>,
+    /// Whether verified tokens still stand (revocation), read from the store at most once per
+    /// token per `revocation_check`.
+    pub revocations: Arc<Revocations>,
     /// `Host` values accepted on the MCP endpoint.
     pub allowed_hosts: Vec<String>,
     /// Absolute URL of our RFC 9728 document, for challenges.
@@ -55,7 +61,9 @@ impl AppState {
     pub fn new(config: Config, store: Arc<dyn Store>, keys: Arc<dyn Signer>) -> Self {
         let verifier = LazyVerifier::new(keys, config.issuer(), &config.mcp_resource());
         let allowed_hosts = allowed_hosts(config.issuer());
+        let revocations = Revocations::new(store.clone(), config.lifetimes.revocation_check);
         Self {
+            revocations: Arc::new(revocations),
             protected_resource_metadata_url: config.url(protected_resource::MCP_PATH),
             config: Arc::new(config),
             store,

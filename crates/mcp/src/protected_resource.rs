@@ -34,7 +34,7 @@ impl ProtectedResourceMetadata {
             resource: config.mcp_resource(),
             authorization_servers: vec![config.issuer().to_owned()],
             // Without `offline_access` (MCP 2026-07-28 "Refresh Tokens"): refresh tokens are issued anyway.
-            scopes_supported: vec!["mcp", "mcp:write"],
+            scopes_supported: remote_mcp_core::scopes::SUPPORTED.to_vec(),
             bearer_methods_supported: vec!["header"],
             resource_name: config.resource_name.clone(),
         }

@@ -17,9 +17,9 @@ use serde::{Deserialize, Serialize};
 use std::time::SystemTime;
 
 /// Scope every tool needs.
-pub const READ: &str = "mcp";
+pub const READ: &str = remote_mcp_core::scopes::READ;
 /// Scope of tools that destroy data.
-pub const WRITE: &str = "mcp:write";
+pub const WRITE: &str = remote_mcp_core::scopes::WRITE;
 
 /// Every scope a tool call needs (all of them, for a single step-up).
 pub fn required_scopes(tool: &str) -> &'static [&'static str] {

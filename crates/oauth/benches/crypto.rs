@@ -27,6 +27,7 @@ fn oauth(c: &mut Criterion) {
         iat: now,
         exp: now + 3600,
         jti: "bench".into(),
+        gid: None,
     };
     c.bench_function("sign ES256 access token (local key)", |b| {
         b.to_async(&runtime)

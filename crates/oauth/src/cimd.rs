@@ -10,7 +10,7 @@
 
 use crate::redirect_uri;
 use remote_mcp_core::UnixTime;
-use remote_mcp_core::model::{Client, ClientCredential, ClientId, ClientMetadata};
+use remote_mcp_core::model::{Client, ClientCredential, ClientId, ClientMetadata, Registration};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -143,6 +143,7 @@ fn parse(client_id: &str, body: &[u8], now: UnixTime) -> Result<Client, CimdErro
     }
     Ok(Client {
         id: ClientId::new(client_id),
+        registered_by: Registration::MetadataDocument,
         credential: ClientCredential::None,
         metadata: ClientMetadata {
             redirect_uris: doc.redirect_uris,

@@ -68,7 +68,7 @@ impl Capabilities {
                 "client_secret_post",
                 "client_secret_basic",
             ],
-            scopes_supported: vec!["mcp", "mcp:write"],
+            scopes_supported: remote_mcp_core::scopes::SUPPORTED.to_vec(),
             authorization_response_iss_parameter_supported: true,
             client_id_metadata_document_supported: true,
         }

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use remote_mcp_core::UnixTime;
-use remote_mcp_core::model::{Client, ClientCredential, ClientId, ClientMetadata};
+use remote_mcp_core::model::{Client, ClientCredential, ClientId, ClientMetadata, Registration};
 use remote_mcp_core::secret::{Secret, random_id};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -123,22 +123,25 @@ fn validate(
         _ => ClientCredential::None,
     };
     // grant_types: keep the ones we support (others, e.g. jwt-bearer, are dropped from the echo).
+    // Never `client_credentials`: anyone may register here, and a token must stand for a person
+    // who approved the client. Machine clients are created by an operator (remote-mcp-admin).
     let requested_grants = request
         .grant_types
         .unwrap_or_else(|| vec!["authorization_code".to_owned()]);
     let grant_types: Vec<String> = requested_grants
         .into_iter()
         .filter(|g| {
-            state
-                .capabilities
-                .grant_types_supported
-                .contains(&g.as_str())
+            g != "client_credentials"
+                && state
+                    .capabilities
+                    .grant_types_supported
+                    .contains(&g.as_str())
         })
-        .filter(|g| g != "client_credentials" || credential.is_confidential())
         .collect();
     if grant_types.is_empty() {
         return Err(invalid_metadata(
-            "none of the requested grant_types is supported",
+            "none of the requested grant_types is available to registered clients \
+             (client_credentials is only for machine clients an operator creates)",
         ));
     }
     // response_types
@@ -212,6 +215,7 @@ async fn register(
     let registration_token = Secret::generate();
     let client = Client {
         id: ClientId::new(random_id()),
+        registered_by: Registration::Dynamic,
         credential,
         metadata,
         registration_token_hash: Some(registration_token.hash()),

@@ -9,9 +9,9 @@ use crate::metadata::Capabilities;
 use std::collections::BTreeSet;
 
 /// The scope granted when a client asks for none.
-pub const DEFAULT_SCOPE: &str = "mcp";
+pub const DEFAULT_SCOPE: &str = remote_mcp_core::scopes::READ;
 /// The scope needed to change data.
-pub const WRITE_SCOPE: &str = "mcp:write";
+pub const WRITE_SCOPE: &str = remote_mcp_core::scopes::WRITE;
 /// Claude's 2025 scope name, an alias of [`DEFAULT_SCOPE`].
 const CLAUDE_ALIAS: &str = "claudeai";
 

@@ -2,8 +2,13 @@
 //!
 //! - Credentials are checked against Argon2id hashes; an unknown or disabled account costs the same
 //!   work and gets the same answer as a wrong password (no enumeration).
-//! - Failures are counted in the store per account and per source address in fixed windows, so the
-//!   limit holds across Lambda instances; over the limit, no password is even checked.
+//! - Every attempt reserves a slot in the store before its password is checked (an atomic,
+//!   conditional count), so the limits hold across Lambda instances and under any concurrency; over
+//!   a limit, no password is checked at all. A success gives its slots back: only failures count.
+//! - Three limits per window: per account *and* source address (5), per source address (30), and a
+//!   ceiling per account across all sources (20). A stranger guessing from one address locks only
+//!   that address out of the account; the owner, elsewhere, can still sign in. Locking the owner out
+//!   takes the ceiling, spread over several addresses, and lasts one window.
 //! - A successful sign-in starts a short session: a random cookie value (hashed at rest), `HttpOnly`,
 //!   `SameSite=Lax`, host-only (`__Host-` and `Secure` on HTTPS), so a second client can be approved
 //!   without typing the password again. Consent is still asked per client.
@@ -23,9 +28,11 @@ use std::time::Duration;
 pub struct ThrottlePolicy {
     /// Length of a counting window.
     pub window: Duration,
-    /// Failures allowed per account and window.
+    /// Failures allowed per account from one source address, per window.
+    pub per_account_and_source: u32,
+    /// Failures allowed per account from all sources together, per window.
     pub per_account: u32,
-    /// Failures allowed per source address and window.
+    /// Failures allowed per source address (any accounts), per window.
     pub per_source: u32,
 }
 
@@ -33,7 +40,8 @@ impl Default for ThrottlePolicy {
     fn default() -> Self {
         Self {
             window: Duration::from_secs(15 * 60),
-            per_account: 5,
+            per_account_and_source: 5,
+            per_account: 20,
             per_source: 30,
         }
     }
@@ -87,6 +95,20 @@ impl Accounts {
         user.is_enabled().then_some(user)
     }
 
+    /// Gives back reserved sign-in slots.
+    async fn release(
+        &self,
+        limits: &[(String, u32)],
+        now: UnixTime,
+    ) -> Result<(), remote_mcp_core::StoreError> {
+        for (key, _) in limits {
+            self.store
+                .release_attempt(key, now, self.policy.window)
+                .await?;
+        }
+        Ok(())
+    }
+
     async fn password_sign_in(
         &self,
         email: &str,
@@ -100,23 +122,31 @@ impl Accounts {
         };
         let email = normalize_email(email).unwrap_or_default();
         let given = form.get("password").unwrap_or_default();
-        let (account, origin) = (format!("account:{email}"), format!("source:{source}"));
+        // Slots are reserved, most specific first, before the password is checked. Over any limit
+        // nothing is checked and nothing stays counted: a stranger hammering from one address
+        // fills only that address's slots for this account, never the account's ceiling.
         let window = self.policy.window;
-        if self
-            .store
-            .attempts(&account, now, window)
-            .await
-            .map_err(unavailable)?
-            >= self.policy.per_account
-            || self
+        let limits = [
+            (
+                format!("account-source:{email}|{source}"),
+                self.policy.per_account_and_source,
+            ),
+            (format!("account:{email}"), self.policy.per_account),
+            (format!("source:{source}"), self.policy.per_source),
+        ];
+        for (reserved, (key, limit)) in limits.iter().enumerate() {
+            if !self
                 .store
-                .attempts(&origin, now, window)
+                .reserve_attempt(key, now, window, *limit)
                 .await
                 .map_err(unavailable)?
-                >= self.policy.per_source
-        {
-            tracing::warn!(source, "sign-in throttled");
-            return Err(SignInError::Throttled);
+            {
+                self.release(&limits[..reserved], now)
+                    .await
+                    .map_err(unavailable)?;
+                tracing::warn!(source, limit = key.split(':').next(), "sign-in throttled");
+                return Err(SignInError::Throttled);
+            }
         }
         let user = self
             .store
@@ -134,18 +164,12 @@ impl Accounts {
         let user = match user {
             Some(user) if verified => user,
             _ => {
-                self.store
-                    .count_attempt(&account, now, window)
-                    .await
-                    .map_err(unavailable)?;
-                self.store
-                    .count_attempt(&origin, now, window)
-                    .await
-                    .map_err(unavailable)?;
                 tracing::info!(source, "sign-in failed");
                 return Err(SignInError::InvalidCredentials);
             }
         };
+        // Only failures count against anyone.
+        self.release(&limits, now).await.map_err(unavailable)?;
         let secret = Secret::generate();
         let session = Session {
             user_id: user.id.clone(),

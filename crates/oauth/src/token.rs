@@ -6,7 +6,8 @@
 //! - `refresh_token`: checked against the grant before anything changes (a failed refresh never
 //!   consumes the token); `scope` and `resource` default to the grant's and may only narrow; then
 //!   rotated with one step of grace; a replay revokes the grant.
-//! - `client_credentials`: confidential clients only; no refresh token.
+//! - `client_credentials`: machine clients an operator created (never dynamically registered or
+//!   CIMD clients); the token's subject is `client:<client_id>`; no refresh token.
 
 use crate::AppState;
 use crate::client_auth;
@@ -180,7 +181,7 @@ async fn authorization_code(
         client,
         &scopes,
         &grant.resource,
-        Some(refresh),
+        Some((&grant.id, refresh)),
         now,
     )
     .await
@@ -240,7 +241,7 @@ async fn refresh_token(
                 client,
                 &scopes,
                 &grant.resource,
-                Some(next),
+                Some((&grant.id, next)),
                 now,
             )
             .await
@@ -256,27 +257,33 @@ async fn refresh_token(
     }
 }
 
-/// RFC 6749 §4.4: a confidential client acting for itself.
+/// RFC 6749 §4.4: a machine client acting for itself. Only clients an operator created may (see
+/// [`Client::may_act_for_itself`]); their tokens name the client as the subject, never a user, and
+/// carry at most the scopes the operator gave it.
 async fn client_credentials(
     state: &AppState,
     client: &Client,
     params: &Params,
     now: UnixTime,
 ) -> OAuthResult<TokenResponse> {
-    if !client.credential.is_confidential()
-        || !client
-            .metadata
-            .grant_types
-            .iter()
-            .any(|g| g == "client_credentials")
-    {
+    if !client.may_act_for_itself() {
         return Err(OAuthError::new(
             ErrorCode::UnauthorizedClient,
-            "client_credentials needs a confidential client registered for it",
+            "client_credentials is only for machine clients an operator created",
         ));
     }
-    let scopes = Scopes::parse(params.get("scope"), &state.capabilities)
-        .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e))?;
+    let allowed = Scopes::from_stored(client.metadata.scope.as_deref().unwrap_or_default());
+    let scopes = match params.get("scope") {
+        None => allowed.clone(),
+        Some(requested) => Scopes::parse(Some(requested), &state.capabilities)
+            .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e))?,
+    };
+    if !scopes.is_subset_of(&allowed) {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidScope,
+            "this machine client may not have that scope",
+        ));
+    }
     let resource = scope::resource(
         params.get("resource"),
         &state.config.mcp_resource(),
@@ -285,7 +292,7 @@ async fn client_credentials(
     .map_err(|e| OAuthError::new(ErrorCode::InvalidTarget, e))?;
     issue(
         state,
-        client.id.as_str(),
+        &client.machine_subject(),
         client,
         &scopes,
         &resource,
@@ -322,16 +329,18 @@ async fn revoke_after_replay(state: &AppState, grant: &GrantId, what: &str) -> O
     Ok(())
 }
 
-/// Signs an access token and assembles the response.
+/// Signs an access token and assembles the response; `grant` with its new refresh token for a
+/// person's approval, `None` for a machine client's own token.
 async fn issue(
     state: &AppState,
     subject: &str,
     client: &Client,
     scopes: &Scopes,
     resource: &str,
-    refresh: Option<RefreshToken>,
+    grant: Option<(&GrantId, RefreshToken)>,
     now: UnixTime,
 ) -> OAuthResult<TokenResponse> {
+    let (grant_id, refresh) = grant.unzip();
     let lifetime = state.config.lifetimes.access_token;
     let claims = AccessClaims {
         iss: state.config.issuer().to_owned(),
@@ -342,6 +351,7 @@ async fn issue(
         iat: now.seconds(),
         exp: (now + lifetime).seconds(),
         jti: random_id(),
+        gid: grant_id.map(GrantId::to_string),
     };
     let access_token = encode(&claims, state.signer.as_ref()).await?;
     Ok(TokenResponse {

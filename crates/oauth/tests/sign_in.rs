@@ -231,19 +231,22 @@ async fn the_consent_page_shows_who_is_signed_in() {
 
 const T0: UnixTime = UnixTime(1_900_000_800);
 
-async fn accounts() -> (Accounts, Arc<dyn Store>) {
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+const POLICY: ThrottlePolicy = ThrottlePolicy {
+    window: Duration::from_secs(900),
+    per_account_and_source: 5,
+    per_account: 20,
+    per_source: 8,
+};
+
+async fn accounts_over(store: Arc<dyn Store>) -> Accounts {
     let user = User::new(EMAIL.into(), password::hash(PASSWORD).unwrap(), T0);
     store.create_user(&user).await.unwrap();
-    let policy = ThrottlePolicy {
-        window: Duration::from_secs(900),
-        per_account: 5,
-        per_source: 8,
-    };
-    (
-        Accounts::new(store.clone(), true).with_policy(policy),
-        store,
-    )
+    Accounts::new(store, true).with_policy(POLICY)
+}
+
+async fn accounts() -> (Accounts, Arc<dyn Store>) {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    (accounts_over(store.clone()).await, store)
 }
 
 async fn attempt(
@@ -278,13 +281,13 @@ async fn account_throttle_engages_after_repeated_failures_and_releases_after_its
             Err(SignInError::InvalidCredentials)
         );
     }
-    // Even the right password is not checked while the account is throttled, from any source.
+    // Even the right password is not checked from that address while it is throttled.
     assert_eq!(
         attempt(
             &accounts,
             EMAIL,
             PASSWORD,
-            "10.0.0.2",
+            "10.0.0.1",
             T0 + Duration::from_secs(60)
         )
         .await,
@@ -296,6 +299,88 @@ async fn account_throttle_engages_after_repeated_failures_and_releases_after_its
             .await
             .is_ok(),
         "released"
+    );
+}
+
+#[tokio::test]
+async fn a_stranger_cannot_lock_the_owner_out_from_one_address() {
+    let (accounts, _) = accounts().await;
+    for _ in 0..100 {
+        let outcome = attempt(&accounts, EMAIL, "guess", "203.0.113.66", T0).await;
+        assert!(outcome.is_err());
+    }
+    assert_eq!(
+        attempt(&accounts, EMAIL, PASSWORD, "203.0.113.66", T0).await,
+        Err(SignInError::Throttled),
+        "the stranger's address is throttled"
+    );
+    assert!(
+        attempt(&accounts, EMAIL, PASSWORD, "10.0.0.1", T0)
+            .await
+            .is_ok(),
+        "the owner, elsewhere, still signs in"
+    );
+}
+
+#[tokio::test]
+async fn account_ceiling_holds_across_addresses() {
+    let (accounts, _) = accounts().await;
+    for source in ["10.1.0.1", "10.1.0.2", "10.1.0.3", "10.1.0.4"] {
+        for _ in 0..5 {
+            assert_eq!(
+                attempt(&accounts, EMAIL, "guess", source, T0).await,
+                Err(SignInError::InvalidCredentials)
+            );
+        }
+    }
+    assert_eq!(
+        attempt(&accounts, EMAIL, PASSWORD, "10.1.0.5", T0).await,
+        Err(SignInError::Throttled),
+        "20 failures from anywhere close the account for the window"
+    );
+}
+
+#[tokio::test]
+async fn successful_sign_ins_do_not_count() {
+    let (accounts, _) = accounts().await;
+    for _ in 0..12 {
+        assert!(
+            attempt(&accounts, EMAIL, PASSWORD, "10.0.0.1", T0)
+                .await
+                .is_ok()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_wrong_passwords_are_throttled_on_dynamodb_local() {
+    // The server's store on DynamoDB Local already holds the account.
+    let store = Server::dynamo().await.state.store.clone();
+    let accounts = Arc::new(Accounts::new(store, true).with_policy(POLICY));
+    let guesses: Vec<_> = (0..60)
+        .map(|i| {
+            let accounts = accounts.clone();
+            tokio::spawn(async move {
+                attempt(&accounts, EMAIL, &format!("guess {i}"), "198.51.100.9", T0).await
+            })
+        })
+        .collect();
+    let mut checked = 0;
+    for guess in guesses {
+        match guess.await.unwrap() {
+            Err(SignInError::InvalidCredentials) => checked += 1,
+            Err(SignInError::Throttled) => {}
+            other => panic!("unexpected outcome {other:?}"),
+        }
+    }
+    assert_eq!(
+        checked, POLICY.per_account_and_source,
+        "of 60 concurrent guesses, only the allowed number had their password checked"
+    );
+    assert_eq!(
+        attempt(&accounts, EMAIL, PASSWORD, "198.51.100.9", T0).await,
+        Err(SignInError::Throttled),
+        "the right password, sent last, is refused"
     );
 }
 

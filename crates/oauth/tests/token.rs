@@ -9,6 +9,8 @@ use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use remote_mcp_core::UnixTime;
+use remote_mcp_core::model::{Client, ClientCredential, ClientId, ClientMetadata, Registration};
+use remote_mcp_core::secret::Secret;
 use serde_json::{Value, json};
 use support::*;
 
@@ -544,29 +546,65 @@ async fn malformed_token_requests_get_oauth_errors() {
 }
 
 #[tokio::test]
-async fn client_credentials_only_for_confidential_clients() {
+async fn client_credentials_only_for_operator_machine_clients() {
     let s = Server::memory().await;
-    let body = s
-        .register(json!({"redirect_uris": [CLAUDE_CALLBACK], "token_endpoint_auth_method": "client_secret_post",
-                         "grant_types": ["client_credentials"]}))
-        .await;
-    let (id, secret) = (
-        body["client_id"].as_str().unwrap(),
-        body["client_secret"].as_str().unwrap(),
-    );
+    // What `remote-mcp-admin client add-machine` stores.
+    let secret = Secret::generate();
+    let now = UnixTime::now();
+    let machine = Client {
+        id: ClientId::new("machine-1"),
+        registered_by: Registration::Operator,
+        credential: ClientCredential::ClientSecretPost {
+            secret_hash: secret.hash(),
+        },
+        metadata: ClientMetadata {
+            client_name: Some("nightly".into()),
+            grant_types: vec!["client_credentials".into()],
+            scope: Some("mcp".into()),
+            ..ClientMetadata::default()
+        },
+        registration_token_hash: None,
+        issued_at: now,
+        expires_at: now + std::time::Duration::from_secs(3600),
+    };
+    s.state.store.save_client(&machine).await.unwrap();
     let reply = s
         .post_form(
             "/token",
             &[
                 ("grant_type", "client_credentials"),
-                ("client_id", id),
-                ("client_secret", secret),
+                ("client_id", "machine-1"),
+                ("client_secret", secret.expose()),
             ],
             &[],
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert!(reply.json().get("refresh_token").is_none());
+    assert_eq!(
+        reply.json()["scope"],
+        "mcp",
+        "the scopes the operator gave it"
+    );
+
+    // A confidential client that registered itself: never, whatever it asked for.
+    let body = s
+        .register(json!({"redirect_uris": [CLAUDE_CALLBACK], "token_endpoint_auth_method": "client_secret_post",
+                         "grant_types": ["authorization_code", "client_credentials"]}))
+        .await;
+    assert_eq!(body["grant_types"], json!(["authorization_code"]));
+    let reply = s
+        .post_form(
+            "/token",
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", body["client_id"].as_str().unwrap()),
+                ("client_secret", body["client_secret"].as_str().unwrap()),
+            ],
+            &[],
+        )
+        .await;
+    assert_oauth_error(&reply, StatusCode::BAD_REQUEST, "unauthorized_client");
     let public = s.public_client(CLAUDE_CALLBACK).await;
     let reply = s
         .post_form(

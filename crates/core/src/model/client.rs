@@ -83,10 +83,39 @@ pub struct ClientMetadata {
     pub software_version: Option<String>,
 }
 
+/// How a client came to be known, which decides what it may do.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Registration {
+    /// Through the open `/register` endpoint (RFC 7591): anyone may register, so such a client
+    /// only ever acts for a person who approved it on the consent page.
+    #[default]
+    Dynamic,
+    /// By its Client ID Metadata Document (its id is the document's URL); the same limits.
+    MetadataDocument,
+    /// By an operator with the admin CLI: the only clients that may use `client_credentials`
+    /// (machine access, acting as themselves).
+    Operator,
+}
+
+impl Registration {
+    /// The name shown to operators.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Dynamic => "dynamic",
+            Self::MetadataDocument => "metadata-document",
+            Self::Operator => "operator",
+        }
+    }
+}
+
 /// A registered client.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Client {
     pub id: ClientId,
+    /// Records written before this field existed were dynamic registrations.
+    #[serde(default)]
+    pub registered_by: Registration,
     pub credential: ClientCredential,
     pub metadata: ClientMetadata,
     /// RFC 7592 registration access token, hashed.
@@ -94,4 +123,24 @@ pub struct Client {
     pub issued_at: UnixTime,
     /// Unused registrations expire; the store hides the client from this instant on.
     pub expires_at: UnixTime,
+}
+
+impl Client {
+    /// The subject of tokens a machine client gets for itself (`client_credentials`): prefixed,
+    /// so that it can never equal a user's id.
+    pub fn machine_subject(&self) -> String {
+        format!("client:{}", self.id)
+    }
+
+    /// Whether this client may use `client_credentials`: created by an operator, holding a
+    /// secret, and registered for that grant.
+    pub fn may_act_for_itself(&self) -> bool {
+        self.registered_by == Registration::Operator
+            && self.credential.is_confidential()
+            && self
+                .metadata
+                .grant_types
+                .iter()
+                .any(|g| g == "client_credentials")
+    }
 }

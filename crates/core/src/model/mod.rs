@@ -12,7 +12,7 @@ pub mod note;
 pub mod refresh;
 pub mod user;
 
-pub use client::{Client, ClientCredential, ClientId, ClientMetadata};
+pub use client::{Client, ClientCredential, ClientId, ClientMetadata, Registration};
 pub use code::{AuthorizationCode, CodeRecord, CodeRedemption};
 pub use consent::ConsentRequest;
 pub use grant::{Grant, GrantId, RefreshToken};

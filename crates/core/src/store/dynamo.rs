@@ -579,6 +579,63 @@ impl Store for DynamoStore {
         ))
     }
 
+    async fn reserve_attempt(
+        &self,
+        key: &str,
+        now: UnixTime,
+        window: Duration,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        let start = window_start(now, window);
+        // One conditional update: counted only while under the limit, so concurrent attempts
+        // cannot all pass a read taken before any of them was counted.
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_attributes(&Key::throttle(key, start.seconds()))))
+            .update_expression("ADD #count :one SET #ttl = :end")
+            .condition_expression("attribute_not_exists(#count) OR #count < :limit")
+            .expression_attribute_names("#count", COUNT)
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .expression_attribute_values(":one", number(1))
+            .expression_attribute_values(":limit", number(i64::from(limit)))
+            .expression_attribute_values(":end", number((start + window).seconds()))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(true),
+            Err(err) if is_condition_failure(&err) => Ok(false),
+            Err(err) => Err(backend(err)),
+        }
+    }
+
+    async fn release_attempt(
+        &self,
+        key: &str,
+        now: UnixTime,
+        window: Duration,
+    ) -> Result<(), StoreError> {
+        let start = window_start(now, window);
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_attributes(&Key::throttle(key, start.seconds()))))
+            .update_expression("ADD #count :minus_one")
+            .condition_expression("#count > :zero")
+            .expression_attribute_names("#count", COUNT)
+            .expression_attribute_values(":minus_one", number(-1))
+            .expression_attribute_values(":zero", number(0))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(()),
+            Err(err) if is_condition_failure(&err) => Ok(()),
+            Err(err) => Err(backend(err)),
+        }
+    }
+
     async fn clients(&self) -> Result<Vec<Client>, StoreError> {
         let mut clients = self
             .scan_sort_key("CLIENT")

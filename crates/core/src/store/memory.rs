@@ -346,6 +346,41 @@ impl Store for MemoryStore {
             .unwrap_or(0))
     }
 
+    async fn reserve_attempt(
+        &self,
+        key: &str,
+        now: UnixTime,
+        window: Duration,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        let mut tables = self.lock();
+        let count = tables
+            .attempts
+            .entry((key.to_owned(), window_start(now, window)))
+            .or_insert(0);
+        if *count >= limit {
+            return Ok(false);
+        }
+        *count += 1;
+        Ok(true)
+    }
+
+    async fn release_attempt(
+        &self,
+        key: &str,
+        now: UnixTime,
+        window: Duration,
+    ) -> Result<(), StoreError> {
+        if let Some(count) = self
+            .lock()
+            .attempts
+            .get_mut(&(key.to_owned(), window_start(now, window)))
+        {
+            *count = count.saturating_sub(1);
+        }
+        Ok(())
+    }
+
     async fn clients(&self) -> Result<Vec<Client>, StoreError> {
         let mut clients: Vec<Client> = self.lock().clients.values().cloned().collect();
         clients.sort_by(|a, b| a.issued_at.cmp(&b.issued_at).then(a.id.cmp(&b.id)));

@@ -150,6 +150,25 @@ pub trait Store: Send + Sync + 'static {
     /// Attempts counted against `key` in the window containing `now`.
     async fn attempts(&self, key: &str, now: UnixTime, window: Duration)
     -> Result<u32, StoreError>;
+    /// Reserves one of `limit` attempts against `key` in the window containing `now`, before the
+    /// attempt is made: `true` if it was counted, `false` (nothing counted) if `limit` attempts are
+    /// already counted. Atomic: of any number of concurrent callers, at most `limit` per window
+    /// get `true`, on every instance.
+    async fn reserve_attempt(
+        &self,
+        key: &str,
+        now: UnixTime,
+        window: Duration,
+        limit: u32,
+    ) -> Result<bool, StoreError>;
+    /// Gives back an attempt reserved in the window containing `now` (it turned out to be a
+    /// success, which is not held against anyone).
+    async fn release_attempt(
+        &self,
+        key: &str,
+        now: UnixTime,
+        window: Duration,
+    ) -> Result<(), StoreError>;
 
     /// Every registered client (administration).
     async fn clients(&self) -> Result<Vec<Client>, StoreError>;

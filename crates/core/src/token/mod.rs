@@ -1,6 +1,7 @@
 //! Access tokens: ES256-signed JWTs (RFC 7519, RFC 9068 profile), audience-bound to one resource.
 //!
-//! - [`AccessClaims`]: what a token says (`iss`, `sub`, `aud`, `client_id`, `scope`, `iat`, `exp`, `jti`).
+//! - [`AccessClaims`]: what a token says (`iss`, `sub`, `aud`, `client_id`, `scope`, `iat`, `exp`, `jti`,
+//!   and `gid`, the grant it belongs to).
 //! - [`Signer`]: signs with a P-256 key that lives in KMS ([`kms`], in AWS) or in memory
 //!   ([`LocalSigner`], for development and tests). [`encode`] builds the compact JWS around it.
 //! - [`Jwk`]: the public key as published at `/.well-known/jwks.json`, with an RFC 7638 thumbprint `kid`.
@@ -36,6 +37,10 @@ pub struct AccessClaims {
     pub exp: i64,
     /// Unique token id.
     pub jti: String,
+    /// The grant the token was issued under (absent on a machine client's own tokens): what the
+    /// resource server checks to honour revocation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<String>,
 }
 
 impl AccessClaims {

@@ -191,6 +191,7 @@ mod tests {
             iat: NOW.0,
             exp: NOW.0 + 3600,
             jti: "t1".into(),
+            gid: None,
         }
     }
 

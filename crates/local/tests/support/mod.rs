@@ -5,11 +5,12 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use remote_mcp_core::Config;
+use remote_mcp_core::{Config, Store};
 use remote_mcp_local::{StoreKind, app, dev_user, store};
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 pub const CLAUDE_CALLBACK: &str = "https://claude.ai/api/mcp/auth_callback";
 pub const EMAIL: &str = "e2e@example.com";
@@ -17,18 +18,29 @@ pub const PASSWORD: &str = "end to end password";
 
 /// Serves the local app on a free port; returns its origin.
 pub async fn serve(kind: StoreKind) -> String {
+    serve_with(kind, |_| {}).await.0
+}
+
+/// Serves the local app with `configure` applied to its configuration; returns its origin and
+/// store (for what an operator does beside the HTTP API).
+pub async fn serve_with(
+    kind: StoreKind,
+    configure: impl FnOnce(&mut Config),
+) -> (String, Arc<dyn Store>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let origin = format!("http://{}", listener.local_addr().unwrap());
     let store = store(kind).await.unwrap();
     dev_user(store.as_ref(), EMAIL, Some(PASSWORD.into()))
         .await
         .unwrap();
-    let app = app(Config::local(&origin).unwrap(), store);
+    let mut config = Config::local(&origin).unwrap();
+    configure(&mut config);
+    let app = app(config, store.clone());
     tokio::spawn(async move {
         let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, app).await.unwrap()
     });
-    origin
+    (origin, store)
 }
 
 pub fn http() -> reqwest::Client {

@@ -7,10 +7,15 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use mcp_function::{AppState, router};
+use remote_mcp_core::model::{
+    Client, ClientCredential, ClientId, ClientMetadata, Grant, GrantId, RefreshState, Registration,
+};
+use remote_mcp_core::secret::Secret;
 use remote_mcp_core::token::{AccessClaims, LocalSigner, encode};
 use remote_mcp_core::{Config, MemoryStore, UnixTime};
 use serde_json::{Value, json};
 use std::sync::Arc;
+use std::time::Duration;
 use tower::ServiceExt;
 
 pub const ISSUER: &str = "https://mcp.example.com";
@@ -48,8 +53,45 @@ impl Server {
     pub fn new() -> Self {
         let signer = Arc::new(LocalSigner::generate());
         let config = Config::local(ISSUER).unwrap();
-        let state = AppState::new(config, Arc::new(MemoryStore::new()), signer.clone());
+        let store = MemoryStore::new();
+        let state = AppState::new(config, Arc::new(store), signer.clone());
         Self { state, signer }
+    }
+
+    /// Makes the records a token of `claims` stands on exist, as the authorization server would
+    /// have left them: its client and, for a person's token, its grant.
+    pub async fn back(&self, claims: &AccessClaims) {
+        let store = &self.state.store;
+        let now = UnixTime::now();
+        let client_id = ClientId::new(claims.client_id.as_str());
+        if store.client(&client_id, now).await.unwrap().is_none() {
+            store
+                .save_client(&Client {
+                    id: client_id.clone(),
+                    registered_by: Registration::Dynamic,
+                    credential: ClientCredential::None,
+                    metadata: ClientMetadata::default(),
+                    registration_token_hash: None,
+                    issued_at: now,
+                    expires_at: now + Duration::from_secs(86_400),
+                })
+                .await
+                .unwrap();
+        }
+        if let Some(gid) = &claims.gid {
+            let _ = store
+                .create_grant(&Grant {
+                    id: GrantId::new(gid.as_str()),
+                    client_id,
+                    subject: claims.sub.clone(),
+                    scope: claims.scope.clone(),
+                    resource: claims.aud.clone(),
+                    created_at: now,
+                    expires_at: now + Duration::from_secs(86_400),
+                    refresh: RefreshState::new(Secret::generate().hash()),
+                })
+                .await;
+        }
     }
 
     pub fn claims(&self, sub: &str, scope: &str) -> AccessClaims {
@@ -62,11 +104,14 @@ impl Server {
             scope: scope.into(),
             iat: now,
             exp: now + 3600,
-            jti: format!("jti-{now}-{sub}"),
+            jti: format!("jti-{now}-{sub}-{}", Secret::generate().expose()),
+            gid: Some(format!("grant-{sub}")),
         }
     }
 
+    /// Signs `claims`, with the client and grant they name in place.
     pub async fn sign(&self, claims: &AccessClaims) -> String {
+        self.back(claims).await;
         encode(claims, self.signer.as_ref()).await.unwrap()
     }
 

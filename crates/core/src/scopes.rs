@@ -1,0 +1,10 @@
+//! The OAuth scopes of remote-mcp, named once for the authorization server (what it advertises and
+//! grants), the resource server (what each tool needs) and the admin CLI (what a machine client
+//! may be given).
+
+/// Any MCP request, and every read-only tool.
+pub const READ: &str = "mcp";
+/// Tools that change or delete data.
+pub const WRITE: &str = "mcp:write";
+/// Every scope, as advertised in the metadata documents.
+pub const SUPPORTED: [&str; 2] = [READ, WRITE];
