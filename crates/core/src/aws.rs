@@ -28,7 +28,8 @@ impl Deployment {
             .clone()
             .ok_or("SIGNING_KEY_ID is not set")?;
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(&aws);
+        let mut dynamodb =
+            aws_sdk_dynamodb::config::Builder::from(&aws).timeout_config(crate::store::timeouts());
         if let Some(url) = endpoint_override("DYNAMODB_ENDPOINT_URL") {
             dynamodb = dynamodb.endpoint_url(url);
         }

@@ -29,6 +29,9 @@ pub enum ErrorCode {
     InvalidToken,
     /// RFC 6749 §4.1.2.1; answered with 429 when a rate limit is reached.
     TemporarilyUnavailable,
+    /// The database could not be reached in time: `temporarily_unavailable` with 503.
+    #[serde(rename = "temporarily_unavailable")]
+    Unavailable,
     ServerError,
 }
 
@@ -47,7 +50,7 @@ impl ErrorCode {
             Self::UnsupportedResponseType => "unsupported_response_type",
             Self::InvalidRedirectUri => "invalid_redirect_uri",
             Self::InvalidClientMetadata => "invalid_client_metadata",
-            Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::TemporarilyUnavailable | Self::Unavailable => "temporarily_unavailable",
             Self::InvalidToken => "invalid_token",
             Self::ServerError => "server_error",
         }
@@ -100,6 +103,7 @@ impl OAuthError {
         match self.code {
             ErrorCode::InvalidClient | ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
             ErrorCode::TemporarilyUnavailable => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }
@@ -108,7 +112,17 @@ impl OAuthError {
 
 impl From<StoreError> for OAuthError {
     fn from(err: StoreError) -> Self {
-        Self::server(&err)
+        match err {
+            // Unreachable, throttled or too slow: the client may simply retry.
+            StoreError::Backend(_) => {
+                tracing::error!(%err, "store unavailable");
+                Self::new(
+                    ErrorCode::Unavailable,
+                    "the service is temporarily unavailable; retry shortly",
+                )
+            }
+            StoreError::Corrupt(_) | StoreError::AlreadyExists => Self::server(&err),
+        }
     }
 }
 
@@ -138,6 +152,9 @@ impl IntoResponse for OAuthError {
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static(r#"Bearer error="invalid_token""#),
                 );
+            }
+            ErrorCode::Unavailable => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             _ => {}
         }

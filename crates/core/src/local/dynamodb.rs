@@ -95,6 +95,11 @@ impl DynamoLocal {
         self.process.endpoint()
     }
 
+    /// Its process id: `kill -STOP` freezes the database, `kill -CONT` brings it back.
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
+    }
+
     /// An SDK client for this instance (dummy credentials; DynamoDB Local does not check them).
     pub fn client(&self) -> DynamoClient {
         local_client(self.endpoint())
@@ -106,6 +111,7 @@ pub fn local_client(endpoint: &str) -> DynamoClient {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .endpoint_url(endpoint)
+        .timeout_config(crate::store::timeouts())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new(
             "local",

@@ -17,6 +17,7 @@ pub fn workspace_root() -> PathBuf {
 #[derive(Debug)]
 pub struct LocalProcess {
     endpoint: String,
+    pid: u32,
     _watchdog: Child,
 }
 
@@ -41,10 +42,11 @@ impl LocalProcess {
         let script = r#"service="$1"; parent="$2"; shift 2
 "$@" >/dev/null 2>&1 &
 child=$!
+echo "$child"
 while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1; done
 kill "$child" 2>/dev/null
 wait"#;
-        let watchdog = Command::new("sh")
+        let mut watchdog = Command::new("sh")
             .arg("-c")
             .arg(script)
             .arg("watchdog")
@@ -52,8 +54,18 @@ wait"#;
             .arg(std::process::id().to_string())
             .args(command(port))
             .stdin(Stdio::null())
+            .stdout(Stdio::piped())
             .spawn()
             .map_err(|e| format!("{name}: {e}"))?;
+        let mut first_line = String::new();
+        if let Some(stdout) = watchdog.stdout.take() {
+            std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first_line)
+                .map_err(|e| format!("{name}: {e}"))?;
+        }
+        let pid = first_line
+            .trim()
+            .parse()
+            .map_err(|_| format!("{name}: the watchdog did not report the service's pid"))?;
         let deadline = Instant::now() + Duration::from_secs(60);
         while TcpStream::connect(SocketAddr::new(address, port)).is_err() {
             if Instant::now() > deadline {
@@ -63,6 +75,7 @@ wait"#;
         }
         Ok(Self {
             endpoint: format!("http://{}", SocketAddr::new(address, port)),
+            pid,
             _watchdog: watchdog,
         })
     }
@@ -70,5 +83,10 @@ wait"#;
     /// `http://<address>:<port>`.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// The service's process id (for tests that suspend it to simulate an outage).
+    pub fn pid(&self) -> u32 {
+        self.pid
     }
 }

@@ -744,6 +744,18 @@ where
     StoreError::Backend(DisplayErrorContext(err).to_string())
 }
 
+/// Deadlines for every DynamoDB call, well inside the functions' timeouts (10 s and 15 s): one
+/// attempt may take 2 s, a call with the SDK's retries 5 s. A frozen or unreachable database then
+/// fails fast with [`StoreError::Backend`], which the endpoints answer with `503`, instead of
+/// holding the request until Lambda kills it.
+pub fn timeouts() -> aws_sdk_dynamodb::config::timeout::TimeoutConfig {
+    aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_attempt_timeout(Duration::from_secs(2))
+        .operation_timeout(Duration::from_secs(5))
+        .build()
+}
+
 /// Short, growing, jittered pause between attempts, so racing writers spread out.
 async fn backoff(attempt: u32) {
     let base = 2 + u64::from(attempt.min(20)) * 3;

@@ -12,7 +12,7 @@ mod dynamo;
 mod memory;
 pub mod table;
 
-pub use dynamo::DynamoStore;
+pub use dynamo::{DynamoStore, timeouts};
 pub use memory::MemoryStore;
 
 use crate::UnixTime;

@@ -27,20 +27,25 @@ pub async fn serve_with(
     kind: StoreKind,
     configure: impl FnOnce(&mut Config),
 ) -> (String, Arc<dyn Store>) {
+    let store = store(kind).await.unwrap();
+    (serve_over(store.clone(), configure).await, store)
+}
+
+/// Serves the local app over `store` (with the end-to-end account in it); returns its origin.
+pub async fn serve_over(store: Arc<dyn Store>, configure: impl FnOnce(&mut Config)) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let origin = format!("http://{}", listener.local_addr().unwrap());
-    let store = store(kind).await.unwrap();
     dev_user(store.as_ref(), EMAIL, Some(PASSWORD.into()))
         .await
         .unwrap();
     let mut config = Config::local(&origin).unwrap();
     configure(&mut config);
-    let app = app(config, store.clone());
+    let app = app(config, store);
     tokio::spawn(async move {
         let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, app).await.unwrap()
     });
-    (origin, store)
+    origin
 }
 
 pub fn http() -> reqwest::Client {
