@@ -34,6 +34,13 @@ use std::time::Duration;
 
 /// How long the user has to answer the consent page.
 const CONSENT_TTL: Duration = Duration::from_secs(10 * 60);
+/// The longest authorization request we read: real ones are well under 1 KB.
+const MAX_QUERY_BYTES: usize = 4096;
+/// The longest `state` we keep and echo back.
+const MAX_STATE_CHARS: usize = 512;
+/// Consent pages (each a stored transaction) per source address and window, before sign-in.
+const CONSENTS_PER_SOURCE: u32 = 120;
+const CONSENT_WINDOW: Duration = Duration::from_secs(10 * 60);
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/authorize", get(show_consent).post(decide))
@@ -55,10 +62,16 @@ pub enum AuthorizeError {
 impl From<remote_mcp_core::StoreError> for AuthorizeError {
     fn from(err: remote_mcp_core::StoreError) -> Self {
         tracing::error!(%err, "store failure during authorization");
-        Self::ShowToUser(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "The server could not complete the request.".into(),
-        )
+        match err {
+            remote_mcp_core::StoreError::Backend(_) => Self::ShowToUser(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The service is temporarily unavailable. Please try again in a moment.".into(),
+            ),
+            _ => Self::ShowToUser(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The server could not complete the request.".into(),
+            ),
+        }
     }
 }
 
@@ -106,28 +119,42 @@ async fn show_consent(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
 ) -> Response {
-    match validate(
-        &state,
-        query.as_deref().unwrap_or_default(),
-        &headers,
-        UnixTime::now(),
-    )
-    .await
-    {
+    let request = Incoming {
+        query: query.as_deref().unwrap_or_default(),
+        headers: &headers,
+        source: &source_address(&extensions),
+    };
+    match validate(&state, &request, UnixTime::now()).await {
         Ok(page) => page,
         Err(err) => err.into_response(state.config.issuer()),
     }
 }
 
+/// What `GET /authorize` is given.
+struct Incoming<'a> {
+    query: &'a str,
+    headers: &'a HeaderMap,
+    source: &'a str,
+}
+
 /// GET /authorize, in specification order.
 async fn validate(
     state: &AppState,
-    query: &str,
-    headers: &HeaderMap,
+    incoming: &Incoming<'_>,
     now: UnixTime,
 ) -> Result<Response, AuthorizeError> {
+    let Incoming {
+        query,
+        headers,
+        source,
+    } = *incoming;
     let show = |m: &str| AuthorizeError::ShowToUser(StatusCode::BAD_REQUEST, m.to_owned());
+    // Bounded before anything is parsed or stored.
+    if query.len() > MAX_QUERY_BYTES {
+        return Err(show("The authorization request is too long."));
+    }
     // RFC 6749 §3.1: parameters must not repeat. Before the redirect is verified, say so here.
     let params = Params::parse(query).map_err(|e| show(&e))?;
     // RFC 6749 §4.1.2.1: an unknown client is reported to the user, not redirected.
@@ -144,6 +171,13 @@ async fn validate(
     let to = redirect_uri::verify(&client.metadata.redirect_uris, requested).ok_or_else(|| {
         show("The redirect address in this request is not registered for this application.")
     })?;
+    // A `state` too long to echo is refused here rather than sent back.
+    if params
+        .get("state")
+        .is_some_and(|s| s.chars().count() > MAX_STATE_CHARS)
+    {
+        return Err(show("The request's state parameter is too long."));
+    }
     // From here on, errors go back to the client.
     let client_state = params.get("state").map(str::to_owned);
     let back = |code: ErrorCode, description: String| AuthorizeError::RedirectToClient {
@@ -184,6 +218,18 @@ async fn validate(
     let scopes = Scopes::parse(params.get("scope"), &state.capabilities)
         .map_err(|e| back(ErrorCode::InvalidScope, e))?;
 
+    // Each page stores a transaction: limited per source address before anyone signs in.
+    let pages = state
+        .store
+        .count_attempt(&format!("consent:{source}"), now, CONSENT_WINDOW)
+        .await?;
+    if pages > CONSENTS_PER_SOURCE {
+        tracing::warn!(source, pages, "consent page rate limit reached");
+        return Err(AuthorizeError::ShowToUser(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many authorization requests from your network. Please wait a few minutes.".into(),
+        ));
+    }
     let secure = state.config.is_https();
     let binding = cookie(headers, cookie_name(secure))
         .unwrap_or_else(|| Secret::generate().expose().to_owned());

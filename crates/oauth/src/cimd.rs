@@ -147,7 +147,14 @@ fn parse(client_id: &str, body: &[u8], now: UnixTime) -> Result<Client, CimdErro
         credential: ClientCredential::None,
         metadata: ClientMetadata {
             redirect_uris: doc.redirect_uris,
-            client_name: Some(doc.client_name.chars().take(100).collect()),
+            // Displayed on the consent page: invisible formatting characters are dropped.
+            client_name: Some(
+                doc.client_name
+                    .chars()
+                    .filter(|c| !c.is_control() && !crate::register::is_invisible_format(*c))
+                    .take(100)
+                    .collect(),
+            ),
             grant_types: doc.grant_types,
             response_types: doc.response_types,
             scope: doc.scope,

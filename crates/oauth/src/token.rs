@@ -121,17 +121,19 @@ async fn authorization_code(
         state.store.code(&hash, now).await?.ok_or_else(|| {
             OAuthError::invalid_grant("the authorization code is invalid or expired")
         })?;
-    // OAuth 2.1 §4.1.3: a used code is a replay; revoke what it issued.
-    if let Some(grant) = &record.redeemed_by {
-        revoke_after_replay(state, grant, "authorization code").await?;
-        return Err(OAuthError::invalid_grant(
-            "the authorization code was already used",
-        ));
-    }
+    // A code presented by another client changes nothing: that client never held it, and letting
+    // it revoke the grant would let anyone who saw a used code end someone else's connection.
     let code = record.code;
     if code.client_id != client.id {
         return Err(OAuthError::invalid_grant(
             "the code was issued to another client",
+        ));
+    }
+    // OAuth 2.1 §4.1.3: a used code replayed by its own client; revoke what it issued.
+    if let Some(grant) = &record.redeemed_by {
+        revoke_after_replay(state, grant, "authorization code").await?;
+        return Err(OAuthError::invalid_grant(
+            "the authorization code was already used",
         ));
     }
     if params.get("redirect_uri") != Some(code.redirect_uri.as_str()) {

@@ -303,3 +303,49 @@ async fn repeated_parameters_are_refused() {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.header("location").is_none());
 }
+
+#[tokio::test]
+async fn overlong_state_and_requests_are_refused_before_anything_is_stored() {
+    let s = Server::memory().await;
+    let client = s.public_client(CLAUDE_CALLBACK).await;
+    let long_state = "s".repeat(600);
+    let reply = s
+        .authorize(
+            &client,
+            CLAUDE_CALLBACK,
+            &Pkce::new(),
+            &[("state", long_state.as_str())],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.header("location").is_none(), "never echoed back");
+    assert!(reply.text.contains("too long"));
+    let padding = "p".repeat(5000);
+    let reply = s
+        .authorize(
+            &client,
+            CLAUDE_CALLBACK,
+            &Pkce::new(),
+            &[("ui_locales", padding.as_str())],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.text.contains("too long"));
+}
+
+#[tokio::test]
+async fn consent_pages_are_limited_per_source_address() {
+    let s = Server::memory().await;
+    let client = s.public_client(CLAUDE_CALLBACK).await;
+    for _ in 0..120 {
+        let page = s
+            .authorize(&client, CLAUDE_CALLBACK, &Pkce::new(), &[])
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+    }
+    let page = s
+        .authorize(&client, CLAUDE_CALLBACK, &Pkce::new(), &[])
+        .await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.text.contains("Too many authorization requests"));
+}

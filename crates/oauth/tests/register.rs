@@ -289,3 +289,31 @@ async fn registrations_are_limited_per_source_address() {
         "other addresses are unaffected"
     );
 }
+
+#[tokio::test]
+async fn client_names_with_bidi_or_zero_width_characters_are_rejected() {
+    let s = Server::memory().await;
+    // "Claude" followed by an override that would flip what comes after, or hidden joiners.
+    for name in [
+        "Claude\u{202E}edualC",
+        "Cla\u{200B}ude",
+        "Claude\u{2066}",
+        "\u{FEFF}Claude",
+    ] {
+        let reply = s
+            .post_json(
+                "/register",
+                &json!({"redirect_uris": [CLAUDE_CALLBACK], "token_endpoint_auth_method": "none",
+                        "client_name": name}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{name:?}");
+        assert_eq!(reply.json()["error"], "invalid_client_metadata");
+    }
+    // Ordinary names in any script are fine.
+    s.register(
+        json!({"redirect_uris": [CLAUDE_CALLBACK], "token_endpoint_auth_method": "none",
+                      "client_name": "Clôde — 克劳德"}),
+    )
+    .await;
+}

@@ -242,6 +242,29 @@ async fn code_replay_is_refused_and_revokes_what_it_issued() {
 }
 
 #[tokio::test]
+async fn a_used_code_presented_by_another_client_does_not_revoke_the_grant() {
+    let s = Server::memory().await;
+    let owner = s.public_client(CLAUDE_CALLBACK).await;
+    let stranger = s.public_client(CLAUDE_CALLBACK).await;
+    let pkce = Pkce::new();
+    let code = s.code(&owner, CLAUDE_CALLBACK, &pkce).await;
+    let first = s
+        .exchange(&owner, CLAUDE_CALLBACK, &code, &pkce.verifier)
+        .await;
+    assert_eq!(first.status, StatusCode::OK);
+    let foreign = s
+        .exchange(&stranger, CLAUDE_CALLBACK, &code, &pkce.verifier)
+        .await;
+    assert_oauth_error(&foreign, StatusCode::BAD_REQUEST, "invalid_grant");
+    let refresh = first.json()["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        s.refresh(&owner, &refresh, &[]).await.status,
+        StatusCode::OK,
+        "the owner's grant is untouched"
+    );
+}
+
+#[tokio::test]
 async fn concurrent_double_redemption_has_one_winner_on_dynamodb_local() {
     let s = Server::dynamo().await;
     let client = s.public_client(CLAUDE_CALLBACK).await;
