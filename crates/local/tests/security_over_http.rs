@@ -286,3 +286,56 @@ async fn deleting_a_client_stops_its_tokens_at_mcp() {
     .await;
     assert_eq!(whoami(&origin, &token).await.0, 401);
 }
+
+#[tokio::test]
+async fn a_planted_consent_cookie_is_never_adopted_on_http() {
+    let (origin, _) = serve_strict(StoreKind::Memory).await;
+    let client: Value = http()
+        .post(format!("{origin}/register"))
+        .json(&json!({"redirect_uris": [CLAUDE_CALLBACK], "token_endpoint_auth_method": "none"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let planted = "mcp-consent=PlantedByAnotherLoopbackPort0000000000000";
+    let page = http()
+        .get(format!("{origin}/authorize"))
+        .header("cookie", planted)
+        .query(&[
+            ("response_type", "code"),
+            ("client_id", client["client_id"].as_str().unwrap()),
+            ("redirect_uri", CLAUDE_CALLBACK),
+            (
+                "code_challenge",
+                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            ),
+            ("code_challenge_method", "S256"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let issued = page.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(issued.starts_with("mcp-consent="));
+    assert!(!issued.contains("PlantedByAnotherLoopbackPort"), "{issued}");
+    let html = page.text().await.unwrap();
+    let marker = "name=\"transaction\" value=\"";
+    let start = html.find(marker).unwrap() + marker.len();
+    let transaction = html[start..].split('"').next().unwrap();
+    // Approving with the planted value (as a forged cross-site form would) is refused.
+    let approved = http()
+        .post(format!("{origin}/authorize"))
+        .header("cookie", planted)
+        .form(&[
+            ("transaction", transaction),
+            ("decision", "approve"),
+            ("email", EMAIL),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(approved.status(), 303, "no code for a planted binding");
+}

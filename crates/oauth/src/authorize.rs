@@ -231,7 +231,13 @@ async fn validate(
         ));
     }
     let secure = state.config.is_https();
-    let binding = cookie(headers, cookie_name(secure))
+    // The browser binding is always a value this server issued. On https the `__Host-` cookie can
+    // only have come from us, so a second tab keeps the value it already has; on http (the local
+    // development server) any page on another loopback port could plant one, so every page gets
+    // a fresh value.
+    let binding = secure
+        .then(|| cookie(headers, cookie_name(secure)))
+        .flatten()
         .unwrap_or_else(|| Secret::generate().expose().to_owned());
     let transaction = Secret::generate();
     let request = ConsentRequest {
