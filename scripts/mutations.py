@@ -64,9 +64,9 @@ MUTATIONS = {
         (
             "crates/oauth/src/token.rs",
             """                &grant.resource,
-                Some(next),""",
+                Some((&grant.id, next)),""",
             """                &grant.resource,
-                None,""",
+                Some((&grant.id, token)),""",
         ),
     ],
     "a replayed refresh token does not revoke the grant": [

@@ -528,8 +528,9 @@ async fn grant_round_trip_and_expiry(store: Arc<dyn Store>) {
 async fn rotation_follows_the_grace_policy(store: Arc<dyn Store>) {
     let (g, t1) = grant();
     store.create_grant(&g).await.unwrap();
+    let key = g.refresh.successor_key.clone();
 
-    let t2 = RefreshToken::generate(&g.id);
+    let t2 = t1.successor(&key);
     let rotated = store
         .rotate_refresh(&g.id, &t1.hash(), t2.hash(), T0 + secs(10), POLICY)
         .await
@@ -545,45 +546,70 @@ async fn rotation_follows_the_grace_policy(store: Arc<dyn Store>) {
     );
     assert_eq!(
         store.grant(&g.id, T0 + secs(10)).await.unwrap(),
-        Some(after)
+        Some(after.clone())
     );
 
-    // The response carrying t2 was lost: t1 may be retried once within the grace.
-    let t3 = RefreshToken::generate(&g.id);
-    assert!(matches!(
-        store
-            .rotate_refresh(&g.id, &t1.hash(), t3.hash(), T0 + secs(20), POLICY)
+    // The response carrying t2 was lost: retrying t1 within the grace gets t2 again, as often as
+    // it happens, and changes nothing.
+    for at in [20, 21, 40] {
+        let Rotation::Rotated(again) = store
+            .rotate_refresh(
+                &g.id,
+                &t1.hash(),
+                t1.successor(&key).hash(),
+                T0 + secs(at),
+                POLICY,
+            )
             .await
-            .unwrap(),
-        Rotation::Rotated(_)
-    ));
-    // A second retry is a harmless duplicate.
-    let t4 = RefreshToken::generate(&g.id);
+            .unwrap()
+        else {
+            panic!("a retry within the grace is answered")
+        };
+        assert_eq!(again.refresh, after.refresh, "idempotent");
+    }
+    // A successor other than the derived one is refused without harm.
     assert_eq!(
         store
-            .rotate_refresh(&g.id, &t1.hash(), t4.hash(), T0 + secs(21), POLICY)
+            .rotate_refresh(
+                &g.id,
+                &t1.hash(),
+                RefreshToken::generate(&g.id).hash(),
+                T0 + secs(41),
+                POLICY
+            )
             .await
             .unwrap(),
         Rotation::Duplicate
     );
-    // t3 is live; using it retires t1 for good.
+    // t2 is used; t1 is retired for good.
     assert!(matches!(
         store
-            .rotate_refresh(&g.id, &t3.hash(), t4.hash(), T0 + secs(30), POLICY)
+            .rotate_refresh(
+                &g.id,
+                &t2.hash(),
+                t2.successor(&key).hash(),
+                T0 + secs(50),
+                POLICY
+            )
             .await
             .unwrap(),
         Rotation::Rotated(_)
     ));
-    let t5 = RefreshToken::generate(&g.id);
     assert!(matches!(
         store
-            .rotate_refresh(&g.id, &t1.hash(), t5.hash(), T0 + secs(31), POLICY)
+            .rotate_refresh(
+                &g.id,
+                &t1.hash(),
+                t1.successor(&key).hash(),
+                T0 + secs(51),
+                POLICY
+            )
             .await
             .unwrap(),
         Rotation::Replayed(_)
     ));
     assert!(
-        store.grant(&g.id, T0 + secs(31)).await.unwrap().is_some(),
+        store.grant(&g.id, T0 + secs(51)).await.unwrap().is_some(),
         "the caller revokes, not the store"
     );
 }

@@ -226,7 +226,8 @@ async fn refresh_token(
         }
     };
     check_bound_resource(state, params, &grant.resource)?;
-    let next = RefreshToken::generate(&grant.id);
+    // Derived, not random: a retry within the grace gets the same successor (idempotent).
+    let next = token.successor(&grant.refresh.successor_key);
     let policy = RefreshPolicy {
         grace: state.config.lifetimes.refresh_grace,
         lifetime: state.config.lifetimes.refresh_token,

@@ -68,6 +68,23 @@ impl RefreshToken {
         }
     }
 
+    /// The token that replaces this one: HMAC-SHA256 of this token under the grant's successor key.
+    /// Deterministic, so a client retrying a refresh whose answer it lost gets the same successor
+    /// (an idempotent retry); unpredictable without the key, which never leaves the table.
+    pub fn successor(&self, key: &str) -> Self {
+        use base64::Engine;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key.as_bytes())
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(self.expose().as_bytes());
+        let secret = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        Self {
+            grant_id: self.grant_id.clone(),
+            value: Secret::from_presented(format!("{}.{secret}", self.grant_id)),
+        }
+    }
+
     /// Parses a presented token; `None` if it does not have our shape.
     pub fn parse(presented: &str) -> Option<Self> {
         let (grant, secret) = presented.split_once('.')?;
@@ -105,6 +122,18 @@ mod tests {
         let parsed = RefreshToken::parse(token.expose()).unwrap();
         assert_eq!(parsed.grant_id, grant);
         assert_eq!(parsed.hash(), token.hash());
+    }
+
+    #[test]
+    fn successors_are_deterministic_per_key_and_well_formed() {
+        let grant = GrantId::generate();
+        let token = RefreshToken::generate(&grant);
+        let next = token.successor("key one");
+        assert_eq!(next.expose(), token.successor("key one").expose());
+        assert_ne!(next.expose(), token.successor("key two").expose());
+        assert_ne!(next.expose(), next.successor("key one").expose());
+        let parsed = RefreshToken::parse(next.expose()).unwrap();
+        assert_eq!(parsed.grant_id, grant);
     }
 
     #[test]

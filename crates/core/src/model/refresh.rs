@@ -2,10 +2,13 @@
 //! RFC 9700 §4.14.2).
 //!
 //! Every successful refresh replaces the grant's token. Clients lose responses (Claude has been seen
-//! retrying a refresh it already made), so the token just replaced may be presented **once more**
-//! within a short grace, as long as its successor has not been used; that retry gets a new token and
-//! the unused successor dies. Further duplicates inside the grace are refused without harm. A retired
-//! token presented after that is a replay: somebody else holds a copy, and the caller revokes the grant.
+//! retrying a refresh it already made), so the token just replaced may be presented again within a
+//! short grace (`REFRESH_GRACE_SECONDS`, 2 minutes by default), as long as its successor has not been
+//! used. Such a retry is idempotent: the successor is derived from the presented token with the
+//! grant's own key ([`crate::model::RefreshToken::successor`]), so every retry gets the very token the
+//! first answer carried and nothing changes — no new member of the token family is minted. A
+//! retired token presented after that is a replay: somebody else holds a copy, and the caller
+//! revokes the grant.
 //!
 //! [`RefreshState::decide`] is pure; both stores apply its decision atomically (a mutex in memory,
 //! an optimistic-concurrency conditional write in DynamoDB), so they cannot disagree.
@@ -33,13 +36,20 @@ pub struct RefreshPolicy {
 pub struct RefreshState {
     /// The token the client should present next.
     pub current: SecretHash,
-    /// The token `current` replaced, retryable once until `grace_until`.
+    /// The token `current` replaced, retryable (idempotently) until `grace_until`.
     pub previous: Option<SecretHash>,
     pub grace_until: UnixTime,
-    /// Whether the one retry of `previous` is still available.
-    pub retry_available: bool,
     /// Older tokens, remembered so that presenting one is recognised as a replay.
     pub retired: Vec<SecretHash>,
+    /// The grant's key for deriving each successor token from the token presented. Grants stored
+    /// before it existed get one the first time they rotate.
+    #[serde(default = "successor_key")]
+    pub successor_key: String,
+}
+
+/// A new random key for [`RefreshState::successor_key`].
+pub fn successor_key() -> String {
+    crate::secret::Secret::generate().expose().to_owned()
 }
 
 /// What to do with a presented refresh token.
@@ -47,7 +57,8 @@ pub struct RefreshState {
 pub enum RefreshDecision {
     /// Accept, and store this state (which makes `next` current).
     Rotate(RefreshState),
-    /// A duplicate of a just-rotated token within the grace: refuse, keep the grant.
+    /// The just-replaced token again within the grace, with a successor other than the one derived
+    /// (a grant from before successor keys): refuse, keep the grant.
     Duplicate,
     /// A retired token: refuse and revoke the grant.
     Replayed,
@@ -60,7 +71,8 @@ pub enum RefreshDecision {
 pub enum Rotation {
     /// Rotated; the grant as now stored.
     Rotated(Grant),
-    /// Refused: a duplicate within the grace window. The grant is intact.
+    /// Refused: a duplicate within the grace window that cannot be answered idempotently. The
+    /// grant is intact.
     Duplicate,
     /// Refused: a retired token was replayed. The caller should revoke this grant.
     Replayed(Grant),
@@ -75,12 +87,13 @@ impl RefreshState {
             current: first,
             previous: None,
             grace_until: UnixTime(0),
-            retry_available: false,
             retired: Vec::new(),
+            successor_key: successor_key(),
         }
     }
 
-    /// Decides what presenting `presented` means at `now`, with `next` as the would-be successor.
+    /// Decides what presenting `presented` means at `now`, with `next` as the would-be successor
+    /// (derived from the presented token, so a retry names the successor the first attempt made).
     pub fn decide(
         &self,
         presented: &SecretHash,
@@ -96,25 +109,17 @@ impl RefreshState {
                 current: next,
                 previous: Some(self.current.clone()),
                 grace_until: now + policy.grace,
-                retry_available: true,
                 retired: keep_recent(retired),
+                successor_key: self.successor_key.clone(),
             });
         }
         let is_previous = self.previous.as_ref().is_some_and(|p| presented.ct_eq(p));
         if is_previous && now < self.grace_until {
-            if !self.retry_available {
-                return RefreshDecision::Duplicate;
+            // A retry after a lost response: the same successor again, the state unchanged.
+            if next.ct_eq(&self.current) {
+                return RefreshDecision::Rotate(self.clone());
             }
-            // A retry after a lost response: its unused successor is retired in favour of `next`.
-            let mut retired = self.retired.clone();
-            retired.push(self.current.clone());
-            return RefreshDecision::Rotate(Self {
-                current: next,
-                previous: self.previous.clone(),
-                grace_until: self.grace_until,
-                retry_available: false,
-                retired: keep_recent(retired),
-            });
+            return RefreshDecision::Duplicate;
         }
         if is_previous || self.retired.iter().any(|r| presented.ct_eq(r)) {
             return RefreshDecision::Replayed;
@@ -158,22 +163,22 @@ mod tests {
     }
 
     #[test]
-    fn previous_token_is_retryable_once_within_grace() {
+    fn retries_within_grace_get_the_same_successor_and_change_nothing() {
         let s1 = rotate(&RefreshState::new(h("a")), "a", "b", T0);
-        let s2 = rotate(&s1, "a", "c", T0 + Duration::from_secs(5));
+        for second in [5, 30, 59] {
+            let again = rotate(&s1, "a", "b", T0 + Duration::from_secs(second));
+            assert_eq!(again, s1, "idempotent: no new member of the family");
+        }
         assert_eq!(
-            s2.current,
-            h("c"),
-            "the retry replaces the unused successor"
+            s1.decide(&h("a"), h("c"), T0 + Duration::from_secs(6), POLICY),
+            RefreshDecision::Duplicate,
+            "a successor other than the derived one is refused"
         );
+        // Once the successor is used, the old token is a replay.
+        let s2 = rotate(&s1, "b", "c", T0 + Duration::from_secs(7));
         assert_eq!(
-            s2.decide(&h("a"), h("d"), T0 + Duration::from_secs(6), POLICY),
-            RefreshDecision::Duplicate
-        );
-        assert_eq!(
-            s2.decide(&h("b"), h("d"), T0 + Duration::from_secs(6), POLICY),
-            RefreshDecision::Replayed,
-            "the successor lost in transit is a replay if it ever shows up"
+            s2.decide(&h("a"), h("b"), T0 + Duration::from_secs(8), POLICY),
+            RefreshDecision::Replayed
         );
     }
 
