@@ -53,11 +53,11 @@ MUTATIONS = {
     "403 instead of 401 for a bad token": [
         (
             "crates/mcp/src/bearer.rs",
-            """            unauthorized(
+            """            return unauthorized(
                 &state,
                 Some(("invalid_token", "the access token is invalid or expired")),
-            )""",
-            "            StatusCode::FORBIDDEN.into_response()",
+            );""",
+            "            return StatusCode::FORBIDDEN.into_response();",
         ),
     ],
     "refresh does not rotate the refresh token": [

@@ -547,17 +547,8 @@ impl Store for DynamoStore {
         now: UnixTime,
         window: Duration,
     ) -> Result<u32, StoreError> {
-        let start = window_start(now, window);
         let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_attributes(&Key::throttle(key, start.seconds()))))
-            .update_expression("ADD #count :one SET #ttl = :end")
-            .expression_attribute_names("#count", COUNT)
-            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
-            .expression_attribute_values(":one", number(1))
-            .expression_attribute_values(":end", number((start + window).seconds()))
+            .throttle_update(key, now, window, 1)
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await
@@ -586,21 +577,12 @@ impl Store for DynamoStore {
         window: Duration,
         limit: u32,
     ) -> Result<bool, StoreError> {
-        let start = window_start(now, window);
         // One conditional update: counted only while under the limit, so concurrent attempts
         // cannot all pass a read taken before any of them was counted.
         let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_attributes(&Key::throttle(key, start.seconds()))))
-            .update_expression("ADD #count :one SET #ttl = :end")
+            .throttle_update(key, now, window, 1)
             .condition_expression("attribute_not_exists(#count) OR #count < :limit")
-            .expression_attribute_names("#count", COUNT)
-            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
-            .expression_attribute_values(":one", number(1))
             .expression_attribute_values(":limit", number(i64::from(limit)))
-            .expression_attribute_values(":end", number((start + window).seconds()))
             .send()
             .await;
         match out {
@@ -616,16 +598,9 @@ impl Store for DynamoStore {
         now: UnixTime,
         window: Duration,
     ) -> Result<(), StoreError> {
-        let start = window_start(now, window);
         let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_attributes(&Key::throttle(key, start.seconds()))))
-            .update_expression("ADD #count :minus_one")
+            .throttle_update(key, now, window, -1)
             .condition_expression("#count > :zero")
-            .expression_attribute_names("#count", COUNT)
-            .expression_attribute_values(":minus_one", number(-1))
             .expression_attribute_values(":zero", number(0))
             .send()
             .await;
@@ -717,6 +692,29 @@ fn revision(item: &Item) -> Result<u64, StoreError> {
             .parse()
             .map_err(|_| StoreError::Corrupt(format!("bad `{REVISION}`: {n}"))),
         _ => Err(StoreError::Corrupt(format!("item has no `{REVISION}`"))),
+    }
+}
+
+impl DynamoStore {
+    /// Adds `delta` to `key`'s attempt counter for the window containing `now` (the item expires
+    /// with the window); callers add their condition and send.
+    fn throttle_update(
+        &self,
+        key: &str,
+        now: UnixTime,
+        window: Duration,
+        delta: i64,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        let start = window_start(now, window);
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_attributes(&Key::throttle(key, start.seconds()))))
+            .update_expression("ADD #count :delta SET #ttl = :end")
+            .expression_attribute_names("#count", COUNT)
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .expression_attribute_values(":delta", number(delta))
+            .expression_attribute_values(":end", number((start + window).seconds()))
     }
 }
 
