@@ -67,7 +67,7 @@ sdk-clients: deps ## Real clients end to end on both stores: the TypeScript and 
 bench: ## Benchmarks of the hot paths (criterion): token checks, MCP requests, signing, cold-start router
 	cargo bench -p mcp-function -p oauth-function
 
-mutations: deps ## Break what clients depend on, one thing at a time, and check the tests notice (~20 min; ONLY=words to pick)
+mutations: deps ## Break what clients depend on, one thing at a time, and check the tests notice (~25 min; ONLY=words to pick)
 	ONLY="$(ONLY)" scripts/mutations.py
 
 replay: ## Replay the Claude fixtures over HTTP: make replay URL=https://… EMAIL=… PASSWORD=…
