@@ -70,15 +70,22 @@ apt_install() {
 own_engine=
 stop_engine() {
   [ -n "$own_engine" ] || return 0
+  # Every container of the private engine is ours: removing them while the daemon still runs
+  # releases their network namespaces, veth pairs and mounts cleanly.
+  docker ps -aq 2>/dev/null | xargs -r docker rm -f >/dev/null 2>&1 || true
   local pid
   pid=$(cat "$run_dir/dockerd.pid" 2>/dev/null || true)
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill "$pid"
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -9 "$pid" 2>/dev/null || true
   fi
-  # The containerd that dockerd started, should dockerd have been killed before stopping it.
-  pkill -f "containerd --config $run_dir/" 2>/dev/null || true
+  # The containerd and shims dockerd started, should it have been killed before stopping them.
+  pkill -f "$run_dir/" 2>/dev/null || true
+  # Mounts a killed daemon leaves (container filesystems, network namespaces); a network
+  # namespace's veth pair goes with its last mount.
+  mount | awk -v a="$run_dir" -v b="$engine_root" 'index($3, a) == 1 || index($3, b) == 1 { print $3 }' |
+    sort -r | while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
   ip link show docker0 >/dev/null 2>&1 && ip link delete docker0 || true
   own_engine=
 }
@@ -140,6 +147,8 @@ before=$(network_state)
 cleanup() {
   local status=$?
   stop_engine
+  # The kernel removes a released namespace's interfaces shortly after, not at once.
+  for _ in $(seq 1 50); do [ "$(network_state)" = "$before" ] && break; sleep 0.2; done
   if [ "$(network_state)" != "$before" ]; then
     echo "sam-local: error: the host's firewall rules or routes changed:" >&2
     diff <(echo "$before") <(network_state) >&2 || true
