@@ -6,7 +6,6 @@ use anyhow::Context;
 use clap::Parser;
 use remote_mcp_admin::{Cli, LinePasswords, Passwords, run};
 use remote_mcp_core::DynamoStore;
-use remote_mcp_core::local::dynamodb::local_client;
 use std::io::IsTerminal;
 
 /// Asks twice on the terminal, without echo.
@@ -29,14 +28,13 @@ async fn main() -> anyhow::Result<()> {
         .clone()
         .or_else(|| std::env::var("TABLE_NAME").ok())
         .context("name the table with --table (the stack output TableName) or TABLE_NAME")?;
-    let client = match &cli.endpoint_url {
-        Some(endpoint) => local_client(endpoint),
+    let store = match &cli.endpoint_url {
+        Some(endpoint) => DynamoStore::with_endpoint(endpoint, table),
         None => {
             let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-            aws_sdk_dynamodb::Client::new(&aws)
+            DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table)
         }
     };
-    let store = DynamoStore::new(client, table);
     let mut passwords: Box<dyn Passwords> = if std::io::stdin().is_terminal() {
         Box::new(Prompt)
     } else {

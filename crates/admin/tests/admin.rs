@@ -4,7 +4,6 @@
 
 use clap::Parser;
 use remote_mcp_admin::{Cli, LinePasswords, run};
-use remote_mcp_core::local::{DynamoLocal, TableDefinition};
 use remote_mcp_core::model::{
     Client, ClientCredential, ClientId, ClientMetadata, Grant, GrantId, RefreshState, Registration,
 };
@@ -137,14 +136,13 @@ async fn round_trip_memory_store() {
 
 #[tokio::test]
 async fn round_trip_dynamodb_local() {
-    let local = DynamoLocal::shared().unwrap_or_else(|e| panic!("{e}"));
-    let client = local.client();
-    TableDefinition::from_repository()
-        .unwrap()
-        .create(&client, "admin")
-        .await
-        .unwrap();
-    round_trip(Arc::new(DynamoStore::new(client, "admin"))).await;
+    // Through a plain endpoint URL, as `remote-mcp-admin --endpoint-url` reaches it.
+    let (table, local) = remote_mcp_testkit::fresh_table("admin").await;
+    round_trip(Arc::new(DynamoStore::with_endpoint(
+        local.endpoint(),
+        table,
+    )))
+    .await;
 }
 
 #[test]

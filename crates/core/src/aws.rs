@@ -7,6 +7,7 @@
 //! `--env-vars` set variables the template declares, and the SDK's own `AWS_ENDPOINT_URL_*` would
 //! read an empty declaration as an (invalid) endpoint.
 
+use crate::config::ConfigError;
 use crate::token::kms::KmsSigner;
 use crate::{Config, DynamoStore};
 
@@ -19,14 +20,13 @@ pub struct Deployment {
 }
 
 impl Deployment {
-    /// Reads the environment; the error names the variable and what is wrong with it.
-    pub async fn from_env() -> Result<Self, String> {
-        let config = Config::from_env().map_err(|e| e.to_string())?;
-        let table = config.table_name.clone().ok_or("TABLE_NAME is not set")?;
-        let key_id = config
-            .signing_key_id
-            .clone()
-            .ok_or("SIGNING_KEY_ID is not set")?;
+    /// Reads the environment: [`Config::from_env`], plus `TABLE_NAME` (the DynamoDB table) and
+    /// `SIGNING_KEY_ID` (the KMS key signing access tokens). The error names the variable and
+    /// what is wrong with it.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let config = Config::from_env()?;
+        let table = required("TABLE_NAME")?;
+        let key_id = required("SIGNING_KEY_ID")?;
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let mut dynamodb =
             aws_sdk_dynamodb::config::Builder::from(&aws).timeout_config(crate::store::timeouts());
@@ -43,6 +43,14 @@ impl Deployment {
             config,
         })
     }
+}
+
+fn required(name: &'static str) -> Result<String, ConfigError> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .ok_or(ConfigError::Missing(name))
 }
 
 /// A non-empty endpoint variable; unset or empty means the service's AWS endpoint.

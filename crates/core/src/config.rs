@@ -54,14 +54,10 @@ pub struct Config {
     /// The public origin, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com`. It is the OAuth
     /// `issuer` exactly, and the base of every absolute URL we publish. No trailing slash.
     pub public_base_url: String,
-    /// The DynamoDB table; `None` selects the in-memory store (local development only).
-    pub table_name: Option<String>,
     /// Shown to users and in the protected-resource metadata.
     pub resource_name: String,
     /// Browser origins allowed to call the MCP endpoint (requests without `Origin` always pass).
     pub allowed_origins: Vec<String>,
-    /// The KMS key that signs access tokens (`None` locally, where a key is generated at start).
-    pub signing_key_id: Option<String>,
     /// Credential lifetimes.
     pub lifetimes: Lifetimes,
     /// Dynamic registrations accepted per source address and hour (each writes to the table).
@@ -78,13 +74,12 @@ impl Config {
         Self::from_vars(&std::env::vars().collect())
     }
 
-    /// Parses configuration from a map of variables:
+    /// Parses configuration from a map of variables (where the AWS resources are is the
+    /// deployment's business: [`crate::aws::Deployment`]):
     ///
     /// | variable | meaning | default |
     /// |---|---|---|
     /// | `PUBLIC_BASE_URL` | issuer / public origin (https, or http on loopback) | required |
-    /// | `TABLE_NAME` | DynamoDB table | in-memory store |
-    /// | `SIGNING_KEY_ID` | KMS key signing access tokens | a key generated at start |
     /// | `ALLOWED_ORIGINS` | comma-separated browser origins for `/mcp` | the public origin |
     /// | `RESOURCE_NAME` | display name | `remote-mcp` |
     /// | `ACCESS_TOKEN_TTL_SECONDS` etc. | see [`Lifetimes`] | see [`Lifetimes::default`] |
@@ -140,9 +135,7 @@ impl Config {
         let default_origin = origin_of(&public_base_url);
         Ok(Self {
             public_base_url,
-            table_name: get("TABLE_NAME").map(str::to_owned),
             resource_name: get("RESOURCE_NAME").unwrap_or("remote-mcp").to_owned(),
-            signing_key_id: get("SIGNING_KEY_ID").map(str::to_owned),
             allowed_origins: match get("ALLOWED_ORIGINS") {
                 Some(list) => list
                     .split(',')
@@ -243,7 +236,6 @@ mod tests {
                 "PUBLIC_BASE_URL",
                 "https://abc.execute-api.eu-west-1.amazonaws.com/",
             ),
-            ("TABLE_NAME", "remote-mcp"),
             ("REFRESH_GRACE_SECONDS", "30"),
         ]))
         .unwrap();
@@ -255,7 +247,6 @@ mod tests {
             c.mcp_resource(),
             "https://abc.execute-api.eu-west-1.amazonaws.com/mcp"
         );
-        assert_eq!(c.table_name.as_deref(), Some("remote-mcp"));
         assert_eq!(c.lifetimes.refresh_grace, Duration::from_secs(30));
         assert_eq!(c.registrations_per_hour, DEFAULT_REGISTRATIONS_PER_HOUR);
         assert_eq!(

@@ -4,19 +4,18 @@
 //!
 //! - `aws` (feature `kms`): the Lambda functions' cold-start wiring of config, store and KMS key.
 //! - [`config`]: everything read from the environment, validated once at cold start.
-//! - [`time`]: [`UnixTime`], the `now` every domain function takes as a parameter.
+//! - [`time`]: [`UnixTime`], the `now` every domain function takes as a parameter, and the [`Clock`]
+//!   handlers read it from.
 //! - [`secret`]: random values from the OS RNG, stored only as SHA-256 hashes, compared in constant time.
 //! - [`model`]: clients, authorization codes, grants, users and notes; the refresh-token rotation policy.
 //! - [`password`]: Argon2id password hashing.
-//! - [`store`]: the [`Store`] trait of domain verbs, with [`MemoryStore`] and [`DynamoStore`].
-//! - `local` (feature `local-services`): DynamoDB Local and a local KMS for tests and `make run`.
+//! - [`store`]: domain verbs by context ([`GrantStore`], [`AccountStore`], [`NoteStore`]), with
+//!   [`MemoryStore`] and [`DynamoStore`].
 //! - [`telemetry`]: tracing setup (JSON on Lambda, human-readable locally).
 
 #[cfg(feature = "kms")]
 pub mod aws;
 pub mod config;
-#[cfg(feature = "local-services")]
-pub mod local;
 pub mod model;
 pub mod password;
 pub mod scopes;
@@ -27,5 +26,7 @@ pub mod time;
 pub mod token;
 
 pub use config::{Config, ConfigError, Lifetimes};
-pub use store::{DynamoStore, MemoryStore, Store, StoreError};
-pub use time::UnixTime;
+pub use store::{
+    AccountStore, DynamoStore, GrantReader, GrantStore, MemoryStore, NoteStore, Store, StoreError,
+};
+pub use time::{Clock, UnixTime};

@@ -33,3 +33,38 @@ impl Add<Duration> for UnixTime {
         UnixTime(self.0.saturating_add(secs))
     }
 }
+
+/// Where handlers read the time: the system clock in every deployment, a manual clock that tests
+/// step (so expiry and grace are tested through HTTP without sleeping). Held by each function's
+/// state; cloning shares the manual clock.
+#[derive(Clone, Debug, Default)]
+pub enum Clock {
+    #[default]
+    System,
+    Manual(std::sync::Arc<std::sync::atomic::AtomicI64>),
+}
+
+impl Clock {
+    /// A manual clock starting at `start`.
+    pub fn manual(start: UnixTime) -> Self {
+        Self::Manual(std::sync::Arc::new(std::sync::atomic::AtomicI64::new(
+            start.seconds(),
+        )))
+    }
+
+    /// The current time.
+    pub fn now(&self) -> UnixTime {
+        match self {
+            Self::System => UnixTime::now(),
+            Self::Manual(at) => UnixTime(at.load(std::sync::atomic::Ordering::SeqCst)),
+        }
+    }
+
+    /// Moves a manual clock forward (the system clock moves by itself).
+    pub fn advance(&self, by: Duration) {
+        if let Self::Manual(at) = self {
+            let secs = i64::try_from(by.as_secs()).unwrap_or(i64::MAX);
+            at.fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}

@@ -6,9 +6,9 @@
 
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use remote_mcp_core::UnixTime;
-use remote_mcp_core::local::LocalKms;
 use remote_mcp_core::token::kms::{KmsSigner, public_jwk};
 use remote_mcp_core::token::{AccessClaims, Signer, Verifier, encode};
+use remote_mcp_testkit::LocalKms;
 
 const NOW: UnixTime = UnixTime(1_900_000_000);
 

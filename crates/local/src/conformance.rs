@@ -489,9 +489,9 @@ async fn conformance_user(mut request: Request, next: Next) -> Response {
 
 /// The conformance endpoint at `/mcp` and `/`.
 pub fn router(state: AppState) -> Router {
-    let store = state.store.clone();
+    let notes = state.notes.clone();
     let service = transport::service(&state, move || {
-        ConformanceServer::new(McpServer::new(store.clone()))
+        ConformanceServer::new(McpServer::new(notes.clone()))
     });
     let endpoint = transport::read_message(post_service(service))
         .route_layer(middleware::from_fn(conformance_user))

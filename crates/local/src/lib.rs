@@ -8,11 +8,11 @@ pub mod local_aws;
 pub mod replay;
 
 use axum::Router;
-use remote_mcp_core::local::{DynamoLocal, TableDefinition};
 use remote_mcp_core::model::{User, normalize_email};
 use remote_mcp_core::secret::Secret;
 use remote_mcp_core::token::LocalSigner;
-use remote_mcp_core::{Config, DynamoStore, MemoryStore, Store, UnixTime};
+use remote_mcp_core::{AccountStore, Config, DynamoStore, MemoryStore, Store, UnixTime};
+use remote_mcp_testkit::{DynamoLocal, TableDefinition};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -76,7 +76,7 @@ pub fn dynamo_local_table() -> Option<(String, &'static str)> {
 
 /// Creates (or resets) a development account; returns its password.
 pub async fn dev_user(
-    store: &dyn Store,
+    store: &dyn AccountStore,
     email: &str,
     password: Option<String>,
 ) -> anyhow::Result<String> {
@@ -120,7 +120,7 @@ fn states(
 ) -> (oauth_function::AppState, mcp_function::AppState) {
     let signer = Arc::new(LocalSigner::generate());
     (
-        oauth_function::AppState::new(config.clone(), store.clone(), signer.clone()),
-        mcp_function::AppState::new(config, store, signer),
+        oauth_function::AppState::new(config.clone(), store.clone(), store.clone(), signer.clone()),
+        mcp_function::AppState::new(config, store.clone(), store, signer),
     )
 }

@@ -5,8 +5,8 @@
 use crate::dev_user;
 use anyhow::Context;
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
-use remote_mcp_core::local::{DynamoLocal, LocalKms, TableDefinition};
-use remote_mcp_core::{DynamoStore, Store};
+use remote_mcp_core::DynamoStore;
+use remote_mcp_testkit::{DynamoLocal, LocalKms, TableDefinition};
 use std::net::IpAddr;
 
 /// The table the functions are given.
@@ -45,7 +45,7 @@ impl LocalAws {
             .context("CreateKey returned no key")?
             .key_id;
         let store = DynamoStore::new(dynamo.client(), TABLE);
-        dev_user(&store as &dyn Store, EMAIL, Some(PASSWORD.into())).await?;
+        dev_user(&store, EMAIL, Some(PASSWORD.into())).await?;
         Ok(Self {
             dynamo,
             kms,

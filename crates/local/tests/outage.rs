@@ -9,8 +9,8 @@
 
 mod support;
 
-use remote_mcp_core::local::{DynamoLocal, TableDefinition};
 use remote_mcp_core::{DynamoStore, Store};
+use remote_mcp_testkit::{DynamoLocal, TableDefinition};
 use serde_json::{Value, json};
 use std::process::Command;
 use std::sync::Arc;

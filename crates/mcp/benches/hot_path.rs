@@ -12,59 +12,25 @@ use axum::http::Request;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use http_body_util::BodyExt;
 use mcp_function::{AppState, router};
-use remote_mcp_core::model::{
-    Client, ClientCredential, ClientId, ClientMetadata, Grant, GrantId, RefreshState, Registration,
-};
-use remote_mcp_core::secret::Secret;
 use remote_mcp_core::token::{AccessClaims, LocalSigner, Verifier, encode};
 use remote_mcp_core::{Config, MemoryStore, UnixTime};
 use serde_json::json;
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::Duration;
 use tower::ServiceExt;
 
 const ISSUER: &str = "https://mcp.example.com";
 
-fn state(signer: Arc<LocalSigner>) -> AppState {
-    AppState::new(
+/// The resource server over a fresh memory store; the store, to create what tokens stand on.
+fn state(signer: Arc<LocalSigner>) -> (AppState, Arc<MemoryStore>) {
+    let store = Arc::new(MemoryStore::new());
+    let state = AppState::new(
         Config::local(ISSUER).unwrap(),
-        Arc::new(MemoryStore::new()),
+        store.clone(),
+        store.clone(),
         signer,
-    )
-}
-
-/// The client and grant the token stands on, as the authorization server leaves them.
-async fn back(state: &AppState, claims: &AccessClaims) {
-    let now = UnixTime::now();
-    let client_id = ClientId::new(claims.client_id.as_str());
-    state
-        .store
-        .save_client(&Client {
-            id: client_id.clone(),
-            registered_by: Registration::Dynamic,
-            credential: ClientCredential::None,
-            metadata: ClientMetadata::default(),
-            registration_token_hash: None,
-            issued_at: now,
-            expires_at: now + Duration::from_secs(86_400),
-        })
-        .await
-        .unwrap();
-    state
-        .store
-        .create_grant(&Grant {
-            id: GrantId::new(claims.gid.clone().unwrap()),
-            client_id,
-            subject: claims.sub.clone(),
-            scope: claims.scope.clone(),
-            resource: claims.aud.clone(),
-            created_at: now,
-            expires_at: now + Duration::from_secs(86_400),
-            refresh: RefreshState::new(Secret::generate().hash()),
-        })
-        .await
-        .unwrap();
+    );
+    (state, store)
 }
 
 fn mcp_request(token: &str, body: &serde_json::Value) -> Request<Body> {
@@ -81,7 +47,7 @@ fn mcp_request(token: &str, body: &serde_json::Value) -> Request<Body> {
 fn hot_path(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let signer = Arc::new(LocalSigner::generate());
-    let state = state(signer.clone());
+    let (state, store) = state(signer.clone());
     let now = UnixTime::now();
     let claims = AccessClaims {
         iss: ISSUER.into(),
@@ -94,7 +60,11 @@ fn hot_path(c: &mut Criterion) {
         jti: "bench".into(),
         gid: Some("grant-1".into()),
     };
-    runtime.block_on(back(&state, &claims));
+    runtime.block_on(remote_mcp_testkit::records::back(
+        store.as_ref(),
+        &claims,
+        now,
+    ));
     let token = runtime.block_on(encode(&claims, signer.as_ref())).unwrap();
 
     let issuer_and_audience = (ISSUER, format!("{ISSUER}/mcp"));

@@ -13,7 +13,6 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use remote_mcp_core::UnixTime;
 
 /// `WWW-Authenticate` for a challenge; `error` and `description` as RFC 6750 §3 defines them.
 pub fn challenge(state: &AppState, error: Option<(&str, &str)>, scopes: &[&str]) -> HeaderValue {
@@ -69,7 +68,7 @@ pub async fn require_token(
             return unavailable();
         }
     };
-    let now = UnixTime::now();
+    let now = state.clock.now();
     let claims = match verifier.verify(token, now) {
         Ok(claims) => claims,
         Err(err) => {

@@ -29,7 +29,8 @@ pub mod transport;
 
 use axum::Router;
 use remote_mcp_core::token::{LazyVerifier, Signer};
-use remote_mcp_core::{Config, Store};
+use remote_mcp_core::{Clock, Config, GrantReader, NoteStore};
+use server::McpServer;
 use std::sync::Arc;
 
 pub use principal::Principal;
@@ -42,7 +43,8 @@ pub const DEFAULT_SCOPE: &str = tools::READ;
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
-    pub store: Arc<dyn Store>,
+    /// The tools' data: all this function writes (its IAM policy says the same).
+    pub notes: Arc<dyn NoteStore>,
     /// Verifies access tokens in memory against the authorization server's public key (fetched on
     /// first use, then kept).
     pub verifier: Arc<LazyVerifier>,
@@ -53,23 +55,40 @@ pub struct AppState {
     pub allowed_hosts: Vec<String>,
     /// Absolute URL of our RFC 9728 document, for challenges.
     pub protected_resource_metadata_url: String,
+    /// The MCP server with its tools, built once per container; each request gets a clone.
+    pub server: McpServer,
+    /// Where handlers read the time.
+    pub clock: Clock,
 }
 
 impl AppState {
     /// Builds the state: tokens must be signed by `keys`, come from our issuer and name our MCP
-    /// resource.
-    pub fn new(config: Config, store: Arc<dyn Store>, keys: Arc<dyn Signer>) -> Self {
+    /// resource, and still stand in `grants` (read only); the tools keep their data in `notes`.
+    pub fn new(
+        config: Config,
+        notes: Arc<dyn NoteStore>,
+        grants: Arc<dyn GrantReader>,
+        keys: Arc<dyn Signer>,
+    ) -> Self {
         let verifier = LazyVerifier::new(keys, config.issuer(), &config.mcp_resource());
         let allowed_hosts = allowed_hosts(config.issuer());
-        let revocations = Revocations::new(store.clone(), config.lifetimes.revocation_check);
+        let revocations = Revocations::new(grants, config.lifetimes.revocation_check);
         Self {
             revocations: Arc::new(revocations),
             protected_resource_metadata_url: config.url(protected_resource::MCP_PATH),
             config: Arc::new(config),
-            store,
+            server: McpServer::new(notes.clone()),
+            notes,
             verifier: Arc::new(verifier),
             allowed_hosts,
+            clock: Clock::System,
         }
+    }
+
+    /// Reads the time from `clock` (tests step a manual one).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 }
 

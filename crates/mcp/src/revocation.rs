@@ -18,7 +18,7 @@
 
 use remote_mcp_core::model::{ClientId, GrantId};
 use remote_mcp_core::token::AccessClaims;
-use remote_mcp_core::{Store, StoreError, UnixTime};
+use remote_mcp_core::{GrantReader, StoreError, UnixTime};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -35,14 +35,14 @@ struct Seen {
 
 /// Per-container memory of which tokens still stand.
 pub struct Revocations {
-    store: Arc<dyn Store>,
+    store: Arc<dyn GrantReader>,
     recheck: Duration,
     seen: Mutex<HashMap<String, Seen>>,
 }
 
 impl Revocations {
     /// Reads revocation state from `store`, trusting each reading for `recheck`.
-    pub fn new(store: Arc<dyn Store>, recheck: Duration) -> Self {
+    pub fn new(store: Arc<dyn GrantReader>, recheck: Duration) -> Self {
         Self {
             store,
             recheck,
@@ -114,11 +114,11 @@ fn is_metadata_document(client_id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use remote_mcp_core::MemoryStore;
     use remote_mcp_core::model::{
         Client, ClientCredential, ClientMetadata, Grant, RefreshState, Registration,
     };
     use remote_mcp_core::secret::Secret;
+    use remote_mcp_core::{GrantStore, MemoryStore};
 
     const T0: UnixTime = UnixTime(1_900_000_000);
     const RECHECK: Duration = Duration::from_secs(30);
@@ -168,8 +168,8 @@ mod tests {
         }
     }
 
-    async fn setup() -> (Arc<dyn Store>, Revocations, Grant) {
-        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    async fn setup() -> (Arc<dyn GrantStore>, Revocations, Grant) {
+        let store: Arc<dyn GrantStore> = Arc::new(MemoryStore::new());
         store
             .save_client(&client(
                 "c1",
@@ -229,7 +229,7 @@ mod tests {
 
     #[tokio::test]
     async fn machine_tokens_stand_while_their_operator_client_does() {
-        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let store: Arc<dyn GrantStore> = Arc::new(MemoryStore::new());
         let machine = client("m1", Registration::Operator, &["client_credentials"]);
         store.save_client(&machine).await.unwrap();
         let dynamic = client("d1", Registration::Dynamic, &["client_credentials"]);
@@ -254,7 +254,7 @@ mod tests {
 
     #[tokio::test]
     async fn metadata_document_clients_need_no_stored_client() {
-        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let store: Arc<dyn GrantStore> = Arc::new(MemoryStore::new());
         let cimd = "https://claude.ai/oauth/claude-code-client-metadata";
         let g = grant(cimd, "user-1");
         store.create_grant(&g).await.unwrap();

@@ -6,7 +6,8 @@
 
 use crate::principal::Principal;
 use http::request::Parts;
-use remote_mcp_core::Store;
+use remote_mcp_core::NoteStore;
+use rmcp::handler::server::common::{AsRequestContext, FromContextPart};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
@@ -30,19 +31,19 @@ pub fn note_uri(id: &str) -> String {
     format!("{NOTE_SCHEME}{id}")
 }
 
-/// One instance per request (stateless), sharing the store.
+/// Built once per container; each request serves a clone (two `Arc`s).
 #[derive(Clone)]
 pub struct McpServer {
-    pub(crate) store: Arc<dyn Store>,
-    tool_router: ToolRouter<Self>,
+    pub(crate) notes: Arc<dyn NoteStore>,
+    tool_router: Arc<ToolRouter<Self>>,
 }
 
 impl McpServer {
-    /// A server over `store`.
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    /// A server keeping its tools' data in `notes`.
+    pub fn new(notes: Arc<dyn NoteStore>) -> Self {
         Self {
-            store,
-            tool_router: Self::tool_router(),
+            notes,
+            tool_router: Arc::new(Self::tool_router()),
         }
     }
 
@@ -52,7 +53,17 @@ impl McpServer {
     }
 }
 
-/// The caller of a request (set by the bearer layer, carried in the HTTP parts rmcp injects).
+/// The caller of a request, as a handler argument: the [`Principal`] the bearer layer verified,
+/// carried in the HTTP parts rmcp copies into every request context. Its absence is a fault of
+/// ours (the layer always runs first), so it is a JSON-RPC internal error, never a tool result.
+pub struct Caller(pub Principal);
+
+impl<C: AsRequestContext> FromContextPart<C> for Caller {
+    fn from_context_part(context: &mut C) -> Result<Self, ErrorData> {
+        caller(context.as_request_context()).map(Self)
+    }
+}
+
 fn caller(context: &RequestContext<RoleServer>) -> Result<Principal, ErrorData> {
     context
         .extensions
@@ -107,7 +118,7 @@ impl ServerHandler for McpServer {
     ) -> Result<ListResourcesResult, ErrorData> {
         let caller = caller(&context)?;
         let notes = self
-            .store
+            .notes
             .notes(&caller.subject)
             .await
             .map_err(store_error)?;
@@ -149,7 +160,7 @@ impl ServerHandler for McpServer {
             .strip_prefix(NOTE_SCHEME)
             .ok_or_else(not_found)?;
         let note = self
-            .store
+            .notes
             .note(&caller.subject, id)
             .await
             .map_err(store_error)?
@@ -193,7 +204,7 @@ impl ServerHandler for McpServer {
             .and_then(|t| t.as_str())
             .map(str::to_lowercase);
         let notes = self
-            .store
+            .notes
             .notes(&caller.subject)
             .await
             .map_err(store_error)?;

@@ -3,13 +3,13 @@
 //! (from `Json<T>`), and annotations that clients show users.
 //!
 //! Failures the model should read (bad input, unknown note) return `Err(String)`, which becomes a
-//! result with `isError: true`; only protocol faults are JSON-RPC errors.
+//! result with `isError: true`; only protocol faults are JSON-RPC errors. The caller arrives as a
+//! [`Caller`] argument, already verified: a tool cannot run without one.
+//!
+//! A tool that needs more than the `mcp` scope gets a row in [`TOOL_SCOPES`].
 
-use crate::principal::Principal;
-use crate::server::McpServer;
-use http::request::Parts;
+use crate::server::{Caller, McpServer};
 use remote_mcp_core::model::Note;
-use rmcp::handler::server::tool::Extension;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -21,25 +21,22 @@ pub const READ: &str = remote_mcp_core::scopes::READ;
 /// Scope of tools that destroy data.
 pub const WRITE: &str = remote_mcp_core::scopes::WRITE;
 
-/// Every scope a tool call needs (all of them, for a single step-up).
+/// The tools that need more than [`READ`], and every scope each needs (all of them, so one
+/// step-up asks for everything at once). The one table the bearer layer's step-up, the tools'
+/// own checks and the documentation read.
+pub const TOOL_SCOPES: &[(&str, &[&str])] = &[("delete_note", &[READ, WRITE])];
+
+/// Every scope a call of `tool` needs.
 pub fn required_scopes(tool: &str) -> &'static [&'static str] {
-    match tool {
-        "delete_note" => &[READ, WRITE],
-        _ => &[READ],
-    }
+    TOOL_SCOPES
+        .iter()
+        .find(|(name, _)| *name == tool)
+        .map_or(&[READ], |(_, scopes)| scopes)
 }
 
 const MAX_TITLE: usize = 200;
 const MAX_BODY: usize = 10_000;
 const MAX_NOTES: usize = 1_000;
-
-/// The caller, as established by the bearer layer.
-fn caller(parts: &Parts) -> Result<&Principal, String> {
-    parts
-        .extensions
-        .get::<Principal>()
-        .ok_or_else(|| "no authenticated caller".to_owned())
-}
 
 fn failed(err: impl std::fmt::Display) -> String {
     tracing::error!(%err, "tool failed");
@@ -134,8 +131,7 @@ impl From<Vec<Note>> for NoteList {
 impl McpServer {
     /// Shows who this connection acts for: the user, the client and the granted scopes.
     #[tool(annotations(title = "Who am I", read_only_hint = true, open_world_hint = false))]
-    async fn whoami(&self, Extension(parts): Extension<Parts>) -> Result<Json<Identity>, String> {
-        let p = caller(&parts)?;
+    async fn whoami(&self, Caller(p): Caller) -> Result<Json<Identity>, String> {
         Ok(Json(Identity {
             subject: p.subject.clone(),
             client_id: p.client_id.clone(),
@@ -153,10 +149,9 @@ impl McpServer {
     ))]
     async fn add_note(
         &self,
-        Extension(parts): Extension<Parts>,
+        Caller(p): Caller,
         Parameters(input): Parameters<NewNote>,
     ) -> Result<Json<NoteView>, String> {
-        let p = caller(&parts)?;
         let title = input.title.trim();
         if title.is_empty() || title.chars().count() > MAX_TITLE {
             return Err(format!("title must be 1 to {MAX_TITLE} characters"));
@@ -164,25 +159,21 @@ impl McpServer {
         if input.body.chars().count() > MAX_BODY {
             return Err(format!("body must be at most {MAX_BODY} characters"));
         }
-        if self.store.notes(&p.subject).await.map_err(failed)?.len() >= MAX_NOTES {
+        if self.notes.notes(&p.subject).await.map_err(failed)?.len() >= MAX_NOTES {
             return Err(format!(
                 "you already have {MAX_NOTES} notes; delete some first"
             ));
         }
         let note = Note::new(&p.subject, title, &input.body, SystemTime::now());
-        self.store.save_note(&note).await.map_err(failed)?;
+        self.notes.save_note(&note).await.map_err(failed)?;
         Ok(Json(note.into()))
     }
 
     /// Lists the signed-in user's notes, oldest first.
     #[tool(annotations(title = "List notes", read_only_hint = true, open_world_hint = false))]
-    async fn list_notes(
-        &self,
-        Extension(parts): Extension<Parts>,
-    ) -> Result<Json<NoteList>, String> {
-        let p = caller(&parts)?;
+    async fn list_notes(&self, Caller(p): Caller) -> Result<Json<NoteList>, String> {
         Ok(Json(
-            self.store.notes(&p.subject).await.map_err(failed)?.into(),
+            self.notes.notes(&p.subject).await.map_err(failed)?.into(),
         ))
     }
 
@@ -190,10 +181,9 @@ impl McpServer {
     #[tool(annotations(title = "Search notes", read_only_hint = true, open_world_hint = false))]
     async fn search_notes(
         &self,
-        Extension(parts): Extension<Parts>,
+        Caller(p): Caller,
         Parameters(input): Parameters<Search>,
     ) -> Result<Json<NoteList>, String> {
-        let p = caller(&parts)?;
         let words: Vec<String> = input
             .query
             .split_whitespace()
@@ -202,7 +192,7 @@ impl McpServer {
         if words.is_empty() {
             return Err("query must contain at least one word".into());
         }
-        let notes = self.store.notes(&p.subject).await.map_err(failed)?;
+        let notes = self.notes.notes(&p.subject).await.map_err(failed)?;
         let hits = notes
             .into_iter()
             .filter(|n| {
@@ -223,16 +213,15 @@ impl McpServer {
     ))]
     async fn delete_note(
         &self,
-        Extension(parts): Extension<Parts>,
+        Caller(p): Caller,
         Parameters(input): Parameters<NoteRef>,
     ) -> Result<Json<Deleted>, String> {
-        let p = caller(&parts)?;
         // Defence in depth: the step-up layer already refused tokens without the scope.
         if !p.has_all(required_scopes("delete_note")) {
             return Err("deleting needs the mcp:write scope".into());
         }
         if !self
-            .store
+            .notes
             .delete_note(&p.subject, &input.id)
             .await
             .map_err(failed)?

@@ -8,7 +8,6 @@
 //! Order of the layers on POST: `Origin` check → bearer token → body read once
 //! ([`crate::envelope`]) → client tolerances ([`crate::compat`]) → per-tool scope → rmcp.
 
-use crate::server::McpServer;
 use crate::{AppState, bearer, compat, envelope, origin, step_up};
 use axum::Router;
 use axum::extract::Request;
@@ -75,10 +74,10 @@ pub fn mount(endpoint: MethodRouter<AppState>) -> Router<AppState> {
 }
 
 pub(crate) fn routes(state: &AppState) -> Router<AppState> {
-    let store = state.store.clone();
+    let server = state.server.clone();
     // `route_layer`: the layers wrap POST only, so other methods get axum's 405 + `Allow: POST`
     // before any authentication.
-    let endpoint = post_service(service(state, move || McpServer::new(store.clone()))).route_layer(
+    let endpoint = post_service(service(state, move || server.clone())).route_layer(
         middleware::from_fn_with_state(state.clone(), step_up::enforce),
     );
     let endpoint = read_message(endpoint)

@@ -288,3 +288,19 @@ async fn summarize_prompt_uses_the_callers_notes() {
     assert!(text.contains("Lisbon in May"));
     assert!(!text.contains("ship the connector"));
 }
+
+/// The tool → scope table names only tools that exist, and every row keeps the base scope (a
+/// token without it cannot reach the MCP endpoint at all).
+#[test]
+fn every_scoped_tool_exists() {
+    use mcp_function::server::McpServer;
+    use mcp_function::tools::{READ, TOOL_SCOPES};
+    let tools = McpServer::new(std::sync::Arc::new(remote_mcp_core::MemoryStore::new())).tools();
+    for (name, scopes) in TOOL_SCOPES {
+        assert!(
+            tools.iter().any(|t| t.name == *name),
+            "TOOL_SCOPES names {name}, which is not a tool"
+        );
+        assert!(scopes.contains(&READ), "{name} must keep the {READ} scope");
+    }
+}

@@ -60,7 +60,14 @@ fn oauth(c: &mut Criterion) {
     let config = Config::local("https://mcp.example.com").unwrap();
     let store = Arc::new(MemoryStore::new());
     c.bench_function("build the router (cold start)", |b| {
-        b.iter(|| router(AppState::new(config.clone(), store.clone(), signer.clone())))
+        b.iter(|| {
+            router(AppState::new(
+                config.clone(),
+                store.clone(),
+                store.clone(),
+                signer.clone(),
+            ))
+        })
     });
 }
 

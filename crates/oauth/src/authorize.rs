@@ -14,6 +14,7 @@ use crate::AppState;
 use crate::clients;
 use crate::consent::{ConsentPage, error_page};
 use crate::error::{ErrorCode, OAuthError};
+use crate::no_store::NoStore;
 use crate::params::Params;
 use crate::pkce::S256Challenge;
 use crate::redirect_uri::{self, VerifiedRedirectUri};
@@ -96,9 +97,8 @@ impl AuthorizeError {
 
 /// 303 See Other (never 307, which would re-post the form: RFC 9700 §4.12).
 fn redirect(location: &str) -> Response {
-    let mut response = Redirect::to(location).into_response();
+    let mut response = NoStore(Redirect::to(location)).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
@@ -126,7 +126,7 @@ async fn show_consent(
         headers: &headers,
         source: &source_address(&extensions),
     };
-    match validate(&state, &request, UnixTime::now()).await {
+    match validate(&state, &request, state.clock.now()).await {
         Ok(page) => page,
         Err(err) => err.into_response(state.config.issuer()),
     }
@@ -220,7 +220,7 @@ async fn validate(
 
     // Each page stores a transaction: limited per source address before anyone signs in.
     let pages = state
-        .store
+        .accounts
         .count_attempt(&format!("consent:{source}"), now, CONSENT_WINDOW)
         .await?;
     if pages > CONSENTS_PER_SOURCE {
@@ -251,7 +251,7 @@ async fn validate(
         expires_at: now + CONSENT_TTL,
     };
     state
-        .store
+        .grants
         .save_consent(&transaction.hash(), &request)
         .await?;
     let cookie = format!(
@@ -281,7 +281,7 @@ async fn decide(State(state): State<AppState>, request: Request) -> Response {
         return error_page(StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.");
     };
     let source = source_address(&parts.extensions);
-    match decision(&state, &parts.headers, &body, &source, UnixTime::now()).await {
+    match decision(&state, &parts.headers, &body, &source, state.clock.now()).await {
         Ok(response) => response,
         Err(err) => err.into_response(state.config.issuer()),
     }
@@ -306,7 +306,7 @@ async fn decision(
     let hash = SecretHash::of(transaction);
     let expired = "This authorization request has expired or was already answered.";
     let request = state
-        .store
+        .grants
         .consent(&hash, now)
         .await?
         .ok_or_else(|| show(StatusCode::BAD_REQUEST, expired))?;
@@ -374,7 +374,7 @@ async fn decision(
         _ => return Err(show(StatusCode::BAD_REQUEST, "The form is incomplete.")),
     };
     // One-time: of concurrent or repeated submissions only one gets here.
-    if state.store.take_consent(&hash, now).await?.is_none() {
+    if state.grants.take_consent(&hash, now).await?.is_none() {
         return Err(show(StatusCode::BAD_REQUEST, expired));
     }
     let Some(approver) = approver else {
@@ -395,7 +395,7 @@ async fn decision(
         issued_at: now,
         expires_at: now + state.config.lifetimes.authorization_code,
     };
-    state.store.save_code(&code.hash(), &record).await?;
+    state.grants.save_code(&code.hash(), &record).await?;
     tracing::info!(client_id = %client.id, scope = %record.scope, "authorization approved");
     let mut params = vec![("code", code.expose())];
     if let Some(s) = &request.state {

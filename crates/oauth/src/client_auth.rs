@@ -5,13 +5,20 @@
 //! proves possession with PKCE), `client_secret_post` sends the secret in the body,
 //! `client_secret_basic` in HTTP Basic. Any mismatch, unknown or deleted client is `invalid_client`
 //! (401), which is also Claude's cue to register again.
+//!
+//! [`ClientForm`] is the one way in for the three endpoints: the form read and parsed once, then
+//! the client authenticated, before the handler runs. Authentication therefore comes before any
+//! reading of the request's meaning: an unauthenticated caller learns `invalid_client` and nothing
+//! about which grant types or parameters we accept.
 
 use crate::AppState;
 use crate::clients;
 use crate::error::{OAuthError, OAuthResult};
 use crate::params::Params;
-use axum::http::HeaderMap;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
 use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderMap, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use remote_mcp_core::UnixTime;
@@ -72,8 +79,56 @@ fn parse_basic(value: &str) -> Option<(String, String)> {
     Some((unescape(id)?, unescape(secret)?))
 }
 
+/// A token, revocation or introspection request: its form parameters and the client that
+/// authenticated it, as of `now`.
+#[derive(Debug)]
+pub struct ClientForm {
+    pub client: Client,
+    pub params: Params,
+    pub now: UnixTime,
+}
+
+impl FromRequest<AppState> for ClientForm {
+    type Rejection = OAuthError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let now = state.clock.now();
+        let (parts, body) = request.into_parts();
+        // The routes' `DefaultBodyLimit` bounds this read.
+        let body = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(|_| OAuthError::invalid_request("the body is too large or unreadable"))?;
+        let params = read_form(&parts.headers, &body)?;
+        let client = authenticate(state, &parts.headers, &params, now).await?;
+        Ok(Self {
+            client,
+            params,
+            now,
+        })
+    }
+}
+
+/// Reads an `application/x-www-form-urlencoded` body into parameters.
+fn read_form(headers: &HeaderMap, body: &[u8]) -> OAuthResult<Params> {
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
+    if !is_form {
+        return Err(OAuthError::invalid_request(
+            "the body must be application/x-www-form-urlencoded",
+        ));
+    }
+    let text = std::str::from_utf8(body)
+        .map_err(|_| OAuthError::invalid_request("the body is not UTF-8"))?;
+    Params::parse(text).map_err(OAuthError::invalid_request)
+}
+
 /// Authenticates the client of a token-endpoint-style request.
-pub async fn authenticate(
+async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
     params: &Params,

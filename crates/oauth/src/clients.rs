@@ -26,5 +26,5 @@ pub async fn find(
             }
         });
     }
-    state.store.client(&ClientId::new(client_id), now).await
+    state.grants.client(&ClientId::new(client_id), now).await
 }

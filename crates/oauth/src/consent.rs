@@ -4,6 +4,7 @@
 //! It names the client *and* the host that will receive the code (client names are chosen by
 //! whoever registered them), warns when that host is this machine, and says what will be granted.
 
+use crate::no_store::NoStore;
 use crate::redirect_uri::VerifiedRedirectUri;
 use crate::scope::{Scopes, WRITE_SCOPE};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -101,7 +102,7 @@ impl ConsentPage<'_> {
             "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' {}; frame-ancestors 'none'; base-uri 'none'",
             self.redirect.csp_source()
         );
-        let mut response = (status, Html(body)).into_response();
+        let mut response = NoStore((status, Html(body))).into_response();
         protect(&mut response, &csp);
         if let Some(cookie) = self
             .browser_cookie
@@ -121,7 +122,7 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
 <p>Return to the application you were connecting and try again.</p></body></html>",
         escape(message)
     );
-    let mut response = (status, Html(body)).into_response();
+    let mut response = NoStore((status, Html(body))).into_response();
     protect(
         &mut response,
         "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
@@ -132,8 +133,6 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
 fn protect(response: &mut Response, csp: &str) {
     let headers = response.headers_mut();
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     headers.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),

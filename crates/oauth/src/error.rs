@@ -3,6 +3,7 @@
 //! Domain code returns [`OAuthError`]; [`IntoResponse`] is the single table from error code to
 //! status and headers. `server_error` logs its cause and tells the client nothing about it.
 
+use crate::no_store::NoStore;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -12,8 +13,7 @@ use serde::Serialize;
 use std::borrow::Cow;
 
 /// Registered OAuth error codes we emit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorCode {
     InvalidRequest,
     InvalidClient,
@@ -30,13 +30,12 @@ pub enum ErrorCode {
     /// RFC 6749 §4.1.2.1; answered with 429 when a rate limit is reached.
     TemporarilyUnavailable,
     /// The database could not be reached in time: `temporarily_unavailable` with 503.
-    #[serde(rename = "temporarily_unavailable")]
     Unavailable,
     ServerError,
 }
 
 impl ErrorCode {
-    /// The wire name.
+    /// The wire name (also what [`Serialize`] writes).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::InvalidRequest => "invalid_request",
@@ -54,6 +53,12 @@ impl ErrorCode {
             Self::InvalidToken => "invalid_token",
             Self::ServerError => "server_error",
         }
+    }
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -135,10 +140,8 @@ impl From<SignError> for OAuthError {
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let mut response = (status, Json(&self)).into_response();
+        let mut response = NoStore((status, Json(&self))).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
         match self.code {
             // RFC 6749 §5.2: a 401 names the authentication scheme the client may use.
             ErrorCode::InvalidClient => {

@@ -2,16 +2,12 @@
 //! Anything else, including tokens of other clients, is `{"active": false}`.
 
 use crate::AppState;
-use crate::client_auth;
+use crate::client_auth::ClientForm;
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
-use crate::token::form;
-use axum::body::Bytes;
+use crate::no_store::NoStore;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use remote_mcp_core::UnixTime;
 use remote_mcp_core::model::RefreshToken;
 use serde_json::{Value, json};
 
@@ -21,21 +17,26 @@ pub(crate) fn routes() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(16 * 1024))
 }
 
-async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    match run(&state, &headers, &body, UnixTime::now()).await {
-        Ok(answer) => ([(header::CACHE_CONTROL, "no-store")], Json(answer)).into_response(),
-        Err(err) => err.into_response(),
-    }
+async fn introspect(
+    State(state): State<AppState>,
+    ClientForm {
+        client,
+        params,
+        now,
+    }: ClientForm,
+) -> OAuthResult<NoStore<Json<Value>>> {
+    answer(&state, &client, &params, now)
+        .await
+        .map(|a| NoStore(Json(a)))
 }
 
-async fn run(
+/// RFC 7662 §2.2: what is known about the token, for its own client.
+async fn answer(
     state: &AppState,
-    headers: &HeaderMap,
-    body: &[u8],
-    now: UnixTime,
+    client: &remote_mcp_core::model::Client,
+    params: &crate::params::Params,
+    now: remote_mcp_core::UnixTime,
 ) -> OAuthResult<Value> {
-    let params = form(headers, body)?;
-    let client = client_auth::authenticate(state, headers, &params, now).await?;
     if !client.credential.is_confidential() {
         return Err(OAuthError::new(
             ErrorCode::UnauthorizedClient,
@@ -47,7 +48,7 @@ async fn run(
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
     let inactive = json!({ "active": false });
     if let Some(refresh) = RefreshToken::parse(token) {
-        let Some(grant) = state.store.grant(&refresh.grant_id, now).await? else {
+        let Some(grant) = state.grants.grant(&refresh.grant_id, now).await? else {
             return Ok(inactive);
         };
         if grant.client_id != client.id || !grant.refresh.current.ct_eq(&refresh.hash()) {
@@ -63,7 +64,7 @@ async fn run(
         Ok(claims)
             if claims.client_id == client.id.as_str()
                 && !state
-                    .store
+                    .grants
                     .is_access_token_revoked(&claims.jti, now)
                     .await? =>
         {

@@ -17,7 +17,7 @@
 //! | [`introspect`] | `POST /introspect` | RFC 7662 |
 //! | [`jwks`] | `GET /.well-known/jwks.json` | RFC 7517 |
 //! | [`redirect_uri`], [`pkce`], [`scope`], [`client_auth`], [`params`] | pure policy | RFC 8252 §7, RFC 7636, RFC 6749 §2.3, §3.1–3.3 |
-//! | [`error`] | the error boundary | RFC 6749 §5.2 |
+//! | [`error`], [`no_store`] | the error boundary; uncacheable answers | RFC 6749 §5.1, §5.2 |
 
 pub mod authorize;
 pub mod cimd;
@@ -28,6 +28,7 @@ pub mod error;
 pub mod introspect;
 pub mod jwks;
 pub mod metadata;
+pub mod no_store;
 pub mod params;
 pub mod pkce;
 pub mod redirect_uri;
@@ -42,7 +43,7 @@ pub mod token;
 use axum::Router;
 use cimd::CimdResolver;
 use remote_mcp_core::token::{LazyVerifier, Signer};
-use remote_mcp_core::{Config, Store};
+use remote_mcp_core::{AccountStore, Clock, Config, GrantStore};
 use std::sync::Arc;
 
 pub use metadata::Capabilities;
@@ -53,40 +54,52 @@ pub use sign_in::Accounts;
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
-    pub store: Arc<dyn Store>,
+    /// Clients, consent transactions, codes and grants.
+    pub grants: Arc<dyn GrantStore>,
+    /// Accounts, sessions and the throttles' counters.
+    pub accounts: Arc<dyn AccountStore>,
     pub capabilities: Arc<Capabilities>,
     pub signer: Arc<dyn Signer>,
     /// Verifies our own access tokens (revocation, introspection).
     pub verifier: Arc<LazyVerifier>,
     pub cimd: Arc<CimdResolver>,
     pub owner: Arc<dyn ResourceOwner>,
+    /// Where handlers read the time.
+    pub clock: Clock,
 }
 
 impl AppState {
     /// Builds the state: metadata documents fetched from the internet when needed, and approvals by
     /// users of the store ([`Accounts`]).
-    pub fn new(config: Config, store: Arc<dyn Store>, signer: Arc<dyn Signer>) -> Self {
+    pub fn new(
+        config: Config,
+        grants: Arc<dyn GrantStore>,
+        accounts: Arc<dyn AccountStore>,
+        signer: Arc<dyn Signer>,
+    ) -> Self {
         let capabilities = Arc::new(Capabilities::for_config(&config));
         let verifier = Arc::new(LazyVerifier::new(
             signer.clone(),
             config.issuer(),
             &config.mcp_resource(),
         ));
-        let owner = Arc::new(Accounts::new(store.clone(), config.is_https()));
+        let owner = Arc::new(Accounts::new(accounts.clone(), config.is_https()));
         Self {
             config: Arc::new(config),
-            store,
+            grants,
+            accounts,
             capabilities,
             signer,
             verifier,
             cimd: Arc::new(CimdResolver::online()),
             owner,
+            clock: Clock::System,
         }
     }
 
-    /// Uses another policy for who may approve.
-    pub fn with_owner(mut self, owner: Arc<dyn ResourceOwner>) -> Self {
-        self.owner = owner;
+    /// Reads the time from `clock` (tests step a manual one).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
         self
     }
 

@@ -5,6 +5,7 @@
 //! enforce cannot drift. The `issuer` is the configured public origin exactly (RFC 8414 §3.3).
 
 use crate::AppState;
+use crate::token::GrantType;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -48,11 +49,7 @@ impl Capabilities {
             jwks_uri: config.url("/.well-known/jwks.json"),
             response_types_supported: vec!["code"],
             response_modes_supported: vec!["query"],
-            grant_types_supported: vec![
-                "authorization_code",
-                "refresh_token",
-                "client_credentials",
-            ],
+            grant_types_supported: GrantType::ALL.iter().map(|g| g.as_str()).collect(),
             code_challenge_methods_supported: vec!["S256"],
             token_endpoint_auth_methods_supported: vec![
                 "none",

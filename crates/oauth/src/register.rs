@@ -9,6 +9,7 @@
 
 use crate::AppState;
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
+use crate::no_store::NoStore;
 use crate::redirect_uri;
 use crate::scope::Scopes;
 use crate::source::source_address;
@@ -213,7 +214,7 @@ async fn register(
     extensions: Extensions,
     body: Bytes,
 ) -> OAuthResult<Response> {
-    let now = UnixTime::now();
+    let now = state.clock.now();
     let request: RegistrationRequest = serde_json::from_slice(&body)
         .map_err(|e| invalid_metadata(format!("the body is not a registration request: {e}")))?;
     let (credential, secret, metadata) = validate(request, &state)?;
@@ -228,17 +229,17 @@ async fn register(
         issued_at: now,
         expires_at: now + state.config.lifetimes.client_registration,
     };
-    state.store.save_client(&client).await?;
+    state.grants.save_client(&client).await?;
     tracing::info!(client_id = %client.id, name = ?client.metadata.client_name, "client registered");
     let body = response(&state, &client, secret.as_ref(), Some(&registration_token));
-    Ok((StatusCode::CREATED, no_store(), Json(body)).into_response())
+    Ok(NoStore((StatusCode::CREATED, Json(body))).into_response())
 }
 
 /// Each registration writes to the table, unauthenticated: a source address gets
 /// [`remote_mcp_core::Config::registrations_per_hour`] of them per hour.
 async fn within_limit(state: &AppState, source: &str, now: UnixTime) -> OAuthResult<()> {
     let count = state
-        .store
+        .accounts
         .count_attempt(&format!("register:{source}"), now, REGISTRATION_WINDOW)
         .await?;
     if count > state.config.registrations_per_hour {
@@ -269,13 +270,6 @@ fn response(
     }
 }
 
-fn no_store() -> [(header::HeaderName, &'static str); 2] {
-    [
-        (header::CACHE_CONTROL, "no-store"),
-        (header::PRAGMA, "no-cache"),
-    ]
-}
-
 /// The client a registration access token manages (RFC 7592 §3). Unknown clients and bad tokens
 /// are indistinguishable.
 async fn managed_client(state: &AppState, headers: &HeaderMap, id: &str) -> OAuthResult<Client> {
@@ -288,8 +282,8 @@ async fn managed_client(state: &AppState, headers: &HeaderMap, id: &str) -> OAut
         .map(|(_, token)| token.trim())
         .ok_or_else(denied)?;
     let client = state
-        .store
-        .client(&ClientId::new(id), UnixTime::now())
+        .grants
+        .client(&ClientId::new(id), state.clock.now())
         .await?
         .ok_or_else(denied)?;
     match &client.registration_token_hash {
@@ -304,7 +298,7 @@ async fn read(
     headers: HeaderMap,
 ) -> OAuthResult<Response> {
     let client = managed_client(&state, &headers, &id).await?;
-    Ok((no_store(), Json(response(&state, &client, None, None))).into_response())
+    Ok(NoStore(Json(response(&state, &client, None, None))).into_response())
 }
 
 async fn delete(
@@ -313,7 +307,7 @@ async fn delete(
     headers: HeaderMap,
 ) -> OAuthResult<StatusCode> {
     let client = managed_client(&state, &headers, &id).await?;
-    state.store.delete_client(&client.id).await?;
+    state.grants.delete_client(&client.id).await?;
     tracing::info!(client_id = %client.id, "client deleted");
     Ok(StatusCode::NO_CONTENT)
 }

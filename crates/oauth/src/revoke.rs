@@ -4,16 +4,13 @@
 //! answer is 200 whether or not the token was known (§2.2).
 
 use crate::AppState;
-use crate::client_auth;
-use crate::error::OAuthResult;
-use crate::token::form;
+use crate::client_auth::ClientForm;
+use crate::error::{OAuthError, OAuthResult};
+use crate::no_store::NoStore;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use axum::routing::post;
-use remote_mcp_core::UnixTime;
 use remote_mcp_core::model::RefreshToken;
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -22,23 +19,19 @@ pub(crate) fn routes() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(16 * 1024))
 }
 
-async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    match run(&state, &headers, &body, UnixTime::now()).await {
-        Ok(()) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")]).into_response(),
-        Err(err) => err.into_response(),
-    }
-}
-
-async fn run(state: &AppState, headers: &HeaderMap, body: &[u8], now: UnixTime) -> OAuthResult<()> {
-    let params = form(headers, body)?;
-    let client = client_auth::authenticate(state, headers, &params, now).await?;
-    let Some(token) = params.get("token") else {
-        return Err(crate::error::OAuthError::invalid_request(
-            "token is required",
-        ));
-    };
+async fn revoke(
+    State(state): State<AppState>,
+    ClientForm {
+        client,
+        params,
+        now,
+    }: ClientForm,
+) -> OAuthResult<NoStore<StatusCode>> {
+    let token = params
+        .get("token")
+        .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
     if let Some(refresh) = RefreshToken::parse(token) {
-        if let Some(grant) = state.store.grant(&refresh.grant_id, now).await?
+        if let Some(grant) = state.grants.grant(&refresh.grant_id, now).await?
             && grant.client_id == client.id
             && (grant.refresh.current.ct_eq(&refresh.hash())
                 || grant
@@ -47,19 +40,19 @@ async fn run(state: &AppState, headers: &HeaderMap, body: &[u8], now: UnixTime) 
                     .as_ref()
                     .is_some_and(|p| p.ct_eq(&refresh.hash())))
         {
-            state.store.revoke_grant(&grant.id).await?;
+            state.grants.revoke_grant(&grant.id).await?;
             tracing::info!(grant = %grant.id, "grant revoked by its client");
         }
-        return Ok(());
+        return Ok(NoStore(StatusCode::OK));
     }
     if let Ok(claims) = state.verifier.get().await?.verify(token, now)
         && claims.client_id == client.id.as_str()
     {
         state
-            .store
+            .grants
             .revoke_access_token(&claims.jti, claims.expires_at())
             .await?;
         tracing::info!(jti = claims.jti, "access token revoked by its client");
     }
-    Ok(())
+    Ok(NoStore(StatusCode::OK))
 }

@@ -19,7 +19,7 @@ use async_trait::async_trait;
 use axum::http::{HeaderMap, header};
 use remote_mcp_core::model::{Session, normalize_email};
 use remote_mcp_core::secret::{Secret, SecretHash};
-use remote_mcp_core::{Store, UnixTime, password};
+use remote_mcp_core::{AccountStore, UnixTime, password};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -49,7 +49,7 @@ impl Default for ThrottlePolicy {
 
 /// Users in the store approve with their password or session.
 pub struct Accounts {
-    store: Arc<dyn Store>,
+    store: Arc<dyn AccountStore>,
     secure: bool,
     policy: ThrottlePolicy,
     session_ttl: Duration,
@@ -57,7 +57,7 @@ pub struct Accounts {
 
 impl Accounts {
     /// Accounts over `store`; `secure` (an HTTPS issuer) selects `__Host-`/`Secure` cookies.
-    pub fn new(store: Arc<dyn Store>, secure: bool) -> Self {
+    pub fn new(store: Arc<dyn AccountStore>, secure: bool) -> Self {
         Self {
             store,
             secure,

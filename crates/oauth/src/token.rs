@@ -10,15 +10,13 @@
 //!   CIMD clients); the token's subject is `client:<client_id>`; no refresh token.
 
 use crate::AppState;
-use crate::client_auth;
+use crate::client_auth::ClientForm;
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
+use crate::no_store::NoStore;
 use crate::params::Params;
 use crate::pkce::S256Challenge;
 use crate::scope::{self, Scopes};
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use remote_mcp_core::UnixTime;
@@ -35,9 +33,99 @@ pub(crate) fn routes() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(16 * 1024))
 }
 
+/// The grant types of RFC 6749 §4 we implement; the metadata advertises exactly these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GrantType {
+    AuthorizationCode,
+    RefreshToken,
+    ClientCredentials,
+}
+
+impl GrantType {
+    /// Every grant type, in the order the metadata lists them.
+    pub const ALL: [Self; 3] = [
+        Self::AuthorizationCode,
+        Self::RefreshToken,
+        Self::ClientCredentials,
+    ];
+
+    /// The `grant_type` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AuthorizationCode => "authorization_code",
+            Self::RefreshToken => "refresh_token",
+            Self::ClientCredentials => "client_credentials",
+        }
+    }
+
+    fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.as_str() == value)
+    }
+}
+
+/// A token request, parsed once from the form: one variant per grant type, each holding the
+/// parameters its grant reads (RFC 6749 §4.1.3, §6, §4.4; RFC 8707 `resource`).
+#[derive(Debug, PartialEq, Eq)]
+pub enum TokenRequest<'a> {
+    AuthorizationCode {
+        code: &'a str,
+        redirect_uri: Option<&'a str>,
+        code_verifier: Option<&'a str>,
+        resource: Option<&'a str>,
+    },
+    RefreshToken {
+        refresh_token: &'a str,
+        scope: Option<&'a str>,
+        resource: Option<&'a str>,
+    },
+    ClientCredentials {
+        scope: Option<&'a str>,
+        resource: Option<&'a str>,
+    },
+}
+
+impl<'a> TokenRequest<'a> {
+    /// `unsupported_grant_type` for anything but [`GrantType::ALL`]; `invalid_request` when the
+    /// grant's own credential (code, refresh token) is missing.
+    pub fn parse(params: &'a Params) -> OAuthResult<Self> {
+        let grant_type = params
+            .get("grant_type")
+            .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
+        let grant_type = GrantType::parse(grant_type).ok_or_else(|| {
+            OAuthError::new(
+                ErrorCode::UnsupportedGrantType,
+                format!("grant_type {grant_type:?} is not supported"),
+            )
+        })?;
+        let required = |name: &'static str| {
+            params
+                .get(name)
+                .ok_or_else(|| OAuthError::invalid_request(format!("{name} is required")))
+        };
+        let resource = params.get("resource");
+        Ok(match grant_type {
+            GrantType::AuthorizationCode => Self::AuthorizationCode {
+                code: required("code")?,
+                redirect_uri: params.get("redirect_uri"),
+                code_verifier: params.get("code_verifier"),
+                resource,
+            },
+            GrantType::RefreshToken => Self::RefreshToken {
+                refresh_token: required("refresh_token")?,
+                scope: params.get("scope"),
+                resource,
+            },
+            GrantType::ClientCredentials => Self::ClientCredentials {
+                scope: params.get("scope"),
+                resource,
+            },
+        })
+    }
+}
+
 /// RFC 6749 §5.1.
 #[derive(Debug, Serialize)]
-struct TokenResponse {
+pub struct TokenResponse {
     access_token: String,
     token_type: &'static str,
     expires_in: u64,
@@ -46,79 +134,61 @@ struct TokenResponse {
     scope: String,
 }
 
-/// Reads an `application/x-www-form-urlencoded` body into parameters.
-pub(crate) fn form(headers: &HeaderMap, body: &[u8]) -> OAuthResult<Params> {
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-    if !is_form {
-        return Err(OAuthError::invalid_request(
-            "the body must be application/x-www-form-urlencoded",
-        ));
-    }
-    let text = std::str::from_utf8(body)
-        .map_err(|_| OAuthError::invalid_request("the body is not UTF-8"))?;
-    Params::parse(text).map_err(OAuthError::invalid_request)
+async fn token(
+    State(state): State<AppState>,
+    ClientForm {
+        client,
+        params,
+        now,
+    }: ClientForm,
+) -> OAuthResult<NoStore<Json<TokenResponse>>> {
+    let answer = match TokenRequest::parse(&params)? {
+        TokenRequest::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier,
+            resource,
+        } => {
+            let exchange = Exchange {
+                code,
+                redirect_uri,
+                code_verifier,
+                resource,
+            };
+            authorization_code(&state, &client, exchange, now).await
+        }
+        TokenRequest::RefreshToken {
+            refresh_token: presented,
+            scope,
+            resource,
+        } => refresh_token(&state, &client, presented, scope, resource, now).await,
+        TokenRequest::ClientCredentials { scope, resource } => {
+            client_credentials(&state, &client, scope, resource, now).await
+        }
+    };
+    answer.map(|a| NoStore(Json(a))).inspect_err(|err| {
+        tracing::info!(error = err.code.as_str(), description = %err.description, "token request refused");
+    })
 }
 
-async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let now = UnixTime::now();
-    let result = async {
-        let params = form(&headers, &body)?;
-        let grant_type = params
-            .get("grant_type")
-            .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
-        if !state
-            .capabilities
-            .grant_types_supported
-            .contains(&grant_type)
-        {
-            return Err(OAuthError::new(
-                ErrorCode::UnsupportedGrantType,
-                format!("grant_type {grant_type:?} is not supported"),
-            ));
-        }
-        let client = client_auth::authenticate(&state, &headers, &params, now).await?;
-        match grant_type {
-            "authorization_code" => authorization_code(&state, &client, &params, now).await,
-            "refresh_token" => refresh_token(&state, &client, &params, now).await,
-            _ => client_credentials(&state, &client, &params, now).await,
-        }
-    }
-    .await;
-    match result {
-        Ok(response) => (
-            [
-                (header::CACHE_CONTROL, "no-store"),
-                (header::PRAGMA, "no-cache"),
-            ],
-            Json(response),
-        )
-            .into_response(),
-        Err(err) => {
-            tracing::info!(error = err.code.as_str(), description = %err.description, "token request refused");
-            err.into_response()
-        }
-    }
+/// What an `authorization_code` request presents.
+struct Exchange<'a> {
+    code: &'a str,
+    redirect_uri: Option<&'a str>,
+    code_verifier: Option<&'a str>,
+    resource: Option<&'a str>,
 }
 
 /// RFC 6749 §4.1.3, in order; the code is consumed last.
 async fn authorization_code(
     state: &AppState,
     client: &Client,
-    params: &Params,
+    exchange: Exchange<'_>,
     now: UnixTime,
 ) -> OAuthResult<TokenResponse> {
-    let presented = params
-        .get("code")
-        .ok_or_else(|| OAuthError::invalid_request("code is required"))?;
-    let hash = SecretHash::of(presented);
+    let hash = SecretHash::of(exchange.code);
     let record =
-        state.store.code(&hash, now).await?.ok_or_else(|| {
+        state.grants.code(&hash, now).await?.ok_or_else(|| {
             OAuthError::invalid_grant("the authorization code is invalid or expired")
         })?;
     // A code presented by another client changes nothing: that client never held it, and letting
@@ -136,20 +206,20 @@ async fn authorization_code(
             "the authorization code was already used",
         ));
     }
-    if params.get("redirect_uri") != Some(code.redirect_uri.as_str()) {
+    if exchange.redirect_uri != Some(code.redirect_uri.as_str()) {
         return Err(OAuthError::invalid_grant(
             "redirect_uri must repeat the authorization request's",
         ));
     }
-    let verifier = params
-        .get("code_verifier")
+    let verifier = exchange
+        .code_verifier
         .ok_or_else(|| OAuthError::invalid_request("code_verifier is required (PKCE)"))?;
     if !S256Challenge::from_stored(&code.code_challenge).verify(verifier) {
         return Err(OAuthError::invalid_grant(
             "the PKCE code_verifier does not match",
         ));
     }
-    check_bound_resource(state, params, &code.resource)?;
+    check_bound_resource(state, exchange.resource, &code.resource)?;
     let grant_id = GrantId::generate();
     let refresh = RefreshToken::generate(&grant_id);
     let grant = Grant {
@@ -162,7 +232,7 @@ async fn authorization_code(
         expires_at: now + state.config.lifetimes.refresh_token,
         refresh: RefreshState::new(refresh.hash()),
     };
-    match state.store.take_code(&hash, &grant, now).await? {
+    match state.grants.take_code(&hash, &grant, now).await? {
         CodeRedemption::Redeemed => {}
         CodeRedemption::AlreadyRedeemed(winner) => {
             revoke_after_replay(state, &winner, "authorization code").await?;
@@ -193,16 +263,15 @@ async fn authorization_code(
 async fn refresh_token(
     state: &AppState,
     client: &Client,
-    params: &Params,
+    presented: &str,
+    scope: Option<&str>,
+    resource: Option<&str>,
     now: UnixTime,
 ) -> OAuthResult<TokenResponse> {
-    let presented = params
-        .get("refresh_token")
-        .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
     let invalid = || OAuthError::invalid_grant("the refresh token is invalid, expired or revoked");
     let token = RefreshToken::parse(presented).ok_or_else(invalid)?;
     let grant = state
-        .store
+        .grants
         .grant(&token.grant_id, now)
         .await?
         .ok_or_else(invalid)?;
@@ -211,7 +280,7 @@ async fn refresh_token(
         return Err(invalid());
     }
     let granted = Scopes::from_stored(&grant.scope);
-    let scopes = match params.get("scope") {
+    let scopes = match scope {
         None => granted.clone(),
         Some(requested) => {
             let requested = Scopes::parse(Some(requested), &state.capabilities)
@@ -225,7 +294,7 @@ async fn refresh_token(
             requested
         }
     };
-    check_bound_resource(state, params, &grant.resource)?;
+    check_bound_resource(state, resource, &grant.resource)?;
     // Derived, not random: a retry within the grace gets the same successor (idempotent).
     let next = token.successor(&grant.refresh.successor_key);
     let policy = RefreshPolicy {
@@ -233,7 +302,7 @@ async fn refresh_token(
         lifetime: state.config.lifetimes.refresh_token,
     };
     match state
-        .store
+        .grants
         .rotate_refresh(&grant.id, &token.hash(), next.hash(), now, policy)
         .await?
     {
@@ -266,7 +335,8 @@ async fn refresh_token(
 async fn client_credentials(
     state: &AppState,
     client: &Client,
-    params: &Params,
+    scope: Option<&str>,
+    resource: Option<&str>,
     now: UnixTime,
 ) -> OAuthResult<TokenResponse> {
     if !client.may_act_for_itself() {
@@ -276,7 +346,7 @@ async fn client_credentials(
         ));
     }
     let allowed = Scopes::from_stored(client.metadata.scope.as_deref().unwrap_or_default());
-    let scopes = match params.get("scope") {
+    let scopes = match scope {
         None => allowed.clone(),
         Some(requested) => Scopes::parse(Some(requested), &state.capabilities)
             .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e))?,
@@ -288,7 +358,7 @@ async fn client_credentials(
         ));
     }
     let resource = scope::resource(
-        params.get("resource"),
+        resource,
         &state.config.mcp_resource(),
         state.config.issuer(),
     )
@@ -307,8 +377,8 @@ async fn client_credentials(
 
 /// RFC 8707 on a token request: a `resource`, if sent, may only name the one the code or grant is
 /// bound to (in any spelling [`scope::resource`] accepts). Omitted means that one.
-fn check_bound_resource(state: &AppState, params: &Params, bound: &str) -> OAuthResult<()> {
-    let Some(requested) = params.get("resource") else {
+fn check_bound_resource(state: &AppState, requested: Option<&str>, bound: &str) -> OAuthResult<()> {
+    let Some(requested) = requested else {
         return Ok(());
     };
     let resource = scope::resource(
@@ -327,7 +397,7 @@ fn check_bound_resource(state: &AppState, params: &Params, bound: &str) -> OAuth
 }
 
 async fn revoke_after_replay(state: &AppState, grant: &GrantId, what: &str) -> OAuthResult<()> {
-    let revoked = state.store.revoke_grant(grant).await?;
+    let revoked = state.grants.revoke_grant(grant).await?;
     tracing::warn!(grant = %grant, revoked, "{what} replayed: grant revoked");
     Ok(())
 }

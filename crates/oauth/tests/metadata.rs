@@ -18,6 +18,7 @@ async fn get(path: &str) -> (StatusCode, Value) {
     let state = AppState::new(
         Config::local(ISSUER).unwrap(),
         Arc::new(MemoryStore::new()),
+        Arc::new(MemoryStore::new()),
         Arc::new(LocalSigner::generate()),
     );
     let response = router(state)
@@ -75,6 +76,7 @@ async fn issuer_equals_the_origin_it_is_served_from() {
 async fn path_inserted_discovery_variants_are_clean_404s() {
     let state = AppState::new(
         Config::local(ISSUER).unwrap(),
+        Arc::new(MemoryStore::new()),
         Arc::new(MemoryStore::new()),
         Arc::new(LocalSigner::generate()),
     );

@@ -65,9 +65,9 @@ async fn wrong_password_unknown_user_and_disabled_user_look_the_same() {
     let disabled_id = s
         .add_user("carol@example.com", "carol's long password")
         .await;
-    let mut carol = s.state.store.user(&disabled_id).await.unwrap().unwrap();
+    let mut carol = s.store.user(&disabled_id).await.unwrap().unwrap();
     carol.disabled_at = Some(UnixTime::now());
-    s.state.store.update_user(&carol).await.unwrap();
+    s.store.update_user(&carol).await.unwrap();
 
     let client = s.public_client(CLAUDE_CALLBACK).await;
     let mut answers = Vec::new();
@@ -105,7 +105,7 @@ async fn wrong_password_unknown_user_and_disabled_user_look_the_same() {
 #[tokio::test]
 async fn tokens_carry_the_user_id_not_the_email() {
     let s = Server::memory().await;
-    let alice = s.state.store.user_by_email(EMAIL).await.unwrap().unwrap();
+    let alice = s.store.user_by_email(EMAIL).await.unwrap().unwrap();
     let client = s.public_client(CLAUDE_CALLBACK).await;
     let pkce = Pkce::new();
     let page = s.authorize(&client, CLAUDE_CALLBACK, &pkce, &[]).await;
@@ -117,14 +117,7 @@ async fn tokens_carry_the_user_id_not_the_email() {
 #[tokio::test]
 async fn a_session_approves_as_its_own_user_and_no_other() {
     let s = Server::memory().await;
-    let alice = s
-        .state
-        .store
-        .user_by_email(EMAIL)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let alice = s.store.user_by_email(EMAIL).await.unwrap().unwrap().id;
     let bob = s.add_user("bob@example.com", "bob's long password").await;
     let client = s.public_client(CLAUDE_CALLBACK).await;
 
@@ -355,7 +348,7 @@ async fn successful_sign_ins_do_not_count() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_wrong_passwords_are_throttled_on_dynamodb_local() {
     // The server's store on DynamoDB Local already holds the account.
-    let store = Server::dynamo().await.state.store.clone();
+    let store = Server::dynamo().await.store.clone();
     let accounts = Arc::new(Accounts::new(store, true).with_policy(POLICY));
     let guesses: Vec<_> = (0..60)
         .map(|i| {

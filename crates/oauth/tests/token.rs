@@ -325,7 +325,6 @@ async fn parallel_refreshes_leave_one_live_token_on_dynamodb_local() {
         .unwrap()
         .grant_id;
     let grant = s
-        .state
         .store
         .grant(&grant_id, UnixTime::now())
         .await
@@ -499,8 +498,7 @@ async fn deleted_or_unknown_client_gets_401_invalid_client() {
         .await;
     let id = body["client_id"].as_str().unwrap().to_owned();
     let tokens = s.tokens(&id, CLAUDE_CALLBACK).await;
-    s.state
-        .store
+    s.store
         .delete_client(&remote_mcp_core::model::ClientId::new(&id))
         .await
         .unwrap();
@@ -591,7 +589,7 @@ async fn client_credentials_only_for_operator_machine_clients() {
         issued_at: now,
         expires_at: now + std::time::Duration::from_secs(3600),
     };
-    s.state.store.save_client(&machine).await.unwrap();
+    s.store.save_client(&machine).await.unwrap();
     let reply = s
         .post_form(
             "/token",

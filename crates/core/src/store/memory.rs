@@ -1,8 +1,7 @@
 //! The embedded store: a mutex over hash maps, with the same semantics as DynamoDB (expiry checked
 //! on read, atomic verbs). The default for `make run` and for fast tests.
 
-use super::window_start;
-use super::{Store, StoreError};
+use super::{AccountStore, GrantReader, GrantStore, NoteStore, StoreError, window_start};
 use crate::UnixTime;
 use crate::model::{
     AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, ConsentRequest, Grant,
@@ -68,11 +67,7 @@ impl MemoryStore {
 }
 
 #[async_trait]
-impl Store for MemoryStore {
-    async fn save_client(&self, client: &Client) -> Result<(), StoreError> {
-        insert_new(&mut self.lock().clients, client.id.clone(), client.clone())
-    }
-
+impl GrantReader for MemoryStore {
     async fn client(&self, id: &ClientId, now: UnixTime) -> Result<Option<Client>, StoreError> {
         Ok(self
             .lock()
@@ -82,8 +77,38 @@ impl Store for MemoryStore {
             .cloned())
     }
 
+    async fn grant(&self, id: &GrantId, now: UnixTime) -> Result<Option<Grant>, StoreError> {
+        Ok(self
+            .lock()
+            .grants
+            .get(id)
+            .filter(|g| now < g.expires_at)
+            .cloned())
+    }
+
+    async fn is_access_token_revoked(&self, jti: &str, now: UnixTime) -> Result<bool, StoreError> {
+        Ok(self
+            .lock()
+            .revoked_tokens
+            .get(jti)
+            .is_some_and(|until| now < *until))
+    }
+}
+
+#[async_trait]
+impl GrantStore for MemoryStore {
+    async fn save_client(&self, client: &Client) -> Result<(), StoreError> {
+        insert_new(&mut self.lock().clients, client.id.clone(), client.clone())
+    }
+
     async fn delete_client(&self, id: &ClientId) -> Result<bool, StoreError> {
         Ok(self.lock().clients.remove(id).is_some())
+    }
+
+    async fn clients(&self) -> Result<Vec<Client>, StoreError> {
+        let mut clients: Vec<Client> = self.lock().clients.values().cloned().collect();
+        clients.sort_by(|a, b| a.issued_at.cmp(&b.issued_at).then(a.id.cmp(&b.id)));
+        Ok(clients)
     }
 
     async fn save_consent(
@@ -170,15 +195,6 @@ impl Store for MemoryStore {
         insert_new(&mut self.lock().grants, grant.id.clone(), grant.clone())
     }
 
-    async fn grant(&self, id: &GrantId, now: UnixTime) -> Result<Option<Grant>, StoreError> {
-        Ok(self
-            .lock()
-            .grants
-            .get(id)
-            .filter(|g| now < g.expires_at)
-            .cloned())
-    }
-
     async fn rotate_refresh(
         &self,
         id: &GrantId,
@@ -214,50 +230,21 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn is_access_token_revoked(&self, jti: &str, now: UnixTime) -> Result<bool, StoreError> {
-        Ok(self
+    async fn grants(&self, subject: Option<&str>) -> Result<Vec<Grant>, StoreError> {
+        let mut grants: Vec<Grant> = self
             .lock()
-            .revoked_tokens
-            .get(jti)
-            .is_some_and(|until| now < *until))
+            .grants
+            .values()
+            .filter(|g| subject.is_none_or(|s| g.subject == s))
+            .cloned()
+            .collect();
+        grants.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        Ok(grants)
     }
+}
 
-    async fn save_note(&self, note: &Note) -> Result<(), StoreError> {
-        let key = (note.owner.clone(), note.id.clone());
-        let mut tables = self.lock();
-        if tables.notes.contains_key(&key) {
-            return Err(StoreError::AlreadyExists);
-        }
-        tables.notes.insert(key, note.clone());
-        Ok(())
-    }
-
-    async fn note(&self, owner: &str, id: &str) -> Result<Option<Note>, StoreError> {
-        Ok(self
-            .lock()
-            .notes
-            .get(&(owner.to_owned(), id.to_owned()))
-            .cloned())
-    }
-
-    async fn notes(&self, owner: &str) -> Result<Vec<Note>, StoreError> {
-        Ok(self
-            .lock()
-            .notes
-            .range((owner.to_owned(), String::new())..)
-            .take_while(|((o, _), _)| o == owner)
-            .map(|(_, n)| n.clone())
-            .collect())
-    }
-
-    async fn delete_note(&self, owner: &str, id: &str) -> Result<bool, StoreError> {
-        Ok(self
-            .lock()
-            .notes
-            .remove(&(owner.to_owned(), id.to_owned()))
-            .is_some())
-    }
-
+#[async_trait]
+impl AccountStore for MemoryStore {
     async fn create_user(&self, user: &User) -> Result<(), StoreError> {
         let mut tables = self.lock();
         if tables.users.contains_key(&user.id)
@@ -380,22 +367,43 @@ impl Store for MemoryStore {
         }
         Ok(())
     }
+}
 
-    async fn clients(&self) -> Result<Vec<Client>, StoreError> {
-        let mut clients: Vec<Client> = self.lock().clients.values().cloned().collect();
-        clients.sort_by(|a, b| a.issued_at.cmp(&b.issued_at).then(a.id.cmp(&b.id)));
-        Ok(clients)
+#[async_trait]
+impl NoteStore for MemoryStore {
+    async fn save_note(&self, note: &Note) -> Result<(), StoreError> {
+        let key = (note.owner.clone(), note.id.clone());
+        let mut tables = self.lock();
+        if tables.notes.contains_key(&key) {
+            return Err(StoreError::AlreadyExists);
+        }
+        tables.notes.insert(key, note.clone());
+        Ok(())
     }
 
-    async fn grants(&self, subject: Option<&str>) -> Result<Vec<Grant>, StoreError> {
-        let mut grants: Vec<Grant> = self
+    async fn note(&self, owner: &str, id: &str) -> Result<Option<Note>, StoreError> {
+        Ok(self
             .lock()
-            .grants
-            .values()
-            .filter(|g| subject.is_none_or(|s| g.subject == s))
-            .cloned()
-            .collect();
-        grants.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
-        Ok(grants)
+            .notes
+            .get(&(owner.to_owned(), id.to_owned()))
+            .cloned())
+    }
+
+    async fn notes(&self, owner: &str) -> Result<Vec<Note>, StoreError> {
+        Ok(self
+            .lock()
+            .notes
+            .range((owner.to_owned(), String::new())..)
+            .take_while(|((o, _), _)| o == owner)
+            .map(|(_, n)| n.clone())
+            .collect())
+    }
+
+    async fn delete_note(&self, owner: &str, id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .lock()
+            .notes
+            .remove(&(owner.to_owned(), id.to_owned()))
+            .is_some())
     }
 }

@@ -6,11 +6,11 @@
 //!   and a local KMS, exactly as they run in AWS but for the endpoints.
 
 use anyhow::{Context, bail};
-use remote_mcp_core::local::process::workspace_root;
 use remote_mcp_local::local_aws::{self, LocalAws};
 use remote_mcp_local::replay::{
     LambdaInvoke, OverHttp, Sequence, Transport, initial_vars, load, replay_all,
 };
+use remote_mcp_testkit::workspace_root;
 use std::net::{IpAddr, Ipv4Addr, TcpListener};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};

@@ -11,9 +11,9 @@
 //! containers reach this host), `--log`, `--port`.
 
 use anyhow::{Context, bail};
-use remote_mcp_core::local::process::workspace_root;
 use remote_mcp_local::local_aws::{self, LocalAws};
 use remote_mcp_local::replay::{OverHttp, initial_vars, load, replay_all};
+use remote_mcp_testkit::workspace_root;
 use std::net::{IpAddr, TcpListener};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;

@@ -16,6 +16,8 @@ async fn main() -> Result<(), lambda_http::Error> {
         store,
         signing_key,
     } = Deployment::from_env().await?;
-    let state = AppState::new(config, Arc::new(store), Arc::new(signing_key));
+    // One table; this function's IAM policy allows the notes' writes and the grants' reads.
+    let store = Arc::new(store);
+    let state = AppState::new(config, store.clone(), store, Arc::new(signing_key));
     lambda_http::run(router(state)).await
 }

@@ -4,98 +4,52 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::{Request, StatusCode};
 use mcp_function::{AppState, router};
-use remote_mcp_core::model::{
-    Client, ClientCredential, ClientId, ClientMetadata, Grant, GrantId, RefreshState, Registration,
-};
 use remote_mcp_core::secret::Secret;
 use remote_mcp_core::token::{AccessClaims, LocalSigner, encode};
-use remote_mcp_core::{Config, MemoryStore, UnixTime};
+use remote_mcp_core::{Clock, Config, MemoryStore, UnixTime};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::time::Duration;
-use tower::ServiceExt;
 
 pub const ISSUER: &str = "https://mcp.example.com";
 pub const RESOURCE: &str = "https://mcp.example.com/mcp";
 pub const HOST: &str = "mcp.example.com";
 
-#[derive(Debug)]
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub text: String,
-}
-
-impl Reply {
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or(Value::Null)
-    }
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-    /// The JSON-RPC `result`.
-    pub fn result(&self) -> Value {
-        let body = self.json();
-        assert!(body.get("error").is_none(), "unexpected error: {body}");
-        body["result"].clone()
-    }
-}
+pub use remote_mcp_testkit::Reply;
 
 pub struct Server {
     pub state: AppState,
     pub signer: Arc<LocalSigner>,
+    /// The one table both functions share (the tests play the authorization server's part).
+    pub store: Arc<MemoryStore>,
+    pub clock: Clock,
 }
 
 impl Server {
     pub fn new() -> Self {
         let signer = Arc::new(LocalSigner::generate());
         let config = Config::local(ISSUER).unwrap();
-        let store = MemoryStore::new();
-        let state = AppState::new(config, Arc::new(store), signer.clone());
-        Self { state, signer }
+        let store = Arc::new(MemoryStore::new());
+        let clock = Clock::manual(UnixTime::now());
+        let state = AppState::new(config, store.clone(), store.clone(), signer.clone())
+            .with_clock(clock.clone());
+        Self {
+            state,
+            signer,
+            store,
+            clock,
+        }
     }
 
     /// Makes the records a token of `claims` stands on exist, as the authorization server would
     /// have left them: its client and, for a person's token, its grant.
     pub async fn back(&self, claims: &AccessClaims) {
-        let store = &self.state.store;
-        let now = UnixTime::now();
-        let client_id = ClientId::new(claims.client_id.as_str());
-        if store.client(&client_id, now).await.unwrap().is_none() {
-            store
-                .save_client(&Client {
-                    id: client_id.clone(),
-                    registered_by: Registration::Dynamic,
-                    credential: ClientCredential::None,
-                    metadata: ClientMetadata::default(),
-                    registration_token_hash: None,
-                    issued_at: now,
-                    expires_at: now + Duration::from_secs(86_400),
-                })
-                .await
-                .unwrap();
-        }
-        if let Some(gid) = &claims.gid {
-            let _ = store
-                .create_grant(&Grant {
-                    id: GrantId::new(gid.as_str()),
-                    client_id,
-                    subject: claims.sub.clone(),
-                    scope: claims.scope.clone(),
-                    resource: claims.aud.clone(),
-                    created_at: now,
-                    expires_at: now + Duration::from_secs(86_400),
-                    refresh: RefreshState::new(Secret::generate().hash()),
-                })
-                .await;
-        }
+        remote_mcp_testkit::records::back(self.store.as_ref(), claims, self.clock.now()).await;
     }
 
     pub fn claims(&self, sub: &str, scope: &str) -> AccessClaims {
-        let now = UnixTime::now().seconds();
+        let now = self.clock.now().seconds();
         AccessClaims {
             iss: ISSUER.into(),
             sub: sub.into(),
@@ -120,15 +74,7 @@ impl Server {
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        let response = router(self.state.clone()).oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Reply {
-            status,
-            headers,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        remote_mcp_testkit::oneshot(router(self.state.clone()), request).await
     }
 
     /// POSTs a JSON-RPC message to `path` with the usual MCP headers plus `extra`.

@@ -4,21 +4,14 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use http_body_util::BodyExt;
+use axum::http::{Request, StatusCode, header};
 use oauth_function::cimd::CimdResolver;
 use oauth_function::{AppState, router};
-use remote_mcp_core::local::{DynamoLocal, TableDefinition};
 use remote_mcp_core::model::User;
-use remote_mcp_core::secret::Secret;
 use remote_mcp_core::token::LocalSigner;
-use remote_mcp_core::{Config, DynamoStore, MemoryStore, Store, UnixTime, password};
+use remote_mcp_core::{Clock, Config, MemoryStore, Store, UnixTime, password};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use tower::ServiceExt;
 
 pub const ISSUER: &str = "https://mcp.example.com";
 pub const RESOURCE: &str = "https://mcp.example.com/mcp";
@@ -28,65 +21,34 @@ pub const LOOPBACK: &str = "http://127.0.0.1/callback";
 pub const EMAIL: &str = "alice@example.com";
 pub const PASSWORD: &str = "correct horse battery staple";
 
-/// An HTTP response, read fully.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub text: String,
-}
-
-impl Reply {
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or(Value::Null)
-    }
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-    pub fn location(&self) -> url::Url {
-        url::Url::parse(self.header("location").expect("a redirect")).unwrap()
-    }
-    /// A query parameter of the redirect location.
-    pub fn location_param(&self, name: &str) -> Option<String> {
-        self.location()
-            .query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    }
-}
-
-/// A PKCE verifier and its S256 challenge.
-pub struct Pkce {
-    pub verifier: String,
-    pub challenge: String,
-}
-
-impl Pkce {
-    pub fn new() -> Self {
-        let verifier = format!("{}{}", Secret::generate().expose(), "-._~x");
-        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-        Self {
-            verifier,
-            challenge,
-        }
-    }
-}
+pub use remote_mcp_testkit::{Pkce, Reply};
 
 /// The server under test.
 #[derive(Clone)]
 pub struct Server {
     pub state: AppState,
+    /// The table behind it, for what an operator does beside the HTTP API.
+    pub store: Arc<dyn Store>,
+    /// The server's time; tests step it to reach expiry and grace.
+    pub clock: Clock,
 }
 
 impl Server {
     pub async fn with_store(store: Arc<dyn Store>) -> Self {
+        let clock = Clock::manual(UnixTime::now());
         let state = AppState::new(
             Config::local(ISSUER).unwrap(),
-            store,
+            store.clone(),
+            store.clone(),
             Arc::new(LocalSigner::generate()),
         )
-        .with_cimd(CimdResolver::pinned_only());
-        let server = Self { state };
+        .with_cimd(CimdResolver::pinned_only())
+        .with_clock(clock.clone());
+        let server = Self {
+            state,
+            store,
+            clock,
+        };
         server.add_user(EMAIL, PASSWORD).await;
         server
     }
@@ -100,37 +62,18 @@ impl Server {
         let user = User::new(
             email.to_owned(),
             password::hash(password).unwrap(),
-            UnixTime::now(),
+            self.clock.now(),
         );
-        self.state.store.create_user(&user).await.unwrap();
+        self.store.create_user(&user).await.unwrap();
         user.id
     }
 
     pub async fn dynamo() -> Self {
-        let local = DynamoLocal::shared().unwrap_or_else(|e| panic!("{e}"));
-        let client = local.client();
-        let table = format!(
-            "oauth-{}",
-            &Secret::generate().expose()[..12].replace(['-', '_'], "x")
-        );
-        TableDefinition::from_repository()
-            .unwrap()
-            .create(&client, &table)
-            .await
-            .unwrap();
-        Self::with_store(Arc::new(DynamoStore::new(client, table))).await
+        Self::with_store(remote_mcp_testkit::fresh_dynamo_store().await).await
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        let response = router(self.state.clone()).oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Reply {
-            status,
-            headers,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        remote_mcp_testkit::oneshot(router(self.state.clone()), request).await
     }
 
     pub async fn get(&self, path_and_query: &str) -> Reply {
@@ -334,10 +277,6 @@ pub fn session_cookie(reply: &Reply) -> Option<String> {
 
 /// The value of a hidden form field in a page.
 pub fn hidden_field(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
+    remote_mcp_testkit::hidden_field(html, name)
         .unwrap_or_else(|| panic!("no field {name} in {html}"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
 }

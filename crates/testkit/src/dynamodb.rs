@@ -2,14 +2,14 @@
 //! (installed into `node_modules/` by `make deps`), run in memory on a free port. Tables are created
 //! from the `AWS::DynamoDB::Table` resource of `template.yaml`, so tests exercise the deployed schema.
 
-use super::process::{LocalProcess, workspace_root};
-use crate::store::table::{PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
+use crate::process::{LocalProcess, workspace_root};
 use aws_sdk_dynamodb::Client as DynamoClient;
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     TimeToLiveSpecification,
 };
+use remote_mcp_core::DynamoStore;
+use remote_mcp_core::store::table::{PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -102,26 +102,8 @@ impl DynamoLocal {
 
     /// An SDK client for this instance (dummy credentials; DynamoDB Local does not check them).
     pub fn client(&self) -> DynamoClient {
-        local_client(self.endpoint())
+        DynamoStore::endpoint_client(self.endpoint())
     }
-}
-
-/// An SDK client for a DynamoDB Local endpoint.
-pub fn local_client(endpoint: &str) -> DynamoClient {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .timeout_config(crate::store::timeouts())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "local",
-            "local",
-            None,
-            None,
-            "dynamodb-local",
-        ))
-        .build();
-    DynamoClient::from_conf(config)
 }
 
 fn find_jar() -> Result<PathBuf, HarnessError> {

@@ -1,6 +1,6 @@
 //! An API-compatible KMS for tests: moto's server, from the pinned `moto[server]` in `.venv/`.
 
-use super::process::{LocalProcess, workspace_root};
+use crate::process::{LocalProcess, workspace_root};
 use aws_sdk_kms::Client as KmsClient;
 use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
 use std::net::{IpAddr, Ipv4Addr};

@@ -1,0 +1,73 @@
+//! The people who may approve connections: users, their sign-in sessions, and the attempt counters
+//! that throttle sign-in and registration.
+
+use super::StoreError;
+use crate::UnixTime;
+use crate::model::{Session, User};
+use crate::secret::SecretHash;
+use async_trait::async_trait;
+use std::time::Duration;
+
+/// Accounts, sessions and throttles.
+#[async_trait]
+pub trait AccountStore: Send + Sync + 'static {
+    /// Creates a user. Fails with [`StoreError::AlreadyExists`] if the email is taken.
+    async fn create_user(&self, user: &User) -> Result<(), StoreError>;
+
+    /// A user by id.
+    async fn user(&self, id: &str) -> Result<Option<User>, StoreError>;
+
+    /// A user by normalised email.
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
+
+    /// Replaces an existing user's record (password reset, disabling); the email cannot change.
+    async fn update_user(&self, user: &User) -> Result<(), StoreError>;
+
+    /// Every user (administration).
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+
+    /// Stores a sign-in session under the hash of its cookie value.
+    async fn save_session(&self, hash: &SecretHash, session: &Session) -> Result<(), StoreError>;
+
+    /// An unexpired session.
+    async fn session(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<Session>, StoreError>;
+
+    /// Counts one attempt (a failed sign-in, a registration) against `key` in the fixed window
+    /// containing `now`; returns the window's count so far. Atomic, so limits hold across Lambda
+    /// instances.
+    async fn count_attempt(
+        &self,
+        key: &str,
+        now: UnixTime,
+        window: Duration,
+    ) -> Result<u32, StoreError>;
+
+    /// Attempts counted against `key` in the window containing `now`.
+    async fn attempts(&self, key: &str, now: UnixTime, window: Duration)
+    -> Result<u32, StoreError>;
+
+    /// Reserves one of `limit` attempts against `key` in the window containing `now`, before the
+    /// attempt is made: `true` if it was counted, `false` (nothing counted) if `limit` attempts are
+    /// already counted. Atomic: of any number of concurrent callers, at most `limit` per window
+    /// get `true`, on every instance.
+    async fn reserve_attempt(
+        &self,
+        key: &str,
+        now: UnixTime,
+        window: Duration,
+        limit: u32,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives back an attempt reserved in the window containing `now` (it turned out to be a
+    /// success, which is not held against anyone).
+    async fn release_attempt(
+        &self,
+        key: &str,
+        now: UnixTime,
+        window: Duration,
+    ) -> Result<(), StoreError>;
+}

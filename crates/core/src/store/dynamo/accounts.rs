@@ -1,0 +1,185 @@
+//! [`AccountStore`] on DynamoDB.
+
+use super::{
+    DynamoStore, backend, count, decode, is_condition_failure, number, permanent_item, record_item,
+};
+use crate::UnixTime;
+use crate::model::{Session, User};
+use crate::secret::SecretHash;
+use crate::store::table::{Key, PARTITION_KEY};
+use crate::store::window_start;
+use crate::store::{AccountStore, StoreError};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
+use std::time::Duration;
+
+#[async_trait]
+impl AccountStore for DynamoStore {
+    async fn create_user(&self, user: &User) -> Result<(), StoreError> {
+        let profile = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(permanent_item(&Key::user_profile(&user.id), user)?))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        // A second item keyed by the email makes the address unique, atomically with the profile.
+        let email = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(permanent_item(&Key::email(&user.email), &user.id)?))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(profile).build())
+            .transact_items(TransactWriteItem::builder().put(email).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                TransactWriteItemsError::TransactionCanceledException(_) => {
+                    Err(StoreError::AlreadyExists)
+                }
+                other => Err(StoreError::Backend(DisplayErrorContext(other).to_string())),
+            },
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    async fn user(&self, id: &str) -> Result<Option<User>, StoreError> {
+        self.read(&Key::user_profile(id))
+            .await?
+            .map(|item| decode(&item))
+            .transpose()
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        let Some(item) = self.read(&Key::email(email)).await? else {
+            return Ok(None);
+        };
+        let id: String = decode(&item)?;
+        self.user(&id).await
+    }
+
+    async fn update_user(&self, user: &User) -> Result<(), StoreError> {
+        match self.user(&user.id).await? {
+            Some(existing) if existing.email == user.email => {}
+            Some(_) => return Err(StoreError::Corrupt("a user's email cannot change".into())),
+            None => return Err(StoreError::Corrupt(format!("no user {}", user.id))),
+        }
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(permanent_item(&Key::user_profile(&user.id), user)?))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let mut users = self
+            .scan_sort_key("PROFILE")
+            .await?
+            .iter()
+            .map(decode)
+            .collect::<Result<Vec<User>, _>>()?;
+        users.sort_by(|a, b| a.email.cmp(&b.email));
+        Ok(users)
+    }
+
+    async fn save_session(&self, hash: &SecretHash, session: &Session) -> Result<(), StoreError> {
+        self.insert(record_item(
+            &Key::session(hash.as_str()),
+            session.expires_at,
+            session,
+        )?)
+        .await
+    }
+
+    async fn session(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<Session>, StoreError> {
+        self.live_record(&Key::session(hash.as_str()), now).await
+    }
+
+    async fn count_attempt(
+        &self,
+        key: &str,
+        now: UnixTime,
+        window: Duration,
+    ) -> Result<u32, StoreError> {
+        let out = self
+            .throttle_update(key, now, window, 1)
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(count(out.attributes.as_ref()))
+    }
+
+    async fn attempts(
+        &self,
+        key: &str,
+        now: UnixTime,
+        window: Duration,
+    ) -> Result<u32, StoreError> {
+        let start = window_start(now, window);
+        Ok(count(
+            self.read(&Key::throttle(key, start.seconds()))
+                .await?
+                .as_ref(),
+        ))
+    }
+
+    async fn reserve_attempt(
+        &self,
+        key: &str,
+        now: UnixTime,
+        window: Duration,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        // One conditional update: counted only while under the limit, so concurrent attempts
+        // cannot all pass a read taken before any of them was counted.
+        let out = self
+            .throttle_update(key, now, window, 1)
+            .condition_expression("attribute_not_exists(#count) OR #count < :limit")
+            .expression_attribute_values(":limit", number(i64::from(limit)))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(true),
+            Err(err) if is_condition_failure(&err) => Ok(false),
+            Err(err) => Err(backend(err)),
+        }
+    }
+
+    async fn release_attempt(
+        &self,
+        key: &str,
+        now: UnixTime,
+        window: Duration,
+    ) -> Result<(), StoreError> {
+        let out = self
+            .throttle_update(key, now, window, -1)
+            .condition_expression("#count > :zero")
+            .expression_attribute_values(":zero", number(0))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(()),
+            Err(err) if is_condition_failure(&err) => Ok(()),
+            Err(err) => Err(backend(err)),
+        }
+    }
+}

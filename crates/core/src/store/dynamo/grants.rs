@@ -1,0 +1,231 @@
+//! [`GrantReader`] and [`GrantStore`] on DynamoDB.
+
+use super::{
+    Contention, DynamoStore, backend, decode, is_condition_failure, is_live, key_attributes,
+    number, record_item, revision,
+};
+use crate::UnixTime;
+use crate::model::{
+    AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, ConsentRequest, Grant,
+    GrantId, RefreshDecision, RefreshPolicy, Rotation,
+};
+use crate::secret::SecretHash;
+use crate::store::table::{Key, REDEEMED_BY, REVISION, TTL_ATTRIBUTE};
+use crate::store::{GrantReader, GrantStore, StoreError};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+#[async_trait]
+impl GrantReader for DynamoStore {
+    async fn client(&self, id: &ClientId, now: UnixTime) -> Result<Option<Client>, StoreError> {
+        self.live_record(&Key::client(id.as_str()), now).await
+    }
+
+    async fn grant(&self, id: &GrantId, now: UnixTime) -> Result<Option<Grant>, StoreError> {
+        self.live_record(&Key::grant(id.as_str()), now).await
+    }
+
+    async fn is_access_token_revoked(&self, jti: &str, now: UnixTime) -> Result<bool, StoreError> {
+        Ok(self
+            .read_live(&Key::revoked_token(jti), now)
+            .await?
+            .is_some())
+    }
+}
+
+#[async_trait]
+impl GrantStore for DynamoStore {
+    async fn save_client(&self, client: &Client) -> Result<(), StoreError> {
+        self.insert(record_item(
+            &Key::client(client.id.as_str()),
+            client.expires_at,
+            client,
+        )?)
+        .await
+    }
+
+    async fn delete_client(&self, id: &ClientId) -> Result<bool, StoreError> {
+        self.delete(&Key::client(id.as_str())).await
+    }
+
+    async fn clients(&self) -> Result<Vec<Client>, StoreError> {
+        let mut clients = self
+            .scan_sort_key("CLIENT")
+            .await?
+            .iter()
+            .map(decode)
+            .collect::<Result<Vec<Client>, _>>()?;
+        clients.sort_by(|a, b| a.issued_at.cmp(&b.issued_at).then(a.id.cmp(&b.id)));
+        Ok(clients)
+    }
+
+    async fn save_consent(
+        &self,
+        hash: &SecretHash,
+        request: &ConsentRequest,
+    ) -> Result<(), StoreError> {
+        self.insert(record_item(
+            &Key::consent(hash.as_str()),
+            request.expires_at,
+            request,
+        )?)
+        .await
+    }
+
+    async fn consent(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<ConsentRequest>, StoreError> {
+        self.live_record(&Key::consent(hash.as_str()), now).await
+    }
+
+    async fn take_consent(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<ConsentRequest>, StoreError> {
+        self.remove(&Key::consent(hash.as_str()))
+            .await?
+            .filter(|item| is_live(item, now))
+            .map(|item| decode(&item))
+            .transpose()
+    }
+
+    async fn save_code(
+        &self,
+        hash: &SecretHash,
+        code: &AuthorizationCode,
+    ) -> Result<(), StoreError> {
+        self.insert(record_item(
+            &Key::code(hash.as_str()),
+            code.expires_at,
+            code,
+        )?)
+        .await
+    }
+
+    async fn code(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<CodeRecord>, StoreError> {
+        let Some(item) = self.read_live(&Key::code(hash.as_str()), now).await? else {
+            return Ok(None);
+        };
+        let redeemed_by = match item.get(REDEEMED_BY) {
+            Some(AttributeValue::S(id)) => Some(GrantId::new(id.clone())),
+            _ => None,
+        };
+        Ok(Some(CodeRecord {
+            code: decode(&item)?,
+            redeemed_by,
+        }))
+    }
+
+    async fn take_code(
+        &self,
+        hash: &SecretHash,
+        grant: &Grant,
+        now: UnixTime,
+    ) -> Result<CodeRedemption, StoreError> {
+        let mut contention = Contention::new();
+        loop {
+            if let Some(outcome) = self.try_take_code(hash, grant, now).await? {
+                return Ok(outcome);
+            }
+            if !contention.backoff().await {
+                break;
+            }
+        }
+        Err(StoreError::Backend(
+            "code redemption kept conflicting".into(),
+        ))
+    }
+
+    async fn create_grant(&self, grant: &Grant) -> Result<(), StoreError> {
+        self.insert(Self::grant_item(grant, 0)?).await
+    }
+
+    async fn rotate_refresh(
+        &self,
+        id: &GrantId,
+        presented: &SecretHash,
+        next: SecretHash,
+        now: UnixTime,
+        policy: RefreshPolicy,
+    ) -> Result<Rotation, StoreError> {
+        let mut contention = Contention::new();
+        loop {
+            let Some(item) = self.read_live(&Key::grant(id.as_str()), now).await? else {
+                return Ok(Rotation::Unknown);
+            };
+            let mut grant: Grant = decode(&item)?;
+            let rev = revision(&item)?;
+            match grant.refresh.decide(presented, next.clone(), now, policy) {
+                RefreshDecision::Rotate(state) => {
+                    grant.refresh = state;
+                    grant.expires_at = now + policy.lifetime;
+                }
+                RefreshDecision::Duplicate => return Ok(Rotation::Duplicate),
+                RefreshDecision::Replayed => return Ok(Rotation::Replayed(grant)),
+                RefreshDecision::Unknown => return Ok(Rotation::Unknown),
+            }
+            // Compare-and-swap on the revision we decided from.
+            let result = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(Self::grant_item(&grant, rev + 1)?))
+                .condition_expression("#rev = :rev")
+                .expression_attribute_names("#rev", REVISION)
+                .expression_attribute_values(":rev", number(rev))
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(Rotation::Rotated(grant)),
+                Err(e) if is_condition_failure(&e) => {
+                    if !contention.backoff().await {
+                        break;
+                    }
+                }
+                Err(e) => return Err(backend(e)),
+            }
+        }
+        Err(StoreError::Backend(
+            "refresh rotation kept conflicting".into(),
+        ))
+    }
+
+    async fn revoke_grant(&self, id: &GrantId) -> Result<bool, StoreError> {
+        self.delete(&Key::grant(id.as_str())).await
+    }
+
+    async fn revoke_access_token(&self, jti: &str, expires_at: UnixTime) -> Result<(), StoreError> {
+        let mut item = key_attributes(&Key::revoked_token(jti));
+        item.insert(TTL_ATTRIBUTE.into(), number(expires_at.seconds()));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn grants(&self, subject: Option<&str>) -> Result<Vec<Grant>, StoreError> {
+        let mut grants = self
+            .scan_sort_key("GRANT")
+            .await?
+            .iter()
+            .map(decode)
+            .filter(|g: &Result<Grant, _>| {
+                g.as_ref()
+                    .map_or(true, |g| subject.is_none_or(|s| g.subject == s))
+            })
+            .collect::<Result<Vec<Grant>, _>>()?;
+        grants.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        Ok(grants)
+    }
+}

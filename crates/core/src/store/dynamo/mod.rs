@@ -1,0 +1,406 @@
+//! The DynamoDB store: one table (see [`super::table`]), strongly consistent reads, and atomicity
+//! from DynamoDB itself: conditional writes for single items, `TransactWriteItems` where a code is
+//! redeemed together with the grant it creates, and a revision number for refresh rotation.
+//!
+//! This file holds the table access shared by every context; [`grants`], [`accounts`] and [`notes`]
+//! implement one trait each.
+
+mod accounts;
+mod grants;
+mod notes;
+
+use super::table::{
+    COUNT, DATA, Key, PARTITION_KEY, REDEEMED_BY, REVISION, SORT_KEY, TTL_ATTRIBUTE,
+};
+use super::{GrantStore, StoreError, window_start};
+use crate::UnixTime;
+use crate::model::{CodeRecord, CodeRedemption, Grant};
+use crate::secret::SecretHash;
+use aws_sdk_dynamodb::Client as DynamoClient;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::time::Duration;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// How long a verb keeps retrying after losing races (a failed revision check or a transaction
+/// conflict). Each retry re-reads, so it ends as soon as the winner's write is visible; the bound
+/// keeps a pathological pile-up well inside the functions' timeouts (10 s and 15 s), so the
+/// client gets a `503` it can retry rather than a killed invocation.
+const CONTENTION_DEADLINE: Duration = Duration::from_secs(3);
+
+/// Store backed by a DynamoDB table.
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: DynamoClient,
+    table: String,
+}
+
+impl DynamoStore {
+    /// Uses an existing SDK client (built once at cold start).
+    pub fn new(client: DynamoClient, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// A store on a DynamoDB-compatible endpoint that does not check credentials, such as
+    /// DynamoDB Local (the admin CLI's `--endpoint-url`, the local server, the tests).
+    pub fn with_endpoint(endpoint: &str, table: impl Into<String>) -> Self {
+        Self::new(Self::endpoint_client(endpoint), table)
+    }
+
+    /// An SDK client for such an endpoint: fixed dummy credentials and region, our deadlines.
+    pub fn endpoint_client(endpoint: &str) -> DynamoClient {
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+            .endpoint_url(endpoint)
+            .timeout_config(timeouts())
+            .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "local", "local", None, None, "endpoint",
+            ))
+            .build();
+        DynamoClient::from_conf(config)
+    }
+
+    /// The table this store writes to.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    async fn read(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_attributes(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(out.item)
+    }
+
+    /// Reads an item and hides it once expired (TTL deletion lags).
+    async fn read_live(&self, key: &Key, now: UnixTime) -> Result<Option<Item>, StoreError> {
+        Ok(self.read(key).await?.filter(|item| is_live(item, now)))
+    }
+
+    /// The record stored under `key`, unless it has expired.
+    async fn live_record<T: DeserializeOwned>(
+        &self,
+        key: &Key,
+        now: UnixTime,
+    ) -> Result<Option<T>, StoreError> {
+        self.read_live(key, now)
+            .await?
+            .as_ref()
+            .map(decode)
+            .transpose()
+    }
+
+    /// Puts an item that must not exist yet.
+    async fn insert(&self, item: Item) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Err(StoreError::AlreadyExists),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    async fn delete(&self, key: &Key) -> Result<bool, StoreError> {
+        Ok(self.remove(key).await?.is_some())
+    }
+
+    /// Deletes an item and returns what it held. The existence condition is what makes this a
+    /// single-use take: of several racing callers only one deletes an existing item.
+    async fn remove(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_attributes(key)))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(out.attributes.filter(|a| !a.is_empty())),
+            Err(e) if is_condition_failure(&e) => Ok(None),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    /// Every item whose sort key is `sk` (administration listings; never on a request path).
+    async fn scan_sort_key(&self, sk: &str) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("#sk = :sk")
+                .expression_attribute_names("#sk", SORT_KEY)
+                .expression_attribute_values(":sk", AttributeValue::S(sk.to_owned()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(backend)?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    fn grant_item(grant: &Grant, rev: u64) -> Result<Item, StoreError> {
+        let mut item = record_item(&Key::grant(grant.id.as_str()), grant.expires_at, grant)?;
+        item.insert(REVISION.into(), AttributeValue::N(rev.to_string()));
+        Ok(item)
+    }
+
+    /// One attempt at redeeming a code; `None` means "lost a transaction conflict, try again".
+    async fn try_take_code(
+        &self,
+        hash: &SecretHash,
+        grant: &Grant,
+        now: UnixTime,
+    ) -> Result<Option<CodeRedemption>, StoreError> {
+        let code_update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_attributes(&Key::code(hash.as_str()))))
+            .update_expression("SET #redeemed = :grant")
+            .condition_expression(
+                "attribute_exists(#pk) AND attribute_not_exists(#redeemed) AND #ttl > :now",
+            )
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#redeemed", REDEEMED_BY)
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .expression_attribute_values(":grant", AttributeValue::S(grant.id.to_string()))
+            .expression_attribute_values(":now", number(now.seconds()))
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let grant_put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(Self::grant_item(grant, 0)?))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(code_update).build())
+            .transact_items(TransactWriteItem::builder().put(grant_put).build())
+            .send()
+            .await;
+        let cancelled = match result {
+            Ok(_) => return Ok(Some(CodeRedemption::Redeemed)),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                TransactWriteItemsError::TransactionCanceledException(c) => c,
+                // TransactionInProgress and similar conflicts: another writer holds the item.
+                other if is_conflict(&other) => return Ok(None),
+                other => return Err(StoreError::Backend(DisplayErrorContext(other).to_string())),
+            },
+            Err(e) => return Err(backend(e)),
+        };
+        let reasons: Vec<&str> = cancelled
+            .cancellation_reasons()
+            .iter()
+            .map(|r| r.code().unwrap_or("None"))
+            .collect();
+        if reasons.contains(&"TransactionConflict") {
+            return Ok(None);
+        }
+        if reasons.get(1) == Some(&"ConditionalCheckFailed") {
+            return Err(StoreError::AlreadyExists);
+        }
+        // The code's condition failed: it is gone, expired, or already redeemed. Find out which.
+        Ok(Some(match self.code(hash, now).await? {
+            Some(CodeRecord {
+                redeemed_by: Some(winner),
+                ..
+            }) => CodeRedemption::AlreadyRedeemed(winner),
+            Some(CodeRecord {
+                redeemed_by: None, ..
+            }) => return Ok(None), // the winner's write is not visible yet
+            None => CodeRedemption::Missing,
+        }))
+    }
+}
+
+fn key_attributes(key: &Key) -> Item {
+    HashMap::from([
+        (PARTITION_KEY.to_owned(), AttributeValue::S(key.pk.clone())),
+        (SORT_KEY.to_owned(), AttributeValue::S(key.sk.clone())),
+    ])
+}
+
+fn number(n: impl ToString) -> AttributeValue {
+    AttributeValue::N(n.to_string())
+}
+
+fn record_item(
+    key: &Key,
+    expires_at: UnixTime,
+    record: &impl Serialize,
+) -> Result<Item, StoreError> {
+    let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut item = key_attributes(key);
+    item.insert(TTL_ATTRIBUTE.into(), number(expires_at.seconds()));
+    item.insert(DATA.into(), AttributeValue::S(json));
+    Ok(item)
+}
+
+/// An item without expiry (users, notes).
+fn permanent_item(key: &Key, record: &impl Serialize) -> Result<Item, StoreError> {
+    let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut item = key_attributes(key);
+    item.insert(DATA.into(), AttributeValue::S(json));
+    Ok(item)
+}
+
+/// The `count` attribute of a throttle item (0 when absent).
+fn count(item: Option<&Item>) -> u32 {
+    match item.and_then(|i| i.get(COUNT)) {
+        Some(AttributeValue::N(n)) => n.parse().unwrap_or(u32::MAX),
+        _ => 0,
+    }
+}
+
+fn decode<T: DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
+    match item.get(DATA) {
+        Some(AttributeValue::S(json)) => {
+            serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))
+        }
+        _ => Err(StoreError::Corrupt(format!("item has no `{DATA}` string"))),
+    }
+}
+
+fn revision(item: &Item) -> Result<u64, StoreError> {
+    match item.get(REVISION) {
+        Some(AttributeValue::N(n)) => n
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("bad `{REVISION}`: {n}"))),
+        _ => Err(StoreError::Corrupt(format!("item has no `{REVISION}`"))),
+    }
+}
+
+impl DynamoStore {
+    /// Adds `delta` to `key`'s attempt counter for the window containing `now` (the item expires
+    /// with the window); callers add their condition and send.
+    fn throttle_update(
+        &self,
+        key: &str,
+        now: UnixTime,
+        window: Duration,
+        delta: i64,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        let start = window_start(now, window);
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_attributes(&Key::throttle(key, start.seconds()))))
+            .update_expression("ADD #count :delta SET #ttl = :end")
+            .expression_attribute_names("#count", COUNT)
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .expression_attribute_values(":delta", number(delta))
+            .expression_attribute_values(":end", number((start + window).seconds()))
+    }
+}
+
+fn is_live(item: &Item, now: UnixTime) -> bool {
+    match item.get(TTL_ATTRIBUTE) {
+        Some(AttributeValue::N(n)) => n.parse::<i64>().is_ok_and(|t| now.seconds() < t),
+        _ => false,
+    }
+}
+
+fn is_condition_failure<E, R>(err: &SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    err.as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "ConditionalCheckFailedException")
+}
+
+fn backend<E, R>(err: SdkError<E, R>) -> StoreError
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    StoreError::Backend(DisplayErrorContext(err).to_string())
+}
+
+/// Deadlines for every DynamoDB call, well inside the functions' timeouts (10 s and 15 s): one
+/// attempt may take 2 s, a call with the SDK's retries 5 s. A frozen or unreachable database then
+/// fails fast with [`StoreError::Backend`], which the endpoints answer with `503`, instead of
+/// holding the request until Lambda kills it.
+pub fn timeouts() -> aws_sdk_dynamodb::config::timeout::TimeoutConfig {
+    aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_attempt_timeout(Duration::from_secs(2))
+        .operation_timeout(Duration::from_secs(5))
+        .build()
+}
+
+/// Retries after lost races, until [`CONTENTION_DEADLINE`].
+struct Contention {
+    attempt: u32,
+    deadline: std::time::Instant,
+}
+
+impl Contention {
+    fn new() -> Self {
+        Self {
+            attempt: 0,
+            deadline: std::time::Instant::now() + CONTENTION_DEADLINE,
+        }
+    }
+
+    /// Waits a short, growing, jittered pause (so racing writers spread out); `false` once the
+    /// deadline has passed.
+    async fn backoff(&mut self) -> bool {
+        if std::time::Instant::now() >= self.deadline {
+            return false;
+        }
+        let base = 2 + u64::from(self.attempt.min(20)) * 3;
+        self.attempt += 1;
+        let mut jitter = [0u8; 1];
+        let jitter = match getrandom::fill(&mut jitter) {
+            Ok(()) => u64::from(jitter[0] % 8),
+            Err(_) => 0,
+        };
+        tokio::time::sleep(Duration::from_millis(base + jitter)).await;
+        true
+    }
+}
+
+/// Errors that mean "another transaction holds this item right now".
+fn is_conflict(err: &TransactWriteItemsError) -> bool {
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    matches!(
+        err.code(),
+        Some("TransactionConflictException" | "TransactionInProgressException")
+    )
+}

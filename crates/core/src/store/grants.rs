@@ -1,0 +1,104 @@
+//! The authorization server's records: clients, consent transactions, codes, grants and revoked
+//! access tokens. The resource server sees only [`GrantReader`], the reads revocation needs.
+
+use super::StoreError;
+use crate::UnixTime;
+use crate::model::{
+    AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, ConsentRequest, Grant,
+    GrantId, RefreshPolicy, Rotation,
+};
+use crate::secret::SecretHash;
+use async_trait::async_trait;
+
+/// What the resource server may read: whether a token's grant, client and id still stand.
+#[async_trait]
+pub trait GrantReader: Send + Sync + 'static {
+    /// A registered, unexpired client.
+    async fn client(&self, id: &ClientId, now: UnixTime) -> Result<Option<Client>, StoreError>;
+
+    /// An unexpired grant.
+    async fn grant(&self, id: &GrantId, now: UnixTime) -> Result<Option<Grant>, StoreError>;
+
+    /// Whether `jti` was revoked (RFC 7009), until it would have expired.
+    async fn is_access_token_revoked(&self, jti: &str, now: UnixTime) -> Result<bool, StoreError>;
+}
+
+/// The authorization server's verbs.
+#[async_trait]
+pub trait GrantStore: GrantReader + Send + Sync + 'static {
+    /// Registers a new client. Fails with [`StoreError::AlreadyExists`] if the id is taken.
+    async fn save_client(&self, client: &Client) -> Result<(), StoreError>;
+
+    /// Deletes a client; `true` if it existed.
+    async fn delete_client(&self, id: &ClientId) -> Result<bool, StoreError>;
+
+    /// Every registered client (administration).
+    async fn clients(&self) -> Result<Vec<Client>, StoreError>;
+
+    /// Parks a consent request under the hash of its one-time transaction id.
+    async fn save_consent(
+        &self,
+        hash: &SecretHash,
+        request: &ConsentRequest,
+    ) -> Result<(), StoreError>;
+
+    /// Reads a consent request without taking it (unexpired only).
+    async fn consent(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<ConsentRequest>, StoreError>;
+
+    /// Takes a consent request **exactly once** (unexpired only); later calls get `None`.
+    async fn take_consent(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<ConsentRequest>, StoreError>;
+
+    /// Stores an authorization code under the hash of its value.
+    async fn save_code(
+        &self,
+        hash: &SecretHash,
+        code: &AuthorizationCode,
+    ) -> Result<(), StoreError>;
+
+    /// Reads a code without consuming it (unexpired only), to validate a token request first.
+    async fn code(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<CodeRecord>, StoreError>;
+
+    /// Redeems a code **exactly once**, atomically creating `grant` with it. Concurrent callers
+    /// see one [`CodeRedemption::Redeemed`]; every other sees the winner's grant id.
+    async fn take_code(
+        &self,
+        hash: &SecretHash,
+        grant: &Grant,
+        now: UnixTime,
+    ) -> Result<CodeRedemption, StoreError>;
+
+    /// Creates a grant. Fails with [`StoreError::AlreadyExists`] if the id is taken.
+    async fn create_grant(&self, grant: &Grant) -> Result<(), StoreError>;
+
+    /// Applies [`crate::model::RefreshState::decide`] to the stored grant atomically: concurrent
+    /// rotations of one token serialise, so exactly one live token remains.
+    async fn rotate_refresh(
+        &self,
+        id: &GrantId,
+        presented: &SecretHash,
+        next: SecretHash,
+        now: UnixTime,
+        policy: RefreshPolicy,
+    ) -> Result<Rotation, StoreError>;
+
+    /// Revokes a grant and with it its refresh tokens; `true` if it existed.
+    async fn revoke_grant(&self, id: &GrantId) -> Result<bool, StoreError>;
+
+    /// Records that the access token `jti` is revoked (RFC 7009) until it would have expired.
+    async fn revoke_access_token(&self, jti: &str, expires_at: UnixTime) -> Result<(), StoreError>;
+
+    /// Every grant, or those of one user (administration).
+    async fn grants(&self, subject: Option<&str>) -> Result<Vec<Grant>, StoreError>;
+}

@@ -1,0 +1,185 @@
+//! [`AccountStore`]: users, sessions and attempt counters.
+//!
+//! [`AccountStore`]: remote_mcp_core::AccountStore
+
+use super::*;
+use remote_mcp_core::AccountStore;
+
+// ------------------------------------------------------------------ users, sessions, throttle
+
+fn user(email: &str) -> User {
+    User::new(
+        email.to_owned(),
+        "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        T0,
+    )
+}
+
+async fn users_are_unique_by_email(store: Arc<dyn AccountStore>) {
+    let alice = user("alice@example.com");
+    store.create_user(&alice).await.unwrap();
+    assert!(matches!(
+        store.create_user(&user("alice@example.com")).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    assert_eq!(store.user(&alice.id).await.unwrap(), Some(alice.clone()));
+    assert_eq!(
+        store.user_by_email("alice@example.com").await.unwrap(),
+        Some(alice.clone())
+    );
+    assert_eq!(store.user_by_email("bob@example.com").await.unwrap(), None);
+
+    let disabled = User {
+        disabled_at: Some(T0 + secs(5)),
+        ..alice.clone()
+    };
+    store.update_user(&disabled).await.unwrap();
+    assert_eq!(store.user(&alice.id).await.unwrap(), Some(disabled));
+    let renamed = User {
+        email: "mallory@example.com".into(),
+        ..alice.clone()
+    };
+    assert!(
+        store.update_user(&renamed).await.is_err(),
+        "emails do not change"
+    );
+
+    store.create_user(&user("bob@example.com")).await.unwrap();
+    let emails: Vec<String> = store
+        .users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.email)
+        .collect();
+    assert_eq!(emails, ["alice@example.com", "bob@example.com"]);
+}
+
+async fn sessions_expire(store: Arc<dyn AccountStore>) {
+    let hash = Secret::generate().hash();
+    let session = Session {
+        user_id: "u1".into(),
+        expires_at: T0 + secs(600),
+    };
+    store.save_session(&hash, &session).await.unwrap();
+    assert_eq!(store.session(&hash, T0).await.unwrap(), Some(session));
+    assert_eq!(store.session(&hash, T0 + secs(600)).await.unwrap(), None);
+    assert_eq!(
+        store.session(&Secret::generate().hash(), T0).await.unwrap(),
+        None
+    );
+}
+
+async fn attempts_count_per_key_and_window(store: Arc<dyn AccountStore>) {
+    let window = secs(900);
+    let start = remote_mcp_core::store::window_start(T0, window);
+    for expected in 1..=3 {
+        assert_eq!(
+            store
+                .count_attempt("account:alice", start, window)
+                .await
+                .unwrap(),
+            expected
+        );
+    }
+    assert_eq!(
+        store
+            .attempts("account:alice", start + secs(899), window)
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        store.attempts("account:bob", start, window).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .attempts("account:alice", start + window, window)
+            .await
+            .unwrap(),
+        0,
+        "the next window starts clean"
+    );
+}
+
+async fn concurrent_attempts_are_all_counted(store: Arc<dyn AccountStore>) {
+    let window = secs(900);
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .count_attempt("source:1.2.3.4", T0, window)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(
+        store.attempts("source:1.2.3.4", T0, window).await.unwrap(),
+        CONCURRENCY as u32
+    );
+}
+
+async fn reserved_attempts_stop_at_the_limit_and_can_be_released(store: Arc<dyn AccountStore>) {
+    let window = secs(900);
+    for _ in 0..3 {
+        assert!(store.reserve_attempt("acct", T0, window, 3).await.unwrap());
+    }
+    assert!(
+        !store.reserve_attempt("acct", T0, window, 3).await.unwrap(),
+        "over the limit: not counted"
+    );
+    assert_eq!(store.attempts("acct", T0, window).await.unwrap(), 3);
+    store.release_attempt("acct", T0, window).await.unwrap();
+    assert_eq!(store.attempts("acct", T0, window).await.unwrap(), 2);
+    assert!(store.reserve_attempt("acct", T0, window, 3).await.unwrap());
+    assert!(
+        store
+            .reserve_attempt("acct", T0 + window, window, 3)
+            .await
+            .unwrap(),
+        "the next window starts clean"
+    );
+    // Releasing what was never reserved does not go below zero.
+    store.release_attempt("other", T0, window).await.unwrap();
+    assert_eq!(store.attempts("other", T0, window).await.unwrap(), 0);
+}
+
+async fn concurrent_reservations_never_exceed_the_limit(store: Arc<dyn AccountStore>) {
+    let window = secs(900);
+    let limit = 5;
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .reserve_attempt("account:alice", T0, window, limit)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut granted = 0;
+    for t in tasks {
+        granted += u32::from(t.await.unwrap());
+    }
+    assert_eq!(granted, limit, "of {CONCURRENCY} concurrent attempts");
+    assert_eq!(
+        store.attempts("account:alice", T0, window).await.unwrap(),
+        limit
+    );
+}
+
+super::contract!(
+    users_are_unique_by_email,
+    sessions_expire,
+    attempts_count_per_key_and_window,
+    concurrent_attempts_are_all_counted,
+    reserved_attempts_stop_at_the_limit_and_can_be_released,
+    concurrent_reservations_never_exceed_the_limit,
+);
