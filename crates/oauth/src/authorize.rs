@@ -80,19 +80,34 @@ impl AuthorizeError {
     fn into_response(self, issuer: &str) -> Response {
         match self {
             Self::ShowToUser(status, message) => error_page(status, &message),
-            Self::RedirectToClient { to, error, state } => {
-                let mut params = vec![
+            Self::RedirectToClient { to, error, state } => answer_client(
+                &to,
+                &[
                     ("error", error.code.as_str()),
-                    ("error_description", &*error.description),
-                ];
-                if let Some(state) = &state {
-                    params.push(("state", state));
-                }
-                params.push(("iss", issuer));
-                redirect(&to.with_params(&params))
-            }
+                    ("error_description", &error.description),
+                ],
+                state.as_deref(),
+                issuer,
+            ),
         }
     }
+}
+
+/// Every answer to the client, success or error, in one place: `params`, then the client's
+/// `state` echoed (RFC 6749 §4.1.2) and our `iss` (RFC 9207, the mix-up defence), as a 303 to
+/// the verified redirect URI.
+fn answer_client(
+    to: &VerifiedRedirectUri,
+    params: &[(&str, &str)],
+    state: Option<&str>,
+    issuer: &str,
+) -> Response {
+    let mut all = params.to_vec();
+    if let Some(state) = state {
+        all.push(("state", state));
+    }
+    all.push(("iss", issuer));
+    redirect(&to.with_params(&all))
 }
 
 /// 303 See Other (never 307, which would re-post the form: RFC 9700 §4.12).
@@ -115,6 +130,7 @@ fn cookie_name(secure: bool) -> &'static str {
     }
 }
 
+#[tracing::instrument(name = "show_consent", skip_all)]
 async fn show_consent(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
@@ -275,6 +291,7 @@ async fn validate(
     .into_response(StatusCode::OK))
 }
 
+#[tracing::instrument(name = "decide", skip_all)]
 async fn decide(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let Ok(body) = to_bytes(body, 16 * 1024).await else {
@@ -397,12 +414,12 @@ async fn decision(
     };
     state.grants.save_code(&code.hash(), &record).await?;
     tracing::info!(client_id = %client.id, scope = %record.scope, "authorization approved");
-    let mut params = vec![("code", code.expose())];
-    if let Some(s) = &request.state {
-        params.push(("state", s));
-    }
-    params.push(("iss", state.config.issuer()));
-    let mut response = redirect(&to.with_params(&params));
+    let mut response = answer_client(
+        &to,
+        &[("code", code.expose())],
+        request.state.as_deref(),
+        state.config.issuer(),
+    );
     if let Some(cookie) = approver
         .set_cookie
         .and_then(|c| HeaderValue::from_str(&c).ok())

@@ -17,6 +17,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(16 * 1024))
 }
 
+#[tracing::instrument(name = "introspect", skip_all)]
 async fn introspect(
     State(state): State<AppState>,
     ClientForm {

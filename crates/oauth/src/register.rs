@@ -209,6 +209,7 @@ fn validate(
     Ok((credential, secret, metadata))
 }
 
+#[tracing::instrument(name = "register", skip_all)]
 async fn register(
     State(state): State<AppState>,
     extensions: Extensions,
@@ -292,6 +293,7 @@ async fn managed_client(state: &AppState, headers: &HeaderMap, id: &str) -> OAut
     }
 }
 
+#[tracing::instrument(name = "registration_read", skip_all)]
 async fn read(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -301,6 +303,7 @@ async fn read(
     Ok(NoStore(Json(response(&state, &client, None, None))).into_response())
 }
 
+#[tracing::instrument(name = "registration_delete", skip_all)]
 async fn delete(
     State(state): State<AppState>,
     Path(id): Path<String>,

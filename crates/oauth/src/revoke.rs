@@ -19,6 +19,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(16 * 1024))
 }
 
+#[tracing::instrument(name = "revoke", skip_all)]
 async fn revoke(
     State(state): State<AppState>,
     ClientForm {

@@ -134,6 +134,7 @@ pub struct TokenResponse {
     scope: String,
 }
 
+#[tracing::instrument(name = "token", skip_all)]
 async fn token(
     State(state): State<AppState>,
     ClientForm {

@@ -233,6 +233,27 @@ async fn consent_transaction_is_single_use() {
     assert!(again.header("location").is_none());
 }
 
+/// A consent transaction lives ten minutes: an answer after that is an error page (never a
+/// redirect, and no code), on the server's clock.
+#[tokio::test]
+async fn expired_consent_shows_an_error_page() {
+    let s = Server::memory().await;
+    let client = s.public_client(CLAUDE_CALLBACK).await;
+    let page = s
+        .authorize(&client, CLAUDE_CALLBACK, &Pkce::new(), &[])
+        .await;
+    s.clock.advance(std::time::Duration::from_secs(10 * 60));
+    let late = s.decide(&page, "approve").await;
+    assert_eq!(late.status, StatusCode::BAD_REQUEST, "{}", late.text);
+    assert!(late.header("location").is_none());
+    assert!(
+        late.text.contains("has expired or was already answered"),
+        "{}",
+        late.text
+    );
+    assert_eq!(late.header("cache-control"), Some("no-store"));
+}
+
 #[tokio::test]
 async fn approval_without_the_browser_cookie_is_refused() {
     let s = Server::memory().await;

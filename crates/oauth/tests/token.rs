@@ -69,24 +69,78 @@ async fn full_flow(s: &Server, redirect: &str) {
     );
 }
 
-#[tokio::test]
-async fn full_flow_loopback_memory() {
-    full_flow(&Server::memory().await, LOOPBACK).await;
+remote_mcp_testkit::both_stores! {
+    full_flow_loopback => |store| async { full_flow(&Server::with_store(store).await, LOOPBACK).await },
+    full_flow_claude_callback => |store| async {
+        full_flow(&Server::with_store(store).await, CLAUDE_CALLBACK).await
+    },
 }
 
+/// OAuth 2.1 §4.3.1 through HTTP, on the server's clock: once the grace has passed, presenting
+/// the rotated-out token is a replay, and a replay ends the grant (its newest token too).
 #[tokio::test]
-async fn full_flow_claude_callback_memory() {
-    full_flow(&Server::memory().await, CLAUDE_CALLBACK).await;
+async fn refresh_replay_after_grace_revokes_grant() {
+    let s = Server::memory().await;
+    let client = s.public_client(CLAUDE_CALLBACK).await;
+    let r1 = s.tokens(&client, CLAUDE_CALLBACK).await["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r2 = s.refresh(&client, &r1, &[]).await.json()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    s.clock
+        .advance(s.state.config.lifetimes.refresh_grace + std::time::Duration::from_secs(1));
+    assert_oauth_error(
+        &s.refresh(&client, &r1, &[]).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+    );
+    assert_oauth_error(
+        &s.refresh(&client, &r2, &[]).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+    );
 }
 
+/// RFC 6749 §4.1.2: a code lives minutes; one presented after its lifetime is `invalid_grant`.
 #[tokio::test]
-async fn full_flow_loopback_dynamodb_local() {
-    full_flow(&Server::dynamo().await, LOOPBACK).await;
+async fn expired_code_is_invalid_grant() {
+    let s = Server::memory().await;
+    let client = s.public_client(LOOPBACK).await;
+    let pkce = Pkce::new();
+    let code = s.code(&client, LOOPBACK, &pkce).await;
+    s.clock.advance(s.state.config.lifetimes.authorization_code);
+    assert_oauth_error(
+        &s.exchange(&client, LOOPBACK, &code, &pkce.verifier).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+    );
 }
 
+/// Authentication comes first: an unauthenticated caller learns `invalid_client` whatever else
+/// is wrong with its request; an authenticated one learns what is wrong with the request.
 #[tokio::test]
-async fn full_flow_claude_callback_dynamodb_local() {
-    full_flow(&Server::dynamo().await, CLAUDE_CALLBACK).await;
+async fn invalid_client_wins_over_unsupported_grant_type() {
+    let s = Server::memory().await;
+    let unknown = s
+        .post_form(
+            "/token",
+            &[("grant_type", "password"), ("client_id", "nobody")],
+            &[],
+        )
+        .await;
+    assert_oauth_error(&unknown, StatusCode::UNAUTHORIZED, "invalid_client");
+    let client = s.public_client(LOOPBACK).await;
+    let known = s
+        .post_form(
+            "/token",
+            &[("grant_type", "password"), ("client_id", &client)],
+            &[],
+        )
+        .await;
+    assert_oauth_error(&known, StatusCode::BAD_REQUEST, "unsupported_grant_type");
 }
 
 #[tokio::test]
