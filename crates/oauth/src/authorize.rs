@@ -13,6 +13,7 @@
 use crate::AppState;
 use crate::clients;
 use crate::consent::{ConsentPage, error_page};
+use crate::cookies::{Cookie, Cookies};
 use crate::error::{ErrorCode, OAuthError};
 use crate::no_store::NoStore;
 use crate::params::Params;
@@ -20,7 +21,6 @@ use crate::pkce::S256Challenge;
 use crate::redirect_uri::{self, VerifiedRedirectUri};
 use crate::resource_owner::{ApprovalRequest, SignInError};
 use crate::scope::{self, Scopes};
-use crate::sign_in::cookie;
 use crate::source::source_address;
 use axum::Router;
 use axum::body::to_bytes;
@@ -119,15 +119,6 @@ fn redirect(location: &str) -> Response {
         HeaderValue::from_static("no-referrer"),
     );
     response
-}
-
-/// The browser-binding cookie's name: `__Host-` pinned to our origin where HTTPS allows it.
-fn cookie_name(secure: bool) -> &'static str {
-    if secure {
-        "__Host-mcp-consent"
-    } else {
-        "mcp-consent"
-    }
 }
 
 #[tracing::instrument(name = "show_consent", skip_all)]
@@ -252,7 +243,7 @@ async fn validate(
     // development server) any page on another loopback port could plant one, so every page gets
     // a fresh value.
     let binding = secure
-        .then(|| cookie(headers, cookie_name(secure)))
+        .then(|| Cookies { secure }.get(headers, Cookie::ConsentBinding))
         .flatten()
         .unwrap_or_else(|| Secret::generate().expose().to_owned());
     let transaction = Secret::generate();
@@ -270,12 +261,7 @@ async fn validate(
         .grants
         .save_consent(&transaction.hash(), &request)
         .await?;
-    let cookie = format!(
-        "{}={binding}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}",
-        cookie_name(secure),
-        CONSENT_TTL.as_secs(),
-        if secure { "; Secure" } else { "" }
-    );
+    let cookie = Cookies { secure }.set(Cookie::ConsentBinding, &binding, CONSENT_TTL);
     let signed_in = state.owner.signed_in(headers, now).await;
     Ok(ConsentPage {
         resource_name: &state.config.resource_name,
@@ -329,8 +315,9 @@ async fn decision(
         .ok_or_else(|| show(StatusCode::BAD_REQUEST, expired))?;
     // CSRF: the form must come from the browser that was shown the page (SameSite=Lax cookie).
     let secure = state.config.is_https();
-    let bound =
-        cookie(headers, cookie_name(secure)).is_some_and(|c| request.browser_binding.matches(&c));
+    let bound = Cookies { secure }
+        .get(headers, Cookie::ConsentBinding)
+        .is_some_and(|c| request.browser_binding.matches(&c));
     if !bound {
         return Err(show(
             StatusCode::FORBIDDEN,

@@ -9,7 +9,7 @@
 //! | [`register`] | `POST /register`, `GET`/`DELETE /register/{client_id}` | RFC 7591, RFC 7592 |
 //! | [`cimd`] | URL client ids | Client ID Metadata Documents |
 //! | [`authorize`] | `GET`/`POST /authorize` | RFC 6749 §4.1, RFC 9207, RFC 8707 |
-//! | [`consent`] | the consent page | RFC 9700 §4.7, §4.16 |
+//! | [`consent`], [`cookies`] | the consent page; its binding and session cookies | RFC 9700 §4.7, §4.16 |
 //! | [`sign_in`], [`resource_owner`] | who may approve: accounts, sessions, throttle | — |
 //! | [`source`] | the caller's address for per-source limits | — |
 //! | [`token`] | `POST /token` | RFC 6749 §4.1.3, §4.4, §6; OAuth 2.1 §4.3.1 |
@@ -24,6 +24,7 @@ pub mod cimd;
 pub mod client_auth;
 pub mod clients;
 pub mod consent;
+pub mod cookies;
 pub mod error;
 pub mod introspect;
 pub mod jwks;

@@ -13,10 +13,11 @@
 //!   `SameSite=Lax`, host-only (`__Host-` and `Secure` on HTTPS), so a second client can be approved
 //!   without typing the password again. Consent is still asked per client.
 
+use crate::cookies::{Cookie, Cookies};
 use crate::params::Params;
 use crate::resource_owner::{ApprovalRequest, Approver, ResourceOwner, SignInError, SignedIn};
 use async_trait::async_trait;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use remote_mcp_core::model::{Session, normalize_email};
 use remote_mcp_core::secret::{Secret, SecretHash};
 use remote_mcp_core::{AccountStore, UnixTime, password};
@@ -72,11 +73,9 @@ impl Accounts {
         self
     }
 
-    fn cookie_name(&self) -> &'static str {
-        if self.secure {
-            "__Host-mcp-session"
-        } else {
-            "mcp-session"
+    fn cookies(&self) -> Cookies {
+        Cookies {
+            secure: self.secure,
         }
     }
 
@@ -85,7 +84,7 @@ impl Accounts {
         headers: &HeaderMap,
         now: UnixTime,
     ) -> Option<remote_mcp_core::model::User> {
-        let value = cookie(headers, self.cookie_name())?;
+        let value = self.cookies().get(headers, Cookie::Session)?;
         let session = self
             .store
             .session(&SecretHash::of(&value), now)
@@ -182,12 +181,10 @@ impl Accounts {
         tracing::info!(user = user.id, "signed in");
         Ok(Approver {
             subject: user.id,
-            set_cookie: Some(format!(
-                "{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}",
-                self.cookie_name(),
+            set_cookie: Some(self.cookies().set(
+                Cookie::Session,
                 secret.expose(),
-                self.session_ttl.as_secs(),
-                if self.secure { "; Secure" } else { "" }
+                self.session_ttl,
             )),
         })
     }
@@ -216,21 +213,4 @@ impl ResourceOwner for Accounts {
             None => Err(SignInError::Required),
         }
     }
-}
-
-/// A cookie's value, if the request carries it.
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
-        .filter(|v| {
-            v.len() <= 64
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
 }
