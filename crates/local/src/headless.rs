@@ -10,6 +10,7 @@ use anyhow::{Context, bail, ensure};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use remote_mcp_core::secret::Secret;
+use remote_mcp_testkit::hidden_field;
 use reqwest::StatusCode;
 use reqwest::header::{LOCATION, SET_COOKIE};
 use serde::{Deserialize, Serialize};
@@ -60,13 +61,42 @@ struct Registration {
     client_id: String,
 }
 
-/// Runs the whole authorization for the MCP server at `mcp_url` and returns its tokens.
-/// `scope` empty means the server's default scope.
+/// An authorization to run.
+pub struct SignIn<'a> {
+    pub credentials: &'a Credentials,
+    /// Empty means the server's default scope.
+    pub scope: &'a str,
+    /// The redirect URI the client registers.
+    pub registered_redirect: &'a str,
+    /// The one the authorization request names: the registered one, or for a loopback one the
+    /// same with any port (RFC 8252 §7.3).
+    pub used_redirect: &'a str,
+}
+
+/// Runs the whole authorization for the MCP server at `mcp_url` as `remote-mcp-token` does (a
+/// loopback redirect) and returns its tokens. `scope` empty means the server's default scope.
 pub async fn sign_in(
     mcp_url: &Url,
     credentials: &Credentials,
     scope: &str,
 ) -> anyhow::Result<Tokens> {
+    let request = SignIn {
+        credentials,
+        scope,
+        registered_redirect: REDIRECT_URI,
+        used_redirect: REDIRECT_URI,
+    };
+    sign_in_with(mcp_url, &request).await
+}
+
+/// Runs the whole authorization described by `request`.
+pub async fn sign_in_with(mcp_url: &Url, request: &SignIn<'_>) -> anyhow::Result<Tokens> {
+    let SignIn {
+        credentials,
+        scope,
+        registered_redirect,
+        used_redirect,
+    } = *request;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("remote-mcp-token/", env!("CARGO_PKG_VERSION")))
@@ -91,7 +121,7 @@ pub async fn sign_in(
         .post(&metadata.registration_endpoint)
         .json(&serde_json::json!({
             "client_name": CLIENT_NAME,
-            "redirect_uris": [REDIRECT_URI],
+            "redirect_uris": [registered_redirect],
             "grant_types": ["authorization_code", "refresh_token"],
             "response_types": ["code"],
             "token_endpoint_auth_method": "none",
@@ -108,7 +138,7 @@ pub async fn sign_in(
         .query_pairs_mut()
         .append_pair("response_type", "code")
         .append_pair("client_id", &registration.client_id)
-        .append_pair("redirect_uri", REDIRECT_URI)
+        .append_pair("redirect_uri", used_redirect)
         .append_pair("code_challenge", &challenge)
         .append_pair("code_challenge_method", "S256")
         .append_pair("state", state.expose())
@@ -116,7 +146,12 @@ pub async fn sign_in(
     if !scope.is_empty() {
         authorize.query_pairs_mut().append_pair("scope", scope);
     }
-    let code = approve(&http, authorize, credentials, state.expose(), issuer).await?;
+    let expected = Expected {
+        redirect: used_redirect,
+        state: state.expose(),
+        issuer,
+    };
+    let code = approve(&http, authorize, credentials, &expected).await?;
 
     let exchanged = http
         .post(&metadata.token_endpoint)
@@ -124,7 +159,7 @@ pub async fn sign_in(
             ("grant_type", "authorization_code"),
             ("code", &code),
             ("client_id", &registration.client_id),
-            ("redirect_uri", REDIRECT_URI),
+            ("redirect_uri", used_redirect),
             ("code_verifier", verifier.expose()),
             ("resource", &prm.resource),
         ])
@@ -135,13 +170,19 @@ pub async fn sign_in(
     Ok(tokens)
 }
 
+/// What the authorization response must carry.
+struct Expected<'a> {
+    redirect: &'a str,
+    state: &'a str,
+    issuer: &'a str,
+}
+
 /// The user at the consent page: signs in, approves, and reads the code from the redirect.
 async fn approve(
     http: &reqwest::Client,
     authorize: Url,
     credentials: &Credentials,
-    state: &str,
-    issuer: &str,
+    expected: &Expected<'_>,
 ) -> anyhow::Result<String> {
     let page = http.get(authorize.clone()).send().await?;
     ensure!(
@@ -183,6 +224,11 @@ async fn approve(
         .get(LOCATION)
         .and_then(|value| value.to_str().ok())
         .context("the approval redirect has no Location")?;
+    ensure!(
+        location.starts_with(expected.redirect),
+        "the approval redirects to {location}, not to {}",
+        expected.redirect
+    );
     let redirect = Url::parse(location)?;
     let param = |name: &str| {
         redirect
@@ -197,12 +243,13 @@ async fn approve(
         );
     }
     ensure!(
-        param("state").as_deref() == Some(state),
+        param("state").as_deref() == Some(expected.state),
         "the redirect's state does not match"
     );
     ensure!(
-        param("iss").as_deref() == Some(issuer),
-        "the redirect's iss is not {issuer} (RFC 9207)"
+        param("iss").as_deref() == Some(expected.issuer),
+        "the redirect's iss is not {} (RFC 9207)",
+        expected.issuer
     );
     param("code").context("the redirect carries no code")
 }
@@ -237,12 +284,6 @@ async fn json_or_error<T: serde::de::DeserializeOwned>(
     let body = response.text().await?;
     ensure!(status.is_success(), "{what} answered {status}: {body}");
     serde_json::from_str(&body).with_context(|| format!("{what}: unexpected answer {body}"))
-}
-
-fn hidden_field(html: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker)? + marker.len();
-    html[start..].split('"').next().map(str::to_owned)
 }
 
 /// The consent page's error message, or the start of the page when it has none.

@@ -6,8 +6,9 @@
 
 mod support;
 
-use remote_mcp_local::StoreKind;
+use remote_mcp_core::Store;
 use serde_json::{Value, json};
+use std::sync::Arc;
 use support::*;
 
 async fn post(
@@ -27,8 +28,8 @@ async fn post(
     request.send().await.unwrap()
 }
 
-async fn legacy_client(kind: StoreKind) {
-    let origin = serve(kind).await;
+async fn legacy_client(store: Arc<dyn Store>) {
+    let origin = serve(store).await;
     let session = authorize(&origin, CLAUDE_CALLBACK, CLAUDE_CALLBACK, "mcp mcp:write").await;
     let token = session.tokens["access_token"].as_str().unwrap();
 
@@ -88,8 +89,8 @@ async fn legacy_client(kind: StoreKind) {
     assert_eq!(call["result"]["structuredContent"]["title"], "From 2025");
 }
 
-async fn modern_client(kind: StoreKind) {
-    let origin = serve(kind).await;
+async fn modern_client(store: Arc<dyn Store>) {
+    let origin = serve(store).await;
     let session = authorize(
         &origin,
         "http://localhost/callback",
@@ -143,31 +144,11 @@ async fn modern_client(kind: StoreKind) {
     );
 }
 
-#[tokio::test]
-async fn legacy_2025_06_18_client_memory_store() {
-    legacy_client(StoreKind::Memory).await;
-}
-
-#[tokio::test]
-async fn legacy_2025_06_18_client_dynamodb_local() {
-    legacy_client(StoreKind::DynamoLocal).await;
-}
-
-#[tokio::test]
-async fn modern_2026_07_28_client_memory_store() {
-    modern_client(StoreKind::Memory).await;
-}
-
-#[tokio::test]
-async fn modern_2026_07_28_client_dynamodb_local() {
-    modern_client(StoreKind::DynamoLocal).await;
-}
-
 /// Claude since its 2026-07-28 rollout (SPEC-NOTES §3.4): `MCP-Protocol-Version: 2025-11-25`
 /// with a 2026-07-28 `_meta` after `server/discover`, and `Accept` of `application/json`, `*/*`
 /// or none; over a real socket, as `make run` serves it.
-async fn claude_2026_09_client(kind: StoreKind) {
-    let origin = serve(kind).await;
+async fn claude_2026_09_client(store: Arc<dyn Store>) {
+    let origin = serve(store).await;
     let session = authorize(&origin, CLAUDE_CALLBACK, CLAUDE_CALLBACK, "mcp").await;
     let token = session.tokens["access_token"].as_str().unwrap();
     let meta = json!({
@@ -241,12 +222,8 @@ async fn claude_2026_09_client(kind: StoreKind) {
     assert_eq!(reply.status(), 406);
 }
 
-#[tokio::test]
-async fn claude_2026_09_client_memory_store() {
-    claude_2026_09_client(StoreKind::Memory).await;
-}
-
-#[tokio::test]
-async fn claude_2026_09_client_dynamodb_local() {
-    claude_2026_09_client(StoreKind::DynamoLocal).await;
+remote_mcp_testkit::both_stores! {
+    legacy_2025_06_18_client => |store| legacy_client(store),
+    modern_2026_07_28_client => |store| modern_client(store),
+    claude_2026_09 => |store| claude_2026_09_client(store),
 }

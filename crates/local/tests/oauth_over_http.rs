@@ -5,12 +5,13 @@
 
 mod support;
 
-use remote_mcp_local::StoreKind;
+use remote_mcp_core::Store;
 use serde_json::Value;
+use std::sync::Arc;
 use support::*;
 
-async fn journey(kind: StoreKind, registered_redirect: &str, used_redirect: &str) {
-    let origin = serve(kind).await;
+async fn journey(store: Arc<dyn Store>, registered_redirect: &str, used_redirect: &str) {
+    let origin = serve(store).await;
     let session = authorize(&origin, registered_redirect, used_redirect, "mcp").await;
     let http = http();
     let token_endpoint = session.metadata["token_endpoint"].as_str().unwrap();
@@ -57,34 +58,13 @@ async fn journey(kind: StoreKind, registered_redirect: &str, used_redirect: &str
     );
 }
 
-#[tokio::test]
-async fn public_loopback_client_memory_store() {
-    journey(
-        StoreKind::Memory,
+remote_mcp_testkit::both_stores! {
+    public_loopback_client => |store| journey(
+        store,
         "http://127.0.0.1/callback",
         "http://127.0.0.1:61234/callback",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn public_loopback_client_dynamodb_local() {
-    journey(
-        StoreKind::DynamoLocal,
-        "http://127.0.0.1/callback",
-        "http://127.0.0.1:61234/callback",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn claude_style_client_memory_store() {
-    journey(StoreKind::Memory, CLAUDE_CALLBACK, CLAUDE_CALLBACK).await;
-}
-
-#[tokio::test]
-async fn claude_style_client_dynamodb_local() {
-    journey(StoreKind::DynamoLocal, CLAUDE_CALLBACK, CLAUDE_CALLBACK).await;
+    ),
+    claude_style_client => |store| journey(store, CLAUDE_CALLBACK, CLAUDE_CALLBACK),
 }
 
 /// `remote-mcp-token`'s flow: discovery from the MCP URL, registration, PKCE, sign-in, exchange; the
@@ -92,7 +72,7 @@ async fn claude_style_client_dynamodb_local() {
 #[tokio::test]
 async fn headless_sign_in_returns_a_working_token() {
     use remote_mcp_local::headless::{Credentials, sign_in};
-    let origin = serve(StoreKind::Memory).await;
+    let origin = serve(remote_mcp_testkit::memory_store()).await;
     let mcp = url::Url::parse(&format!("{origin}/mcp")).unwrap();
     let credentials = Credentials {
         email: EMAIL.into(),

@@ -12,17 +12,17 @@ mod support;
 use clap::Parser;
 use remote_mcp_admin::{Cli, LinePasswords, run};
 use remote_mcp_core::Store;
-use remote_mcp_local::StoreKind;
 use serde_json::{Value, json};
 use std::time::Duration;
 use support::*;
 
 /// The app with revocation visible on the next request.
-async fn serve_strict(kind: StoreKind) -> (String, std::sync::Arc<dyn Store>) {
-    serve_with(kind, |config| {
+async fn serve_strict(store: std::sync::Arc<dyn Store>) -> (String, std::sync::Arc<dyn Store>) {
+    let origin = serve_over(store.clone(), |config| {
         config.lifetimes.revocation_check = Duration::ZERO;
     })
-    .await
+    .await;
+    (origin, store)
 }
 
 /// Runs `remote-mcp-admin <args>` (whitespace-separated) against `store`.
@@ -77,7 +77,7 @@ fn refresh_token(session: &Session) -> String {
 
 #[tokio::test]
 async fn open_registration_cannot_use_client_credentials() {
-    let (origin, _) = serve_strict(StoreKind::Memory).await;
+    let (origin, _) = serve_strict(remote_mcp_testkit::memory_store()).await;
     let register = |body: Value| http().post(format!("{origin}/register")).json(&body).send();
     let only_machine = register(json!({
         "client_name": "anyone", "redirect_uris": [CLAUDE_CALLBACK],
@@ -119,8 +119,8 @@ async fn open_registration_cannot_use_client_credentials() {
     assert_eq!(body["error"], "unauthorized_client");
 }
 
-async fn machine_clients_act_as_themselves_until_deleted(kind: StoreKind) {
-    let (origin, store) = serve_strict(kind).await;
+async fn machine_clients_act_as_themselves_until_deleted(store: std::sync::Arc<dyn Store>) {
+    let (origin, store) = serve_strict(store).await;
     let created: Value = serde_json::from_str(
         &admin(
             store.as_ref(),
@@ -174,18 +174,8 @@ async fn machine_clients_act_as_themselves_until_deleted(kind: StoreKind) {
 }
 
 #[tokio::test]
-async fn machine_clients_act_as_themselves_until_deleted_memory_store() {
-    machine_clients_act_as_themselves_until_deleted(StoreKind::Memory).await;
-}
-
-#[tokio::test]
-async fn machine_clients_act_as_themselves_until_deleted_dynamodb_local() {
-    machine_clients_act_as_themselves_until_deleted(StoreKind::DynamoLocal).await;
-}
-
-#[tokio::test]
 async fn revoked_grant_stops_working_at_mcp_within_the_bound() {
-    let (origin, store) = serve_strict(StoreKind::Memory).await;
+    let (origin, store) = serve_strict(remote_mcp_testkit::memory_store()).await;
     let session = authorize(&origin, CLAUDE_CALLBACK, CLAUDE_CALLBACK, "mcp").await;
     let token = access_token(&session);
     assert_eq!(whoami(&origin, &token).await.0, 200);
@@ -211,7 +201,7 @@ async fn revoked_grant_stops_working_at_mcp_within_the_bound() {
 
 #[tokio::test]
 async fn rfc7009_revocation_reaches_mcp_for_access_and_refresh_tokens() {
-    let (origin, _) = serve_strict(StoreKind::Memory).await;
+    let (origin, _) = serve_strict(remote_mcp_testkit::memory_store()).await;
     let revoke = |session: &Session, token: String| {
         let client_id = session.client_id.clone();
         let origin = origin.clone();
@@ -241,7 +231,7 @@ async fn rfc7009_revocation_reaches_mcp_for_access_and_refresh_tokens() {
 
 #[tokio::test]
 async fn disabling_a_user_ends_every_grant_at_once() {
-    let (origin, store) = serve_strict(StoreKind::Memory).await;
+    let (origin, store) = serve_strict(remote_mcp_testkit::memory_store()).await;
     let first = authorize(&origin, CLAUDE_CALLBACK, CLAUDE_CALLBACK, "mcp").await;
     let second = authorize(
         &origin,
@@ -275,7 +265,7 @@ async fn disabling_a_user_ends_every_grant_at_once() {
 
 #[tokio::test]
 async fn deleting_a_client_stops_its_tokens_at_mcp() {
-    let (origin, store) = serve_strict(StoreKind::Memory).await;
+    let (origin, store) = serve_strict(remote_mcp_testkit::memory_store()).await;
     let session = authorize(&origin, CLAUDE_CALLBACK, CLAUDE_CALLBACK, "mcp").await;
     let token = access_token(&session);
     assert_eq!(whoami(&origin, &token).await.0, 200);
@@ -289,7 +279,7 @@ async fn deleting_a_client_stops_its_tokens_at_mcp() {
 
 #[tokio::test]
 async fn a_planted_consent_cookie_is_never_adopted_on_http() {
-    let (origin, _) = serve_strict(StoreKind::Memory).await;
+    let (origin, _) = serve_strict(remote_mcp_testkit::memory_store()).await;
     let client: Value = http()
         .post(format!("{origin}/register"))
         .json(&json!({"redirect_uris": [CLAUDE_CALLBACK], "token_endpoint_auth_method": "none"}))
@@ -338,4 +328,8 @@ async fn a_planted_consent_cookie_is_never_adopted_on_http() {
         .await
         .unwrap();
     assert_ne!(approved.status(), 303, "no code for a planted binding");
+}
+
+remote_mcp_testkit::both_stores! {
+    machine_clients_act_as_themselves => |store| machine_clients_act_as_themselves_until_deleted(store),
 }
