@@ -19,7 +19,7 @@ use crate::no_store::NoStore;
 use crate::params::Params;
 use crate::pkce::S256Challenge;
 use crate::redirect_uri::{self, VerifiedRedirectUri};
-use crate::resource_owner::{ApprovalRequest, SignInError};
+use crate::resource_owner::{ApprovalRequest, Approver, SignInError};
 use crate::scope::{self, Scopes};
 use crate::source::source_address;
 use axum::Router;
@@ -29,7 +29,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use remote_mcp_core::UnixTime;
-use remote_mcp_core::model::{AuthorizationCode, ConsentRequest};
+use remote_mcp_core::model::{AuthorizationCode, Client, ConsentRequest};
 use remote_mcp_core::secret::{Secret, SecretHash};
 use std::time::Duration;
 
@@ -77,7 +77,7 @@ impl From<remote_mcp_core::StoreError> for AuthorizeError {
 }
 
 impl AuthorizeError {
-    fn into_response(self, issuer: &str) -> Response {
+    fn render(self, issuer: &str) -> Response {
         match self {
             Self::ShowToUser(status, message) => error_page(status, &message),
             Self::RedirectToClient { to, error, state } => answer_client(
@@ -133,9 +133,9 @@ async fn show_consent(
         headers: &headers,
         source: &source_address(&extensions),
     };
-    match validate(&state, &request, state.clock.now()).await {
+    match open_consent(&state, &request, state.clock.now()).await {
         Ok(page) => page,
-        Err(err) => err.into_response(state.config.issuer()),
+        Err(err) => err.render(state.config.issuer()),
     }
 }
 
@@ -146,53 +146,93 @@ struct Incoming<'a> {
     source: &'a str,
 }
 
-/// GET /authorize, in specification order.
-async fn validate(
+/// GET /authorize, in specification order: the client and its redirect URI (errors shown to the
+/// user), then the request itself (errors sent back to the client), then the consent page.
+async fn open_consent(
     state: &AppState,
     incoming: &Incoming<'_>,
     now: UnixTime,
 ) -> Result<Response, AuthorizeError> {
-    let Incoming {
-        query,
-        headers,
-        source,
-    } = *incoming;
-    let show = |m: &str| AuthorizeError::ShowToUser(StatusCode::BAD_REQUEST, m.to_owned());
     // Bounded before anything is parsed or stored.
-    if query.len() > MAX_QUERY_BYTES {
-        return Err(show("The authorization request is too long."));
+    if incoming.query.len() > MAX_QUERY_BYTES {
+        return Err(show(
+            StatusCode::BAD_REQUEST,
+            "The authorization request is too long.",
+        ));
     }
     // RFC 6749 §3.1: parameters must not repeat. Before the redirect is verified, say so here.
-    let params = Params::parse(query).map_err(|e| show(&e))?;
-    // RFC 6749 §4.1.2.1: an unknown client is reported to the user, not redirected.
-    let client_id = params
-        .get("client_id")
-        .ok_or_else(|| show("The request names no client (client_id is missing)."))?;
-    let client = clients::find(state, client_id, now)
-        .await?
-        .ok_or_else(|| show("The application asking for access is not registered with this server. It may need to connect again."))?;
-    // RFC 6749 §3.1.2.3 / RFC 8252 §7.3: exact match against the registration (loopback port free).
-    let requested = params
-        .get("redirect_uri")
-        .ok_or_else(|| show("The request names no redirect_uri."))?;
-    let to = redirect_uri::verify(&client.metadata.redirect_uris, requested).ok_or_else(|| {
-        show("The redirect address in this request is not registered for this application.")
-    })?;
-    // A `state` too long to echo is refused here rather than sent back.
-    if params
-        .get("state")
-        .is_some_and(|s| s.chars().count() > MAX_STATE_CHARS)
-    {
-        return Err(show("The request's state parameter is too long."));
-    }
-    // From here on, errors go back to the client.
+    let params = Params::parse(incoming.query).map_err(|e| show(StatusCode::BAD_REQUEST, &e))?;
+    let (client, to) = verify_client(state, &params, now).await?;
     let client_state = params.get("state").map(str::to_owned);
     let back = |code: ErrorCode, description: String| AuthorizeError::RedirectToClient {
         to: to.clone(),
         error: OAuthError::new(code, description),
         state: client_state.clone(),
     };
-    // RFC 6749 §4.1.1: only the code flow.
+    let asked = validate_request(state, &params, &back)?;
+    let page = Page {
+        client: &client,
+        to: &to,
+        client_state,
+        asked,
+    };
+    park(state, incoming, page, now).await
+}
+
+/// What a valid request asks for.
+struct Asked {
+    challenge: S256Challenge,
+    resource: String,
+    scopes: Scopes,
+}
+
+/// A verified request, ready for its consent page.
+struct Page<'a> {
+    client: &'a Client,
+    to: &'a VerifiedRedirectUri,
+    client_state: Option<String>,
+    asked: Asked,
+}
+
+/// RFC 6749 §4.1.2.1: until the client and its redirect URI are known good, errors are the
+/// user's to read, never redirected.
+async fn verify_client(
+    state: &AppState,
+    params: &Params,
+    now: UnixTime,
+) -> Result<(Client, VerifiedRedirectUri), AuthorizeError> {
+    let bad = |m: &str| show(StatusCode::BAD_REQUEST, m);
+    let client_id = params
+        .get("client_id")
+        .ok_or_else(|| bad("The request names no client (client_id is missing)."))?;
+    let client = clients::find(state, client_id, now)
+        .await?
+        .ok_or_else(|| bad("The application asking for access is not registered with this server. It may need to connect again."))?;
+    // RFC 6749 §3.1.2.3 / RFC 8252 §7.3: exact match against the registration (loopback port free).
+    let requested = params
+        .get("redirect_uri")
+        .ok_or_else(|| bad("The request names no redirect_uri."))?;
+    let to = redirect_uri::verify(&client.metadata.redirect_uris, requested).ok_or_else(|| {
+        bad("The redirect address in this request is not registered for this application.")
+    })?;
+    // A `state` too long to echo is refused here rather than sent back.
+    if params
+        .get("state")
+        .is_some_and(|s| s.chars().count() > MAX_STATE_CHARS)
+    {
+        return Err(bad("The request's state parameter is too long."));
+    }
+    Ok((client, to))
+}
+
+/// The rest of the request, each fault sent `back` to the client: the code flow (RFC 6749
+/// §4.1.1), PKCE S256 (RFC 7636 §4.4.1, OAuth 2.1 §4.1.1), the resource (RFC 8707 §2) and known
+/// scopes (RFC 6749 §3.3).
+fn validate_request(
+    state: &AppState,
+    params: &Params,
+    back: &dyn Fn(ErrorCode, String) -> AuthorizeError,
+) -> Result<Asked, AuthorizeError> {
     match params.get("response_type") {
         Some("code") => {}
         Some(_) => {
@@ -208,49 +248,70 @@ async fn validate(
             ));
         }
     }
-    // RFC 7636 §4.4.1 + OAuth 2.1 §4.1.1: PKCE with S256 is mandatory.
     let challenge = S256Challenge::parse(
         params.get("code_challenge"),
         params.get("code_challenge_method"),
     )
     .map_err(|e| back(ErrorCode::InvalidRequest, e.into()))?;
-    // RFC 8707 §2: the resource the token will be for.
     let resource = scope::resource(
         params.get("resource"),
         &state.config.mcp_resource(),
         state.config.issuer(),
     )
     .map_err(|e| back(ErrorCode::InvalidTarget, e))?;
-    // RFC 6749 §3.3: known scopes only.
     let scopes = Scopes::parse(params.get("scope"), &state.capabilities)
         .map_err(|e| back(ErrorCode::InvalidScope, e))?;
+    Ok(Asked {
+        challenge,
+        resource,
+        scopes,
+    })
+}
 
-    // Each page stores a transaction: limited per source address before anyone signs in.
+/// Parks the request as a one-time transaction bound to this browser and shows its page. Each
+/// page stores a transaction, so pages are limited per source address before anyone signs in.
+async fn park(
+    state: &AppState,
+    incoming: &Incoming<'_>,
+    page: Page<'_>,
+    now: UnixTime,
+) -> Result<Response, AuthorizeError> {
+    let Incoming {
+        headers, source, ..
+    } = *incoming;
     let pages = state
         .accounts
         .count_attempt(&format!("consent:{source}"), now, CONSENT_WINDOW)
         .await?;
     if pages > CONSENTS_PER_SOURCE {
         tracing::warn!(source, pages, "consent page rate limit reached");
-        return Err(AuthorizeError::ShowToUser(
+        return Err(show(
             StatusCode::TOO_MANY_REQUESTS,
-            "Too many authorization requests from your network. Please wait a few minutes.".into(),
+            "Too many authorization requests from your network. Please wait a few minutes.",
         ));
     }
-    let secure = state.config.is_https();
+    let cookies = Cookies {
+        secure: state.config.is_https(),
+    };
     // The browser binding is always a value this server issued. On https the `__Host-` cookie can
     // only have come from us, so a second tab keeps the value it already has; on http (the local
     // development server) any page on another loopback port could plant one, so every page gets
     // a fresh value.
-    let binding = secure
-        .then(|| Cookies { secure }.get(headers, Cookie::ConsentBinding))
+    let binding = cookies
+        .secure
+        .then(|| cookies.get(headers, Cookie::ConsentBinding))
         .flatten()
         .unwrap_or_else(|| Secret::generate().expose().to_owned());
     let transaction = Secret::generate();
+    let Asked {
+        challenge,
+        resource,
+        scopes,
+    } = page.asked;
     let request = ConsentRequest {
-        client_id: client.id.clone(),
-        redirect_uri: to.as_str().to_owned(),
-        state: client_state.clone(),
+        client_id: page.client.id.clone(),
+        redirect_uri: page.to.as_str().to_owned(),
+        state: page.client_state,
         code_challenge: challenge.as_str().to_owned(),
         resource,
         scope: scopes.to_string(),
@@ -261,20 +322,13 @@ async fn validate(
         .grants
         .save_consent(&transaction.hash(), &request)
         .await?;
-    let cookie = Cookies { secure }.set(Cookie::ConsentBinding, &binding, CONSENT_TTL);
     let signed_in = state.owner.signed_in(headers, now).await;
     Ok(ConsentPage {
-        resource_name: &state.config.resource_name,
-        client_name: client.metadata.client_name.as_deref(),
-        client_id: client.id.as_str(),
-        redirect: &to,
-        scopes: &scopes,
-        transaction: transaction.expose(),
-        browser_cookie: Some(cookie),
+        browser_cookie: Some(cookies.set(Cookie::ConsentBinding, &binding, CONSENT_TTL)),
         signed_in: signed_in.as_ref().map(|s| s.email.as_str()),
-        error: None,
+        ..consent_page(state, page.client, page.to, &scopes, transaction.expose())
     }
-    .into_response(StatusCode::OK))
+    .render(StatusCode::OK))
 }
 
 #[tracing::instrument(name = "decide", skip_all)]
@@ -286,11 +340,12 @@ async fn decide(State(state): State<AppState>, request: Request) -> Response {
     let source = source_address(&parts.extensions);
     match decision(&state, &parts.headers, &body, &source, state.clock.now()).await {
         Ok(response) => response,
-        Err(err) => err.into_response(state.config.issuer()),
+        Err(err) => err.render(state.config.issuer()),
     }
 }
 
-/// POST /authorize: the user's answer.
+/// POST /authorize: the user's answer, in steps: read the form, open the transaction (this
+/// browser's), re-verify the client, identify who approves, take the transaction once, answer.
 async fn decision(
     state: &AppState,
     headers: &HeaderMap,
@@ -298,33 +353,99 @@ async fn decision(
     source: &str,
     now: UnixTime,
 ) -> Result<Response, AuthorizeError> {
-    let show = |status: StatusCode, m: &str| AuthorizeError::ShowToUser(status, m.to_owned());
-    let form = std::str::from_utf8(body)
-        .ok()
-        .and_then(|b| Params::parse(b).ok())
-        .ok_or_else(|| show(StatusCode::BAD_REQUEST, "The form could not be read."))?;
+    let form = read_form(body)?;
     let transaction = form
         .get("transaction")
-        .ok_or_else(|| show(StatusCode::BAD_REQUEST, "The form is incomplete."))?;
+        .ok_or_else(|| show(StatusCode::BAD_REQUEST, INCOMPLETE))?;
     let hash = SecretHash::of(transaction);
-    let expired = "This authorization request has expired or was already answered.";
+    let request = open_transaction(state, headers, &hash, now).await?;
+    let (client, to) = reverify(state, &request, now).await?;
+    let approver = match form.get("decision") {
+        Some("approve") => {
+            let sign_in = ApprovalRequest {
+                headers,
+                form: &form,
+                source,
+                now,
+            };
+            match state.owner.approve(&sign_in).await {
+                Ok(approver) => Some(approver),
+                // Not signed in (or wrong credentials): the same page again, same transaction.
+                Err(err) => {
+                    let scopes = Scopes::from_stored(&request.scope);
+                    let message = err.to_string();
+                    return Ok(ConsentPage {
+                        error: Some(&message),
+                        ..consent_page(state, &client, &to, &scopes, transaction)
+                    }
+                    .render(sign_in_status(err)));
+                }
+            }
+        }
+        Some("deny") => None,
+        _ => return Err(show(StatusCode::BAD_REQUEST, INCOMPLETE)),
+    };
+    // One-time: of concurrent or repeated submissions only one gets here.
+    if state.grants.take_consent(&hash, now).await?.is_none() {
+        return Err(show(StatusCode::BAD_REQUEST, EXPIRED));
+    }
+    let Some(approver) = approver else {
+        return Err(AuthorizeError::RedirectToClient {
+            to,
+            error: OAuthError::new(ErrorCode::AccessDenied, "the user denied the request"),
+            state: request.state.clone(),
+        });
+    };
+    issue_code(state, &client, &request, &to, approver, now).await
+}
+
+const INCOMPLETE: &str = "The form is incomplete.";
+const EXPIRED: &str = "This authorization request has expired or was already answered.";
+
+fn show(status: StatusCode, message: &str) -> AuthorizeError {
+    AuthorizeError::ShowToUser(status, message.to_owned())
+}
+
+fn read_form(body: &[u8]) -> Result<Params, AuthorizeError> {
+    std::str::from_utf8(body)
+        .ok()
+        .and_then(|b| Params::parse(b).ok())
+        .ok_or_else(|| show(StatusCode::BAD_REQUEST, "The form could not be read."))
+}
+
+/// The live transaction, if this browser was shown its page (CSRF: the `SameSite=Lax` binding
+/// cookie must match).
+async fn open_transaction(
+    state: &AppState,
+    headers: &HeaderMap,
+    hash: &SecretHash,
+    now: UnixTime,
+) -> Result<ConsentRequest, AuthorizeError> {
     let request = state
         .grants
-        .consent(&hash, now)
+        .consent(hash, now)
         .await?
-        .ok_or_else(|| show(StatusCode::BAD_REQUEST, expired))?;
-    // CSRF: the form must come from the browser that was shown the page (SameSite=Lax cookie).
-    let secure = state.config.is_https();
-    let bound = Cookies { secure }
-        .get(headers, Cookie::ConsentBinding)
-        .is_some_and(|c| request.browser_binding.matches(&c));
+        .ok_or_else(|| show(StatusCode::BAD_REQUEST, EXPIRED))?;
+    let bound = Cookies {
+        secure: state.config.is_https(),
+    }
+    .get(headers, Cookie::ConsentBinding)
+    .is_some_and(|c| request.browser_binding.matches(&c));
     if !bound {
         return Err(show(
             StatusCode::FORBIDDEN,
             "This approval did not come from the browser that opened the request. Check that cookies are enabled.",
         ));
     }
-    // The client may have been deleted meanwhile; re-verify its redirect URI.
+    Ok(request)
+}
+
+/// The client may have been deleted, or its registration changed, since the page was shown.
+async fn reverify(
+    state: &AppState,
+    request: &ConsentRequest,
+    now: UnixTime,
+) -> Result<(Client, VerifiedRedirectUri), AuthorizeError> {
     let client = clients::find(state, request.client_id.as_str(), now)
         .await?
         .ok_or_else(|| {
@@ -340,54 +461,47 @@ async fn decision(
                 "The redirect address is no longer registered.",
             )
         })?;
-    let approver = match form.get("decision") {
-        Some("approve") => {
-            let sign_in = ApprovalRequest {
-                headers,
-                form: &form,
-                source,
-                now,
-            };
-            match state.owner.approve(&sign_in).await {
-                Ok(approver) => Some(approver),
-                // Not signed in (or wrong credentials): the same page again, same transaction.
-                Err(err) => {
-                    let status = match err {
-                        SignInError::Throttled => StatusCode::TOO_MANY_REQUESTS,
-                        SignInError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-                        _ => StatusCode::UNAUTHORIZED,
-                    };
-                    let scopes = Scopes::from_stored(&request.scope);
-                    let message = err.to_string();
-                    return Ok(ConsentPage {
-                        resource_name: &state.config.resource_name,
-                        client_name: client.metadata.client_name.as_deref(),
-                        client_id: client.id.as_str(),
-                        redirect: &to,
-                        scopes: &scopes,
-                        transaction,
-                        browser_cookie: None,
-                        signed_in: None,
-                        error: Some(&message),
-                    }
-                    .into_response(status));
-                }
-            }
-        }
-        Some("deny") => None,
-        _ => return Err(show(StatusCode::BAD_REQUEST, "The form is incomplete.")),
-    };
-    // One-time: of concurrent or repeated submissions only one gets here.
-    if state.grants.take_consent(&hash, now).await?.is_none() {
-        return Err(show(StatusCode::BAD_REQUEST, expired));
+    Ok((client, to))
+}
+
+fn sign_in_status(err: SignInError) -> StatusCode {
+    match err {
+        SignInError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+        SignInError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        SignInError::Required | SignInError::InvalidCredentials => StatusCode::UNAUTHORIZED,
     }
-    let Some(approver) = approver else {
-        return Err(AuthorizeError::RedirectToClient {
-            to,
-            error: OAuthError::new(ErrorCode::AccessDenied, "the user denied the request"),
-            state: request.state.clone(),
-        });
-    };
+}
+
+/// The consent page for `client`, with nothing set yet that depends on the moment.
+fn consent_page<'a>(
+    state: &'a AppState,
+    client: &'a Client,
+    to: &'a VerifiedRedirectUri,
+    scopes: &'a Scopes,
+    transaction: &'a str,
+) -> ConsentPage<'a> {
+    ConsentPage {
+        resource_name: &state.config.resource_name,
+        client_name: client.metadata.client_name.as_deref(),
+        client_id: client.id.as_str(),
+        redirect: to,
+        scopes,
+        transaction,
+        browser_cookie: None,
+        signed_in: None,
+        error: None,
+    }
+}
+
+/// The approval: a one-time code for exactly this request, sent to the client.
+async fn issue_code(
+    state: &AppState,
+    client: &Client,
+    request: &ConsentRequest,
+    to: &VerifiedRedirectUri,
+    approver: Approver,
+    now: UnixTime,
+) -> Result<Response, AuthorizeError> {
     let code = Secret::generate();
     let record = AuthorizationCode {
         client_id: client.id.clone(),
@@ -402,7 +516,7 @@ async fn decision(
     state.grants.save_code(&code.hash(), &record).await?;
     tracing::info!(client_id = %client.id, scope = %record.scope, "authorization approved");
     let mut response = answer_client(
-        &to,
+        to,
         &[("code", code.expose())],
         request.state.as_deref(),
         state.config.issuer(),

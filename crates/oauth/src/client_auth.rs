@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::clients;
 use crate::error::{OAuthError, OAuthResult};
 use crate::params::Params;
-use axum::body::Bytes;
+use axum::body::to_bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, header};
@@ -88,14 +88,18 @@ pub struct ClientForm {
     pub now: UnixTime,
 }
 
+impl ClientForm {
+    /// The largest form read: real ones are a few hundred bytes.
+    pub const MAX_BYTES: usize = 16 * 1024;
+}
+
 impl FromRequest<AppState> for ClientForm {
     type Rejection = OAuthError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let now = state.clock.now();
         let (parts, body) = request.into_parts();
-        // The routes' `DefaultBodyLimit` bounds this read.
-        let body = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+        let body = to_bytes(body, Self::MAX_BYTES)
             .await
             .map_err(|_| OAuthError::invalid_request("the body is too large or unreadable"))?;
         let params = read_form(&parts.headers, &body)?;

@@ -62,7 +62,7 @@ fn scope_descriptions(scopes: &Scopes) -> String {
 
 impl ConsentPage<'_> {
     /// The page as an HTTP response with its protective headers and browser-binding cookie.
-    pub fn into_response(self, status: StatusCode) -> Response {
+    pub fn render(self, status: StatusCode) -> Response {
         let name = self.client_name.unwrap_or("An unnamed application");
         let host = self.redirect.display_host();
         let loopback_warning = if self.redirect.is_loopback() {

@@ -5,16 +5,14 @@ use crate::AppState;
 use crate::client_auth::ClientForm;
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::no_store::NoStore;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use remote_mcp_core::model::RefreshToken;
 use serde_json::{Value, json};
 
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/introspect", post(introspect))
-        .layer(DefaultBodyLimit::max(16 * 1024))
+    Router::new().route("/introspect", post(introspect))
 }
 
 #[tracing::instrument(name = "introspect", skip_all)]

@@ -8,15 +8,13 @@ use crate::client_auth::ClientForm;
 use crate::error::{OAuthError, OAuthResult};
 use crate::no_store::NoStore;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use remote_mcp_core::model::RefreshToken;
 
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/revoke", post(revoke))
-        .layer(DefaultBodyLimit::max(16 * 1024))
+    Router::new().route("/revoke", post(revoke))
 }
 
 #[tracing::instrument(name = "revoke", skip_all)]

@@ -16,7 +16,7 @@ use crate::no_store::NoStore;
 use crate::params::Params;
 use crate::pkce::S256Challenge;
 use crate::scope::{self, Scopes};
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use remote_mcp_core::UnixTime;
@@ -28,9 +28,7 @@ use remote_mcp_core::token::{AccessClaims, encode};
 use serde::Serialize;
 
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/token", post(token))
-        .layer(DefaultBodyLimit::max(16 * 1024))
+    Router::new().route("/token", post(token))
 }
 
 /// The grant types of RFC 6749 §4 we implement; the metadata advertises exactly these.

@@ -12,27 +12,15 @@ use crate::store::{AccountStore, StoreError};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{ReturnValue, TransactWriteItem};
 use std::time::Duration;
 
 #[async_trait]
 impl AccountStore for DynamoStore {
     async fn create_user(&self, user: &User) -> Result<(), StoreError> {
-        let profile = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(permanent_item(&Key::user_profile(&user.id), user)?))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .build()
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let profile = self.put_new(permanent_item(&Key::user_profile(&user.id), user)?)?;
         // A second item keyed by the email makes the address unique, atomically with the profile.
-        let email = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(permanent_item(&Key::email(&user.email), &user.id)?))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .build()
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let email = self.put_new(permanent_item(&Key::email(&user.email), &user.id)?)?;
         let result = self
             .client
             .transact_write_items()

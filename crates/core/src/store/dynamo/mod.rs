@@ -172,6 +172,17 @@ impl DynamoStore {
         }
     }
 
+    /// A transaction item that puts `item` only if nothing is stored under its key yet.
+    fn put_new(&self, item: Item) -> Result<Put, StoreError> {
+        Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))
+    }
+
     fn grant_item(grant: &Grant, rev: u64) -> Result<Item, StoreError> {
         let mut item = record_item(&Key::grant(grant.id.as_str()), grant.expires_at, grant)?;
         item.insert(REVISION.into(), AttributeValue::N(rev.to_string()));
@@ -199,13 +210,7 @@ impl DynamoStore {
             .expression_attribute_values(":now", number(now.seconds()))
             .build()
             .map_err(|e| StoreError::Backend(e.to_string()))?;
-        let grant_put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(Self::grant_item(grant, 0)?))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .build()
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let grant_put = self.put_new(Self::grant_item(grant, 0)?)?;
         let result = self
             .client
             .transact_write_items()
