@@ -54,7 +54,7 @@ pub enum AuthorizeError {
     ShowToUser(StatusCode, String),
     /// Sent back to the verified redirect URI with `error`, `state` and `iss`.
     RedirectToClient {
-        to: VerifiedRedirectUri,
+        to: Box<VerifiedRedirectUri>,
         error: OAuthError,
         state: Option<String>,
     },
@@ -165,7 +165,7 @@ async fn open_consent(
     let (client, to) = verify_client(state, &params, now).await?;
     let client_state = params.get("state").map(str::to_owned);
     let back = |code: ErrorCode, description: String| AuthorizeError::RedirectToClient {
-        to: to.clone(),
+        to: Box::new(to.clone()),
         error: OAuthError::new(code, description),
         state: client_state.clone(),
     };
@@ -391,7 +391,7 @@ async fn decision(
     }
     let Some(approver) = approver else {
         return Err(AuthorizeError::RedirectToClient {
-            to,
+            to: Box::new(to),
             error: OAuthError::new(ErrorCode::AccessDenied, "the user denied the request"),
             state: request.state.clone(),
         });

@@ -73,56 +73,59 @@ pub fn validate_for_registration(raw: &str) -> Result<(), String> {
     }
 }
 
-/// A redirect URI proven to belong to the client: the only value redirects may target.
+/// A redirect URI proven to belong to the client: the only value redirects may target. It keeps
+/// the URI exactly as requested (what the code is bound to) and parsed (what responses are built on).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VerifiedRedirectUri(String);
+pub struct VerifiedRedirectUri {
+    text: String,
+    url: Url,
+}
 
 impl VerifiedRedirectUri {
+    fn new(requested: &str) -> Option<Self> {
+        Some(Self {
+            url: Url::parse(requested).ok()?,
+            text: requested.to_owned(),
+        })
+    }
+
     /// The URI as requested (and matched).
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
     }
 
     /// This URI with response parameters appended to its query (RFC 6749 §4.1.2).
     pub fn with_params(&self, params: &[(&str, &str)]) -> String {
-        match Url::parse(&self.0) {
-            Ok(mut url) => {
-                url.query_pairs_mut().extend_pairs(params);
-                url.to_string()
-            }
-            // Unreachable for verified URIs (they parsed at registration); fail closed anyway.
-            Err(_) => self.0.clone(),
-        }
+        let mut url = self.url.clone();
+        url.query_pairs_mut().extend_pairs(params);
+        url.to_string()
     }
 
     /// The origin shown to the user and allowed as a form target (`scheme://host[:port]`, or
     /// `scheme:` for private-use schemes).
     pub fn display_host(&self) -> String {
-        match Url::parse(&self.0) {
-            Ok(url) => match url.host_str() {
-                Some(host) => host.to_owned(),
-                None => format!("{}:", url.scheme()),
-            },
-            Err(_) => String::new(),
+        match self.url.host_str() {
+            Some(host) => host.to_owned(),
+            None => format!("{}:", self.url.scheme()),
         }
     }
 
     /// The CSP `form-action` source for this URI (browsers apply it to the redirect after the post).
     pub fn csp_source(&self) -> String {
-        match Url::parse(&self.0) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") => {
-                url.origin().ascii_serialization()
-            }
-            Ok(url) => format!("{}:", url.scheme()),
-            Err(_) => "'none'".into(),
+        if matches!(self.url.scheme(), "http" | "https") {
+            self.url.origin().ascii_serialization()
+        } else {
+            format!("{}:", self.url.scheme())
         }
     }
 
     /// Whether the client receives the code on this machine (shown as a warning on consent).
     pub fn is_loopback(&self) -> bool {
-        Url::parse(&self.0).ok().is_some_and(|u| {
-            u.scheme() == "http" && u.host_str().is_some_and(|h| LOOPBACK_HOSTS.contains(&h))
-        })
+        self.url.scheme() == "http"
+            && self
+                .url
+                .host_str()
+                .is_some_and(|h| LOOPBACK_HOSTS.contains(&h))
     }
 }
 
@@ -131,7 +134,7 @@ impl VerifiedRedirectUri {
 /// query must still match exactly, and one loopback name never stands for another.
 pub fn verify(registered: &[String], requested: &str) -> Option<VerifiedRedirectUri> {
     if registered.iter().any(|r| r == requested) {
-        return Some(VerifiedRedirectUri(requested.to_owned()));
+        return VerifiedRedirectUri::new(requested);
     }
     validate_for_registration(requested).ok()?;
     let asked = Url::parse(requested).ok()?;
@@ -151,7 +154,8 @@ pub fn verify(registered: &[String], requested: &str) -> Option<VerifiedRedirect
                 && r.path() == asked.path()
                 && r.query() == asked.query()
         })
-        .then(|| VerifiedRedirectUri(requested.to_owned()))
+        .then(|| VerifiedRedirectUri::new(requested))
+        .flatten()
 }
 
 #[cfg(test)]
