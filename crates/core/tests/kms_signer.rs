@@ -7,7 +7,7 @@
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use remote_mcp_core::UnixTime;
 use remote_mcp_core::token::kms::{KmsSigner, public_jwk};
-use remote_mcp_core::token::{AccessClaims, Signer, Verifier, encode};
+use remote_mcp_core::token::{AccessClaims, PublicKey, Verifier, encode};
 use remote_mcp_testkit::LocalKms;
 
 const NOW: UnixTime = UnixTime(1_900_000_000);

@@ -28,7 +28,7 @@ pub mod tools;
 pub mod transport;
 
 use axum::Router;
-use remote_mcp_core::token::{LazyVerifier, Signer};
+use remote_mcp_core::token::{LazyVerifier, PublicKey};
 use remote_mcp_core::{Clock, Config, GrantReader, NoteStore};
 use server::McpServer;
 use std::sync::Arc;
@@ -68,7 +68,7 @@ impl AppState {
         config: Config,
         notes: Arc<dyn NoteStore>,
         grants: Arc<dyn GrantReader>,
-        keys: Arc<dyn Signer>,
+        keys: Arc<dyn PublicKey>,
     ) -> Self {
         let verifier = LazyVerifier::new(keys, config.issuer(), &config.mcp_resource());
         let allowed_hosts = allowed_hosts(config.issuer());

@@ -3,7 +3,7 @@
 //! key is fetched on first use and kept for the life of the container, so neither cold start nor
 //! later requests wait for it again.
 
-use super::{Jwk, SignError, Signer, der_to_jose};
+use super::{Jwk, PublicKey, SignError, Signer, der_to_jose};
 use async_trait::async_trait;
 use aws_sdk_kms::Client;
 use aws_sdk_kms::error::DisplayErrorContext;
@@ -50,14 +50,17 @@ pub async fn public_jwk(client: &Client, key_id: &str) -> Result<Jwk, SignError>
 }
 
 #[async_trait]
-impl Signer for KmsSigner {
+impl PublicKey for KmsSigner {
     async fn public_jwk(&self) -> Result<Jwk, SignError> {
         self.jwk
             .get_or_try_init(|| public_jwk(&self.client, &self.key_id))
             .await
             .cloned()
     }
+}
 
+#[async_trait]
+impl Signer for KmsSigner {
     async fn sign(&self, message: &[u8]) -> Result<[u8; 64], SignError> {
         // KMS hashes RAW messages itself (SHA-256 for ECDSA_SHA_256). A JWS signing input of our
         // claims is a few hundred bytes, far below the RAW limit.

@@ -14,7 +14,7 @@ mod signer;
 mod verify;
 
 pub use jwk::{Jwk, JwkSet};
-pub use signer::{LocalSigner, SignError, Signer, der_to_jose, encode};
+pub use signer::{LocalSigner, PublicKey, SignError, Signer, der_to_jose, encode};
 pub use verify::{LazyVerifier, TokenError, Verifier};
 
 use crate::UnixTime;

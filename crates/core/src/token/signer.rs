@@ -20,9 +20,15 @@ pub enum SignError {
 
 /// Something that holds a P-256 private key and signs with ES256.
 #[async_trait]
-pub trait Signer: Send + Sync + 'static {
+pub trait PublicKey: Send + Sync + 'static {
     /// The public key, as published in the JWKS. May be fetched on first use (KMS) and cached.
     async fn public_jwk(&self) -> Result<Jwk, SignError>;
+}
+
+/// The power to sign access tokens: the authorization server's alone. The resource server holds
+/// only a [`PublicKey`].
+#[async_trait]
+pub trait Signer: PublicKey {
     /// ES256 signature of `message` (SHA-256, then ECDSA P-256), as JOSE raw `r || s`.
     async fn sign(&self, message: &[u8]) -> Result<[u8; 64], SignError>;
 }
@@ -92,11 +98,14 @@ impl LocalSigner {
 }
 
 #[async_trait]
-impl Signer for LocalSigner {
+impl PublicKey for LocalSigner {
     async fn public_jwk(&self) -> Result<Jwk, SignError> {
         Ok(self.jwk.clone())
     }
+}
 
+#[async_trait]
+impl Signer for LocalSigner {
     async fn sign(&self, message: &[u8]) -> Result<[u8; 64], SignError> {
         let signature: Signature = self.key.sign(message);
         let mut raw = [0u8; 64];

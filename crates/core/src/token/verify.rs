@@ -6,7 +6,7 @@
 //! verifier remembers the tokens whose signature, issuer and audience it has checked, by SHA-256 of
 //! the exact token; a hit skips only the signature, never the time checks.
 
-use super::{AccessClaims, Jwk, SignError, Signer};
+use super::{AccessClaims, Jwk, PublicKey, SignError};
 use crate::UnixTime;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use sha2::{Digest, Sha256};
@@ -142,10 +142,10 @@ fn check_time(claims: &AccessClaims, now: UnixTime) -> Result<(), TokenError> {
     Ok(())
 }
 
-/// A [`Verifier`] whose key comes from a [`Signer`] on first use and is then kept in memory: the
+/// A [`Verifier`] whose key comes from a [`PublicKey`] source on first use and is then kept in memory: the
 /// first request of a container fetches it, every later one verifies without I/O.
 pub struct LazyVerifier {
-    keys: Arc<dyn Signer>,
+    keys: Arc<dyn PublicKey>,
     issuer: String,
     audience: String,
     verifier: OnceCell<Verifier>,
@@ -153,7 +153,7 @@ pub struct LazyVerifier {
 
 impl LazyVerifier {
     /// Trusts the public key of `keys` for tokens from `issuer` meant for `audience`.
-    pub fn new(keys: Arc<dyn Signer>, issuer: &str, audience: &str) -> Self {
+    pub fn new(keys: Arc<dyn PublicKey>, issuer: &str, audience: &str) -> Self {
         Self {
             keys,
             issuer: issuer.to_owned(),
