@@ -30,13 +30,8 @@ MUTATIONS = {
     "authorization endpoint not at the root": [
         (
             "crates/oauth/src/authorize.rs",
-            'Router::new().route("/authorize", get(show_consent).post(decide))',
-            'Router::new().route("/oauth/authorize", get(show_consent).post(decide))',
-        ),
-        (
-            "crates/oauth/src/metadata.rs",
-            'authorization_endpoint: config.url("/authorize"),',
-            'authorization_endpoint: config.url("/oauth/authorize"),',
+            'pub const PATH: &str = "/authorize";',
+            'pub const PATH: &str = "/oauth/authorize";',
         ),
     ],
     "no iss in the authorization response": [

@@ -201,19 +201,13 @@ pub struct LambdaInvoke {
     pub client: reqwest::Client,
 }
 
-/// The function API Gateway sends `path` to (see the routes in `template.yaml`).
+/// The function API Gateway sends `path` to (the routes of `template.yaml`, which a test holds to
+/// each function's `PATHS`).
 pub fn function_for(path: &str) -> &'static str {
-    let oauth = matches!(
-        path,
-        "/.well-known/oauth-authorization-server"
-            | "/.well-known/openid-configuration"
-            | "/.well-known/jwks.json"
-            | "/authorize"
-            | "/token"
-            | "/register"
-            | "/revoke"
-            | "/introspect"
-    ) || path.starts_with("/register/");
+    let oauth = oauth_function::PATHS.contains(&path)
+        || path
+            .strip_prefix("/register/")
+            .is_some_and(|id| !id.is_empty() && !id.contains('/'));
     if oauth {
         "oauth-function"
     } else {

@@ -92,6 +92,15 @@ impl AppState {
     }
 }
 
+/// Every path the resource server serves, as its routes and API Gateway's name them (a test holds
+/// `template.yaml` to this list).
+pub const PATHS: [&str; 4] = [
+    transport::PATHS[0],
+    transport::PATHS[1],
+    protected_resource::ROOT_PATH,
+    protected_resource::MCP_PATH,
+];
+
 /// The resource server's routes.
 pub fn router(state: AppState) -> Router {
     Router::new()

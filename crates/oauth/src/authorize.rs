@@ -43,8 +43,11 @@ const MAX_STATE_CHARS: usize = 512;
 const CONSENTS_PER_SOURCE: u32 = 120;
 const CONSENT_WINDOW: Duration = Duration::from_secs(10 * 60);
 
+/// Where this endpoint is served (at the root: Claude falls back to it without metadata).
+pub const PATH: &str = "/authorize";
+
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/authorize", get(show_consent).post(decide))
+    Router::new().route(PATH, get(show_consent).post(decide))
 }
 
 /// How an authorization request fails.

@@ -11,8 +11,11 @@ use axum::{Json, Router};
 use remote_mcp_core::model::RefreshToken;
 use serde_json::{Value, json};
 
+/// Where this endpoint is served (at the root: Claude falls back to it without metadata).
+pub const PATH: &str = "/introspect";
+
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/introspect", post(introspect))
+    Router::new().route(PATH, post(introspect))
 }
 
 #[tracing::instrument(name = "introspect", skip_all)]

@@ -10,8 +10,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use remote_mcp_core::token::JwkSet;
 
+/// Where the key set is published.
+pub const PATH: &str = "/.well-known/jwks.json";
+
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/.well-known/jwks.json", get(jwks))
+    Router::new().route(PATH, get(jwks))
 }
 
 async fn jwks(State(state): State<AppState>) -> Result<impl IntoResponse, OAuthError> {

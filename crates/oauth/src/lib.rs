@@ -111,6 +111,20 @@ impl AppState {
     }
 }
 
+/// Every path the authorization server serves, as its routes and API Gateway's name them (a test
+/// holds `template.yaml` to this list).
+pub const PATHS: [&str; 9] = [
+    metadata::PATH,
+    metadata::OIDC_PATH,
+    jwks::PATH,
+    authorize::PATH,
+    token::PATH,
+    register::PATH,
+    register::CLIENT_PATH,
+    revoke::PATH,
+    introspect::PATH,
+];
+
 /// The authorization server's routes.
 pub fn router(state: AppState) -> Router {
     Router::new()

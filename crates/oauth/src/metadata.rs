@@ -41,12 +41,12 @@ impl Capabilities {
     pub fn for_config(config: &Config) -> Self {
         Self {
             issuer: config.issuer().to_owned(),
-            authorization_endpoint: config.url("/authorize"),
-            token_endpoint: config.url("/token"),
-            registration_endpoint: config.url("/register"),
-            revocation_endpoint: config.url("/revoke"),
-            introspection_endpoint: config.url("/introspect"),
-            jwks_uri: config.url("/.well-known/jwks.json"),
+            authorization_endpoint: config.url(crate::authorize::PATH),
+            token_endpoint: config.url(crate::token::PATH),
+            registration_endpoint: config.url(crate::register::PATH),
+            revocation_endpoint: config.url(crate::revoke::PATH),
+            introspection_endpoint: config.url(crate::introspect::PATH),
+            jwks_uri: config.url(crate::jwks::PATH),
             response_types_supported: vec!["code"],
             response_modes_supported: vec!["query"],
             grant_types_supported: GrantType::ALL.iter().map(|g| g.as_str()).collect(),
@@ -72,10 +72,15 @@ impl Capabilities {
     }
 }
 
+/// RFC 8414 §3: the metadata document.
+pub const PATH: &str = "/.well-known/oauth-authorization-server";
+/// OIDC Discovery's name for the same document.
+pub const OIDC_PATH: &str = "/.well-known/openid-configuration";
+
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/.well-known/oauth-authorization-server", get(document))
-        .route("/.well-known/openid-configuration", get(document))
+        .route(PATH, get(document))
+        .route(OIDC_PATH, get(document))
 }
 
 async fn document(State(state): State<AppState>) -> impl IntoResponse {

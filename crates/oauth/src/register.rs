@@ -32,10 +32,15 @@ const MAX_NAME_CHARS: usize = 100;
 /// The window of the per-source registration limit.
 const REGISTRATION_WINDOW: Duration = Duration::from_secs(3600);
 
+/// RFC 7591 §3: the registration endpoint.
+pub const PATH: &str = "/register";
+/// RFC 7592 §2: one registered client, managed with its registration access token.
+pub const CLIENT_PATH: &str = "/register/{client_id}";
+
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/register", post(register))
-        .route("/register/{client_id}", get(read).delete(delete))
+        .route(PATH, post(register))
+        .route(CLIENT_PATH, get(read).delete(delete))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 

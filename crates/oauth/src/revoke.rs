@@ -13,8 +13,11 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use remote_mcp_core::model::RefreshToken;
 
+/// Where this endpoint is served (at the root: Claude falls back to it without metadata).
+pub const PATH: &str = "/revoke";
+
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/revoke", post(revoke))
+    Router::new().route(PATH, post(revoke))
 }
 
 #[tracing::instrument(name = "revoke", skip_all)]

@@ -27,8 +27,11 @@ use remote_mcp_core::secret::{SecretHash, random_id};
 use remote_mcp_core::token::{AccessClaims, encode};
 use serde::Serialize;
 
+/// Where this endpoint is served (at the root: Claude falls back to it without metadata).
+pub const PATH: &str = "/token";
+
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/token", post(token))
+    Router::new().route(PATH, post(token))
 }
 
 /// The grant types of RFC 6749 §4 we implement; the metadata advertises exactly these.
