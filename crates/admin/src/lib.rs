@@ -5,7 +5,7 @@
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use remote_mcp_core::model::{
-    Client, ClientCredential, ClientId, ClientMetadata, GrantId, Registration, User,
+    Client, ClientCredential, ClientId, ClientMetadata, Grant, GrantId, Registration, User,
     normalize_email,
 };
 use remote_mcp_core::secret::{Secret, random_id};
@@ -131,136 +131,19 @@ pub async fn run(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let now = UnixTime::now();
+    let json = cli.json;
     match &cli.command {
         Command::User(UserCommand::Add { email }) => {
-            let email = normalize_email(email).map_err(anyhow::Error::msg)?;
-            let hash = password::hash(&passwords.read(&email)?)?;
-            let user = User::new(email, hash, now);
-            match store.create_user(&user).await {
-                Err(remote_mcp_core::StoreError::AlreadyExists) => {
-                    bail!("{} already has an account", user.email)
-                }
-                other => other?,
-            }
-            writeln!(out, "created {} ({})", user.email, user.id)?;
+            add_user(store, email, passwords, now, out).await
         }
-        Command::User(UserCommand::List) => {
-            let users = store.users().await?;
-            if cli.json {
-                let rows: Vec<_> = users
-                    .iter()
-                    .map(|u| {
-                        json!({"id": u.id, "email": u.email, "created_at": u.created_at,
-                                     "disabled_at": u.disabled_at})
-                    })
-                    .collect();
-                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
-            } else {
-                let rows = users
-                    .iter()
-                    .map(|u| {
-                        vec![
-                            u.email.clone(),
-                            u.id.clone(),
-                            u.created_at.seconds().to_string(),
-                            if u.is_enabled() {
-                                "active".into()
-                            } else {
-                                "disabled".into()
-                            },
-                        ]
-                    })
-                    .collect();
-                table(out, &["EMAIL", "ID", "CREATED", "STATUS"], rows)?;
-            }
-        }
-        Command::User(UserCommand::Disable { email }) => {
-            let user = find_user(store, email).await?;
-            store
-                .update_user(&User {
-                    disabled_at: Some(now),
-                    ..user.clone()
-                })
-                .await?;
-            let grants = store.grants(Some(&user.id)).await?;
-            for grant in &grants {
-                store.revoke_grant(&grant.id).await?;
-            }
-            writeln!(
-                out,
-                "disabled {} and revoked {} grant(s)",
-                user.email,
-                grants.len()
-            )?;
-        }
+        Command::User(UserCommand::List) => list_users(store, json, out).await,
+        Command::User(UserCommand::Disable { email }) => disable_user(store, email, now, out).await,
         Command::User(UserCommand::ResetPassword { email }) => {
-            let user = find_user(store, email).await?;
-            let hash = password::hash(&passwords.read(&user.email)?)?;
-            store
-                .update_user(&User {
-                    password_hash: hash,
-                    ..user.clone()
-                })
-                .await?;
-            writeln!(out, "password reset for {}", user.email)?;
+            reset_password(store, email, passwords, out).await
         }
-        Command::Client(ClientCommand::List) => {
-            let clients = store.clients().await?;
-            if cli.json {
-                let rows: Vec<_> = clients
-                    .iter()
-                    .map(|c| {
-                        json!({"client_id": c.id, "client_name": c.metadata.client_name,
-                                     "registered_by": c.registered_by.as_str(),
-                                     "scope": c.metadata.scope,
-                                     "redirect_uris": c.metadata.redirect_uris,
-                                     "token_endpoint_auth_method": c.credential.method(),
-                                     "issued_at": c.issued_at, "expires_at": c.expires_at})
-                    })
-                    .collect();
-                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
-            } else {
-                let rows = clients
-                    .iter()
-                    .map(|c| {
-                        vec![
-                            c.id.to_string(),
-                            c.metadata.client_name.clone().unwrap_or_default(),
-                            c.registered_by.as_str().to_owned(),
-                            c.credential.method().to_owned(),
-                            c.metadata.redirect_uris.join(" "),
-                        ]
-                    })
-                    .collect();
-                table(
-                    out,
-                    &[
-                        "CLIENT ID",
-                        "NAME",
-                        "REGISTERED BY",
-                        "AUTH",
-                        "REDIRECT URIS",
-                    ],
-                    rows,
-                )?;
-            }
-        }
+        Command::Client(ClientCommand::List) => list_clients(store, json, out).await,
         Command::Client(ClientCommand::Delete { client_id }) => {
-            let id = ClientId::new(client_id);
-            if !store.delete_client(&id).await? {
-                bail!("no client {client_id}");
-            }
-            let mut revoked = 0;
-            for grant in store.grants(None).await? {
-                if grant.client_id == id {
-                    store.revoke_grant(&grant.id).await?;
-                    revoked += 1;
-                }
-            }
-            writeln!(
-                out,
-                "deleted client {client_id} and revoked {revoked} grant(s)"
-            )?;
+            delete_client(store, client_id, out).await
         }
         Command::Client(ClientCommand::AddMachine {
             name,
@@ -268,102 +151,286 @@ pub async fn run(
             expires_in_days,
             auth_method,
         }) => {
-            if let Some(unknown) = requested
-                .iter()
-                .find(|s| !scopes::SUPPORTED.contains(&s.as_str()))
-            {
-                bail!(
-                    "unknown scope {unknown:?} (known: {})",
-                    scopes::SUPPORTED.join(", ")
-                );
-            }
-            let secret = Secret::generate();
-            let credential = match auth_method {
-                AuthMethod::Basic => ClientCredential::ClientSecretBasic {
-                    secret_hash: secret.hash(),
-                },
-                AuthMethod::Post => ClientCredential::ClientSecretPost {
-                    secret_hash: secret.hash(),
-                },
+            let machine = Machine {
+                name,
+                scopes: requested,
+                expires_in_days: *expires_in_days,
+                auth_method: *auth_method,
             };
-            let lifetime = expires_in_days.map_or(UNTIL_DELETED, |days| {
-                Duration::from_secs(u64::from(days) * 24 * 60 * 60)
-            });
-            let client = Client {
-                id: ClientId::new(random_id()),
-                registered_by: Registration::Operator,
-                credential,
-                metadata: ClientMetadata {
-                    client_name: Some(name.clone()),
-                    grant_types: vec!["client_credentials".into()],
-                    scope: Some(requested.join(" ")),
-                    ..ClientMetadata::default()
-                },
-                registration_token_hash: None,
-                issued_at: now,
-                expires_at: now + lifetime,
-            };
-            store.save_client(&client).await?;
-            if cli.json {
-                let row = json!({"client_id": client.id, "client_secret": secret.expose(),
-                                 "token_endpoint_auth_method": client.credential.method(),
-                                 "scope": requested.join(" "), "subject": client.machine_subject(),
-                                 "expires_at": client.expires_at});
-                writeln!(out, "{}", serde_json::to_string_pretty(&row)?)?;
-            } else {
-                writeln!(out, "created machine client {name}")?;
-                writeln!(out, "  client_id      {}", client.id)?;
-                writeln!(
-                    out,
-                    "  client_secret  {}   (shown once: store it now)",
-                    secret.expose()
-                )?;
-                writeln!(out, "  auth method    {}", client.credential.method())?;
-                writeln!(out, "  scope          {}", requested.join(" "))?;
-                writeln!(out, "  acts as        {}", client.machine_subject())?;
-            }
+            add_machine(store, &machine, now, json, out).await
         }
         Command::Grant(GrantCommand::List { user }) => {
-            let subject = match user {
-                Some(email) => Some(find_user(store, email).await?.id),
-                None => None,
-            };
-            let grants = store.grants(subject.as_deref()).await?;
-            if cli.json {
-                let rows: Vec<_> = grants
-                    .iter()
-                    .map(|g| json!({"grant_id": g.id, "user_id": g.subject, "client_id": g.client_id,
-                                     "scope": g.scope, "created_at": g.created_at, "expires_at": g.expires_at}))
-                    .collect();
-                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
-            } else {
-                let rows = grants
-                    .iter()
-                    .map(|g| {
-                        vec![
-                            g.id.to_string(),
-                            g.subject.clone(),
-                            g.client_id.to_string(),
-                            g.scope.clone(),
-                            g.expires_at.seconds().to_string(),
-                        ]
-                    })
-                    .collect();
-                table(
-                    out,
-                    &["GRANT ID", "USER ID", "CLIENT ID", "SCOPE", "EXPIRES"],
-                    rows,
-                )?;
-            }
+            list_grants(store, user.as_deref(), json, out).await
         }
         Command::Grant(GrantCommand::Revoke { grant_id }) => {
             if !store.revoke_grant(&GrantId::new(grant_id)).await? {
                 bail!("no grant {grant_id}");
             }
             writeln!(out, "revoked grant {grant_id}")?;
+            Ok(())
         }
     }
+}
+
+async fn add_user(
+    store: &dyn Store,
+    email: &str,
+    passwords: &mut dyn Passwords,
+    now: UnixTime,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let email = normalize_email(email).map_err(anyhow::Error::msg)?;
+    let hash = password::hash(&passwords.read(&email)?)?;
+    let user = User::new(email, hash, now);
+    match store.create_user(&user).await {
+        Err(remote_mcp_core::StoreError::AlreadyExists) => {
+            bail!("{} already has an account", user.email)
+        }
+        other => other?,
+    }
+    writeln!(out, "created {} ({})", user.email, user.id)?;
     Ok(())
+}
+
+async fn list_users(store: &dyn Store, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    let listing = Listing {
+        headers: &["EMAIL", "ID", "CREATED", "STATUS"],
+        json: |u: &User| {
+            json!({"id": u.id, "email": u.email, "created_at": u.created_at,
+                   "disabled_at": u.disabled_at})
+        },
+        cells: |u: &User| {
+            let status = if u.is_enabled() { "active" } else { "disabled" };
+            vec![
+                u.email.clone(),
+                u.id.clone(),
+                u.created_at.seconds().to_string(),
+                status.into(),
+            ]
+        },
+    };
+    listing.print(&store.users().await?, json, out)
+}
+
+/// Disabling ends every grant of the user at once (refresh tokens stop; access tokens within the
+/// revocation bound).
+async fn disable_user(
+    store: &dyn Store,
+    email: &str,
+    now: UnixTime,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let user = find_user(store, email).await?;
+    store
+        .update_user(&User {
+            disabled_at: Some(now),
+            ..user.clone()
+        })
+        .await?;
+    let grants = store.grants(Some(&user.id)).await?;
+    for grant in &grants {
+        store.revoke_grant(&grant.id).await?;
+    }
+    writeln!(
+        out,
+        "disabled {} and revoked {} grant(s)",
+        user.email,
+        grants.len()
+    )?;
+    Ok(())
+}
+
+async fn reset_password(
+    store: &dyn Store,
+    email: &str,
+    passwords: &mut dyn Passwords,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let user = find_user(store, email).await?;
+    let hash = password::hash(&passwords.read(&user.email)?)?;
+    store
+        .update_user(&User {
+            password_hash: hash,
+            ..user.clone()
+        })
+        .await?;
+    writeln!(out, "password reset for {}", user.email)?;
+    Ok(())
+}
+
+async fn list_clients(store: &dyn Store, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    let listing = Listing {
+        headers: &[
+            "CLIENT ID",
+            "NAME",
+            "REGISTERED BY",
+            "AUTH",
+            "REDIRECT URIS",
+        ],
+        json: |c: &Client| {
+            json!({"client_id": c.id, "client_name": c.metadata.client_name,
+                   "registered_by": c.registered_by.as_str(),
+                   "scope": c.metadata.scope,
+                   "redirect_uris": c.metadata.redirect_uris,
+                   "token_endpoint_auth_method": c.credential.method(),
+                   "issued_at": c.issued_at, "expires_at": c.expires_at})
+        },
+        cells: |c: &Client| {
+            vec![
+                c.id.to_string(),
+                c.metadata.client_name.clone().unwrap_or_default(),
+                c.registered_by.as_str().to_owned(),
+                c.credential.method().to_owned(),
+                c.metadata.redirect_uris.join(" "),
+            ]
+        },
+    };
+    listing.print(&store.clients().await?, json, out)
+}
+
+/// Deleting a client revokes its grants too.
+async fn delete_client(
+    store: &dyn Store,
+    client_id: &str,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let id = ClientId::new(client_id);
+    if !store.delete_client(&id).await? {
+        bail!("no client {client_id}");
+    }
+    let mut revoked = 0;
+    for grant in store.grants(None).await? {
+        if grant.client_id == id {
+            store.revoke_grant(&grant.id).await?;
+            revoked += 1;
+        }
+    }
+    writeln!(
+        out,
+        "deleted client {client_id} and revoked {revoked} grant(s)"
+    )?;
+    Ok(())
+}
+
+/// What `client add-machine` asks for.
+struct Machine<'a> {
+    name: &'a str,
+    scopes: &'a [String],
+    expires_in_days: Option<u32>,
+    auth_method: AuthMethod,
+}
+
+async fn add_machine(
+    store: &dyn Store,
+    machine: &Machine<'_>,
+    now: UnixTime,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if let Some(unknown) = machine
+        .scopes
+        .iter()
+        .find(|s| !scopes::SUPPORTED.contains(&s.as_str()))
+    {
+        bail!(
+            "unknown scope {unknown:?} (known: {})",
+            scopes::SUPPORTED.join(", ")
+        );
+    }
+    let secret = Secret::generate();
+    let credential = match machine.auth_method {
+        AuthMethod::Basic => ClientCredential::ClientSecretBasic {
+            secret_hash: secret.hash(),
+        },
+        AuthMethod::Post => ClientCredential::ClientSecretPost {
+            secret_hash: secret.hash(),
+        },
+    };
+    let lifetime = machine.expires_in_days.map_or(UNTIL_DELETED, |days| {
+        Duration::from_secs(u64::from(days) * 24 * 60 * 60)
+    });
+    let scope = machine.scopes.join(" ");
+    let client = Client {
+        id: ClientId::new(random_id()),
+        registered_by: Registration::Operator,
+        credential,
+        metadata: ClientMetadata {
+            client_name: Some(machine.name.to_owned()),
+            grant_types: vec!["client_credentials".into()],
+            scope: Some(scope.clone()),
+            ..ClientMetadata::default()
+        },
+        registration_token_hash: None,
+        issued_at: now,
+        expires_at: now + lifetime,
+    };
+    store.save_client(&client).await?;
+    if json {
+        let row = json!({"client_id": client.id, "client_secret": secret.expose(),
+                         "token_endpoint_auth_method": client.credential.method(),
+                         "scope": scope, "subject": client.machine_subject(),
+                         "expires_at": client.expires_at});
+        writeln!(out, "{}", serde_json::to_string_pretty(&row)?)?;
+        return Ok(());
+    }
+    writeln!(out, "created machine client {}", machine.name)?;
+    writeln!(out, "  client_id      {}", client.id)?;
+    writeln!(
+        out,
+        "  client_secret  {}   (shown once: store it now)",
+        secret.expose()
+    )?;
+    writeln!(out, "  auth method    {}", client.credential.method())?;
+    writeln!(out, "  scope          {scope}")?;
+    writeln!(out, "  acts as        {}", client.machine_subject())?;
+    Ok(())
+}
+
+async fn list_grants(
+    store: &dyn Store,
+    user: Option<&str>,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let subject = match user {
+        Some(email) => Some(find_user(store, email).await?.id),
+        None => None,
+    };
+    let listing = Listing {
+        headers: &["GRANT ID", "USER ID", "CLIENT ID", "SCOPE", "EXPIRES"],
+        json: |g: &Grant| {
+            json!({"grant_id": g.id, "user_id": g.subject, "client_id": g.client_id,
+                   "scope": g.scope, "created_at": g.created_at, "expires_at": g.expires_at})
+        },
+        cells: |g: &Grant| {
+            vec![
+                g.id.to_string(),
+                g.subject.clone(),
+                g.client_id.to_string(),
+                g.scope.clone(),
+                g.expires_at.seconds().to_string(),
+            ]
+        },
+    };
+    listing.print(&store.grants(subject.as_deref()).await?, json, out)
+}
+
+/// How a list command shows its rows: JSON objects with `--json`, otherwise a table.
+struct Listing<'a, T> {
+    headers: &'a [&'a str],
+    json: fn(&T) -> serde_json::Value,
+    cells: fn(&T) -> Vec<String>,
+}
+
+impl<T> Listing<'_, T> {
+    fn print(&self, items: &[T], json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+        if json {
+            let rows: Vec<_> = items.iter().map(self.json).collect();
+            writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+            return Ok(());
+        }
+        table(out, self.headers, items.iter().map(self.cells).collect())
+    }
 }
 
 async fn find_user(store: &dyn Store, email: &str) -> anyhow::Result<User> {

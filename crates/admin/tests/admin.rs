@@ -147,15 +147,14 @@ async fn round_trip_dynamodb_local() {
 
 #[test]
 fn passwords_are_never_arguments() {
-    assert!(
-        Cli::try_parse_from([
-            "remote-mcp-admin",
-            "user",
-            "add",
-            "a@b.c",
-            "--password",
-            "x"
-        ])
-        .is_err()
-    );
+    let err = Cli::try_parse_from([
+        "remote-mcp-admin",
+        "user",
+        "add",
+        "a@b.c",
+        "--password",
+        "x",
+    ])
+    .unwrap_err();
+    assert_eq!(err.kind(), clap::error::ErrorKind::UnknownArgument);
 }
