@@ -200,8 +200,9 @@ async fn code_checks_fail_without_consuming_the_code() {
     let pkce = Pkce::new();
     let code = s.code(&client, CLAUDE_CALLBACK, &pkce).await;
     let wrong_verifier = Pkce::new().verifier;
-    for (who, redirect, verifier, resource, error) in [
+    for (rule, who, redirect, verifier, resource, error) in [
         (
+            "the PKCE verifier must match the challenge (RFC 7636 §4.6)",
             &client,
             CLAUDE_CALLBACK,
             wrong_verifier.as_str(),
@@ -209,6 +210,7 @@ async fn code_checks_fail_without_consuming_the_code() {
             "invalid_grant",
         ),
         (
+            "redirect_uri must repeat the authorization request's (RFC 6749 §4.1.3)",
             &client,
             "https://claude.ai/other",
             pkce.verifier.as_str(),
@@ -216,6 +218,7 @@ async fn code_checks_fail_without_consuming_the_code() {
             "invalid_grant",
         ),
         (
+            "only the client the code was issued to may redeem it",
             &other,
             CLAUDE_CALLBACK,
             pkce.verifier.as_str(),
@@ -223,6 +226,7 @@ async fn code_checks_fail_without_consuming_the_code() {
             "invalid_grant",
         ),
         (
+            "the resource may only name the one the code is bound to (RFC 8707)",
             &client,
             CLAUDE_CALLBACK,
             pkce.verifier.as_str(),
@@ -244,7 +248,13 @@ async fn code_checks_fail_without_consuming_the_code() {
                 &[],
             )
             .await;
-        assert_oauth_error(&reply, StatusCode::BAD_REQUEST, error);
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{rule}: {}",
+            reply.text
+        );
+        assert_eq!(reply.json()["error"], error, "{rule}: {}", reply.text);
     }
     let missing_verifier = s
         .post_form(
