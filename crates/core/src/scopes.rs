@@ -8,3 +8,5 @@ pub const READ: &str = "mcp";
 pub const WRITE: &str = "mcp:write";
 /// Every scope, as advertised in the metadata documents.
 pub const SUPPORTED: [&str; 2] = [READ, WRITE];
+/// The hierarchy (MCP 2026-07-28 "Step-Up"): a granted scope brings the ones it implies.
+pub const IMPLIES: [(&str, &str); 1] = [(WRITE, READ)];

@@ -482,7 +482,7 @@ async fn conformance_user(mut request: Request, next: Next) -> Response {
     request.extensions_mut().insert(Principal {
         subject: "conformance".into(),
         client_id: "conformance-suite".into(),
-        scopes: vec!["mcp".into(), "mcp:write".into()],
+        scopes: remote_mcp_core::scopes::SUPPORTED.map(str::to_owned).to_vec(),
     });
     next.run(request).await
 }

@@ -37,9 +37,10 @@ impl Scopes {
         if scopes.is_empty() {
             scopes.insert(DEFAULT_SCOPE.to_owned());
         }
-        // Scope hierarchy (MCP 2026-07-28 "Step-Up"): write implies read.
-        if scopes.contains(WRITE_SCOPE) {
-            scopes.insert(DEFAULT_SCOPE.to_owned());
+        for (scope, implied) in remote_mcp_core::scopes::IMPLIES {
+            if scopes.contains(scope) {
+                scopes.insert(implied.to_owned());
+            }
         }
         Ok(Self(scopes))
     }
