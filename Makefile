@@ -6,7 +6,6 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PORT ?= 8787
-STACK ?= remote-mcp
 STORE ?= memory
 PYTHON ?= python3
 VENV := .venv
@@ -16,7 +15,7 @@ ARM_TARGET := aarch64-unknown-linux-gnu
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help deps run test lint unit conformance lambda-replay sam-local sam-local-replay sdk-clients mutations bench replay token inspect validate build deploy user clean
+.PHONY: help deps run test lint unit conformance lambda-replay sam-local sam-local-replay sdk-clients operator mutations bench replay token inspect validate build deploy user clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -40,7 +39,7 @@ run: ## Serve OAuth + MCP on 127.0.0.1:$(PORT) (STORE=memory|dynamodb-local)
 	@if [ "$(STORE)" = dynamodb-local ]; then $(MAKE) --no-print-directory node_modules/.installed; fi
 	cargo run --quiet -p remote-mcp-local -- --port $(PORT) --store $(STORE)
 
-test: deps lint unit conformance lambda-replay sam-local-replay sdk-clients validate ## Everything CI runs: fmt, clippy, all tests (DynamoDB Local, replays, MCP conformance), template checks
+test: deps lint unit conformance lambda-replay sam-local-replay sdk-clients operator validate ## Everything CI runs: fmt, clippy, all tests (DynamoDB Local, replays, MCP conformance), template checks
 	@echo "make test: all checks passed"
 
 lint: ## cargo fmt --check, clippy -D warnings, and every mutation still anchored
@@ -69,6 +68,9 @@ sdk-clients: deps ## Real clients end to end on both stores: the TypeScript and 
 
 bench: ## Benchmarks of the hot paths (criterion): token checks, MCP requests, signing, cold-start router
 	cargo bench -p mcp-function -p oauth-function
+
+operator: deps ## What an operator runs, without AWS: make user's region/profile handling and a user created on DynamoDB Local
+	scripts/operator-checks.sh
 
 mutations: deps ## Break what clients depend on, one thing at a time, and check the tests notice (~25 min; ONLY=words to pick)
 	ONLY="$(ONLY)" scripts/mutations.py
@@ -99,14 +101,17 @@ build: $(VENV)/.installed ## sam build: both functions for arm64 (needs the Rust
 	$(SAM) build
 	@ls -l .aws-sam/build/OAuthFunction/bootstrap .aws-sam/build/McpFunction/bootstrap
 
-deploy: build ## sam deploy --guided into your AWS account
-	$(SAM) deploy --guided
+deploy: build ## Deploy: guided the first time (answers saved in samconfig.toml), then from those answers; GUIDED=1 to change them
+	@if [ -n "$(GUIDED)" ] || ! grep -q '^region *=' samconfig.toml; then \
+	  $(SAM) deploy --guided; \
+	else \
+	  $(SAM) deploy --no-confirm-changeset; \
+	fi
 
-user: $(VENV)/.installed ## Create a user on the deployed stack: make user EMAIL=you@example.com [STACK=remote-mcp]
-	@test -n "$(EMAIL)" || { echo "usage: make user EMAIL=you@example.com [STACK=$(STACK)]" >&2; exit 1; }
-	@table=$$($(SAM) list stack-outputs --stack-name $(STACK) --output json \
-	  | python3 -c 'import json,sys; print(next(o["OutputValue"] for o in json.load(sys.stdin) if o["OutputKey"]=="TableName"))') \
-	  && cargo run --quiet -p remote-mcp-admin -- --table "$$table" user add "$(EMAIL)"
+user: $(VENV)/.installed ## Create a user on the deployed stack: make user EMAIL=you@example.com [REGION=…] [PROFILE=…] [STACK=…]
+	@test -n "$(EMAIL)" || { echo "usage: make user EMAIL=you@example.com [REGION=…] [PROFILE=…] [STACK=…] (defaults: samconfig.toml)" >&2; exit 1; }
+	@STACK="$(STACK)" REGION="$(REGION)" PROFILE="$(PROFILE)" TABLE="$(TABLE)" ENDPOINT_URL="$(ENDPOINT_URL)" \
+	  $(VENV)/bin/python scripts/stack.py admin user add "$(EMAIL)"
 
 clean: ## Remove build outputs (keeps installed tools)
 	cargo clean
