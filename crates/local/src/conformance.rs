@@ -482,7 +482,9 @@ async fn conformance_user(mut request: Request, next: Next) -> Response {
     request.extensions_mut().insert(Principal {
         subject: "conformance".into(),
         client_id: "conformance-suite".into(),
-        scopes: remote_mcp_core::scopes::SUPPORTED.map(str::to_owned).to_vec(),
+        scopes: remote_mcp_core::scopes::SUPPORTED
+            .map(str::to_owned)
+            .to_vec(),
     });
     next.run(request).await
 }
