@@ -75,17 +75,17 @@ operator: deps ## What an operator runs, without AWS: make user's region/profile
 mutations: deps ## Break what clients depend on, one thing at a time, and check the tests notice (~25 min; ONLY=words to pick)
 	ONLY="$(ONLY)" scripts/mutations.py
 
-replay: ## Replay the Claude fixtures over HTTP: make replay URL=https://… EMAIL=… PASSWORD=…
-	@test -n "$(URL)" -a -n "$(EMAIL)" -a -n "$(PASSWORD)" || { echo "usage: make replay URL=http://127.0.0.1:8787 EMAIL=… PASSWORD=… (an account on that server)" >&2; exit 1; }
-	cargo run --quiet -p remote-mcp-local --bin remote-mcp-replay -- --url "$(URL)" --email "$(EMAIL)" --password "$(PASSWORD)"
+replay: ## Replay the Claude fixtures over HTTP: make replay URL=https://… EMAIL=… (password: prompt, or REMOTE_MCP_PASSWORD)
+	@test -n "$(URL)" -a -n "$(EMAIL)" || { echo "usage: make replay URL=http://127.0.0.1:8787 EMAIL=… (an account on that server; the password is asked for, or read from REMOTE_MCP_PASSWORD)" >&2; exit 1; }
+	cargo run -p remote-mcp-local --bin remote-mcp-replay -- --url "$(URL)" --email "$(EMAIL)"
 
-token: ## Sign in through the OAuth flow and print an access token: make token URL=https://…/mcp EMAIL=…
-	@test -n "$(URL)" -a -n "$(EMAIL)" || { echo "usage: make token URL=https://…/mcp EMAIL=you@example.com" >&2; exit 1; }
-	@cargo run --quiet -p remote-mcp-local --bin remote-mcp-token -- --email "$(EMAIL)" "$(URL)"
+token: ## Sign in through the OAuth flow and print an access token: make token URL=https://…/mcp EMAIL=… [SCOPE='mcp mcp:write']
+	@test -n "$(URL)" -a -n "$(EMAIL)" || { echo "usage: make token URL=https://…/mcp EMAIL=you@example.com [SCOPE='mcp mcp:write']" >&2; exit 1; }
+	@cargo run --quiet -p remote-mcp-local --bin remote-mcp-token -- --email "$(EMAIL)" --scope "$(SCOPE)" "$(URL)"
 
-inspect: node_modules/.installed ## MCP Inspector CLI with a fresh token: make inspect URL=…/mcp EMAIL=… [ARGS='--method tools/list']
-	@test -n "$(URL)" -a -n "$(EMAIL)" || { echo "usage: make inspect URL=https://…/mcp EMAIL=you@example.com [ARGS='--method tools/call --tool-name whoami']" >&2; exit 1; }
-	@token=$$(cargo run --quiet -p remote-mcp-local --bin remote-mcp-token -- --email "$(EMAIL)" "$(URL)") \
+inspect: node_modules/.installed ## MCP Inspector CLI with a fresh token: make inspect URL=…/mcp EMAIL=… [SCOPE=…] [ARGS='--method tools/list']
+	@test -n "$(URL)" -a -n "$(EMAIL)" || { echo "usage: make inspect URL=https://…/mcp EMAIL=you@example.com [SCOPE='mcp mcp:write'] [ARGS='--method tools/call --tool-name whoami']" >&2; exit 1; }
+	@token=$$(cargo run --quiet -p remote-mcp-local --bin remote-mcp-token -- --email "$(EMAIL)" --scope "$(SCOPE)" "$(URL)") \
 	  && TOKEN=$$token scripts/inspector.sh "$(URL)" $(or $(ARGS),--method tools/list)
 
 validate: $(VENV)/.installed ## sam validate --lint, cfn-lint, the routes sam local mounts, and npm's install plan on Linux/macOS x86_64/arm64 (offline)

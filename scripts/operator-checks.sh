@@ -42,3 +42,10 @@ grep -q "created ops@example.com" "$work/user.out" || fail "make user did not cr
 ./target/debug/remote-mcp-admin --endpoint-url "$endpoint" --table remote-mcp user list | grep -q "ops@example.com" \
   || fail "the new account is not listed"
 echo "pass: make user created ops@example.com on DynamoDB Local, and remote-mcp-admin lists it"
+
+set +e
+out=$(RUST_BACKTRACE=1 ./target/debug/remote-mcp-admin --endpoint-url "$endpoint" --table remote-mcp user disable nobody@example.com 2>&1)
+set -e
+[ "$(echo "$out" | wc -l)" = 1 ] && [ "$out" = "error: no user nobody@example.com" ] \
+  || fail "an operator's mistake should be one line, even with RUST_BACKTRACE=1: $out"
+echo "pass: remote-mcp-admin reports a mistake in one line, even with RUST_BACKTRACE=1: $out"

@@ -55,6 +55,8 @@ pub enum UserCommand {
     Disable { email: String },
     /// Set a new password (read like `add`).
     ResetPassword { email: String },
+    /// Let a disabled user sign in again (their old grants stay revoked).
+    Enable { email: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -138,6 +140,7 @@ pub async fn run(
         }
         Command::User(UserCommand::List) => list_users(store, json, out).await,
         Command::User(UserCommand::Disable { email }) => disable_user(store, email, now, out).await,
+        Command::User(UserCommand::Enable { email }) => enable_user(store, email, out).await,
         Command::User(UserCommand::ResetPassword { email }) => {
             reset_password(store, email, passwords, out).await
         }
@@ -204,7 +207,7 @@ async fn list_users(store: &dyn Store, json: bool, out: &mut dyn Write) -> anyho
             vec![
                 u.email.clone(),
                 u.id.clone(),
-                u.created_at.seconds().to_string(),
+                iso8601(u.created_at),
                 status.into(),
             ]
         },
@@ -237,6 +240,22 @@ async fn disable_user(
         user.email,
         grants.len()
     )?;
+    Ok(())
+}
+
+async fn enable_user(store: &dyn Store, email: &str, out: &mut dyn Write) -> anyhow::Result<()> {
+    let user = find_user(store, email).await?;
+    if user.is_enabled() {
+        writeln!(out, "{} is already enabled", user.email)?;
+        return Ok(());
+    }
+    store
+        .update_user(&User {
+            disabled_at: None,
+            ..user.clone()
+        })
+        .await?;
+    writeln!(out, "enabled {}", user.email)?;
     Ok(())
 }
 
@@ -408,7 +427,7 @@ async fn list_grants(
                 g.subject.clone(),
                 g.client_id.to_string(),
                 g.scope.clone(),
-                g.expires_at.seconds().to_string(),
+                iso8601(g.expires_at),
             ]
         },
     };
@@ -441,6 +460,28 @@ async fn find_user(store: &dyn Store, email: &str) -> anyhow::Result<User> {
         .with_context(|| format!("no user {email}"))
 }
 
+/// A time as tables show it: `2026-11-28T11:48:52Z` (JSON output keeps epoch seconds).
+pub fn iso8601(time: UnixTime) -> String {
+    let seconds = time.seconds();
+    let (days, of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    // Howard Hinnant's civil-from-days, for the proleptic Gregorian calendar.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        of_day / 3600,
+        of_day % 3600 / 60,
+        of_day % 60
+    )
+}
+
 /// Left-aligned columns, two spaces apart.
 fn table(out: &mut dyn Write, headers: &[&str], rows: Vec<Vec<String>>) -> anyhow::Result<()> {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
@@ -468,4 +509,17 @@ fn table(out: &mut dyn Write, headers: &[&str], rows: Vec<Vec<String>>) -> anyho
         writeln!(out, "{}", line(row))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_print_as_iso_8601() {
+        assert_eq!(iso8601(UnixTime(0)), "1970-01-01T00:00:00Z");
+        assert_eq!(iso8601(UnixTime(951_782_400)), "2000-02-29T00:00:00Z");
+        assert_eq!(iso8601(UnixTime(1_796_557_732)), "2026-12-06T11:48:52Z");
+        assert_eq!(iso8601(UnixTime(-1)), "1969-12-31T23:59:59Z");
+    }
 }

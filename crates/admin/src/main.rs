@@ -7,6 +7,7 @@ use clap::Parser;
 use remote_mcp_admin::{Cli, LinePasswords, Passwords, run};
 use remote_mcp_core::DynamoStore;
 use std::io::IsTerminal;
+use std::process::ExitCode;
 
 /// Asks twice on the terminal, without echo.
 struct Prompt;
@@ -20,8 +21,20 @@ impl Passwords for Prompt {
     }
 }
 
+/// Errors are one line (`error: …` with its causes), whatever `RUST_BACKTRACE` says: they are
+/// the operator's mistakes or AWS's answers, not crashes.
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
+    match admin().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn admin() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let table = cli
         .table

@@ -46,6 +46,17 @@ async fn round_trip(store: Arc<dyn Store>) {
 
     let listed = admin(s, "user list", "").await.unwrap();
     assert!(listed.starts_with("EMAIL"));
+    let created = listed
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .nth(2)
+        .unwrap();
+    assert!(
+        created.len() == 20 && created.ends_with('Z') && created.as_bytes()[10] == b'T',
+        "tables show ISO 8601 times, not {created}"
+    );
     assert!(listed.contains("alice@example.com") && listed.contains("active"));
     let json: serde_json::Value =
         serde_json::from_str(&admin(s, "user list --json", "").await.unwrap()).unwrap();
@@ -56,6 +67,21 @@ async fn round_trip(store: Arc<dyn Store>) {
         .unwrap();
     let alice = s.user_by_email("alice@example.com").await.unwrap().unwrap();
     assert!(!alice.is_enabled());
+    assert!(
+        admin(s, "user list", "")
+            .await
+            .unwrap()
+            .contains("disabled")
+    );
+    assert_eq!(
+        admin(s, "user enable alice@example.com", "").await.unwrap(),
+        "enabled alice@example.com\n"
+    );
+    let alice = s.user_by_email("alice@example.com").await.unwrap().unwrap();
+    assert!(alice.is_enabled());
+    admin(s, "user disable alice@example.com", "")
+        .await
+        .unwrap();
     admin(
         s,
         "user reset-password bob@example.com",

@@ -43,9 +43,7 @@ async fn every_tool_is_described_with_schemas_and_annotations() {
         );
         assert_eq!(tool["inputSchema"]["type"], "object", "{name}");
         assert_eq!(tool["outputSchema"]["type"], "object", "{name}");
-        let annotations = &tool["annotations"];
-        assert!(annotations["readOnlyHint"].is_boolean(), "{name}");
-        assert_eq!(annotations["openWorldHint"], false, "{name}");
+        assert_annotations_consistent(name, &tool["annotations"]);
     }
     let delete = tools
         .as_array()
@@ -54,6 +52,44 @@ async fn every_tool_is_described_with_schemas_and_annotations() {
         .find(|t| t["name"] == "delete_note")
         .unwrap();
     assert_eq!(delete["annotations"]["destructiveHint"], true);
+}
+
+/// What clients show users and what our scopes promise must agree: every tool says whether it only
+/// reads and whether it reaches beyond this server (either answer is fine: a tool that calls an
+/// API says `openWorldHint: true`); a read-only tool neither destroys nor needs more than `mcp`;
+/// a destructive tool needs `mcp:write`.
+fn assert_annotations_consistent(name: &str, annotations: &serde_json::Value) {
+    use mcp_function::tools::{WRITE, required_scopes};
+    assert!(
+        annotations["title"].as_str().is_some_and(|t| !t.is_empty()),
+        "{name}: a title"
+    );
+    let read_only = annotations["readOnlyHint"]
+        .as_bool()
+        .unwrap_or_else(|| panic!("{name}: readOnlyHint must be stated"));
+    assert!(
+        annotations["openWorldHint"].is_boolean(),
+        "{name}: openWorldHint must be stated"
+    );
+    let destructive = annotations["destructiveHint"]
+        .as_bool()
+        .unwrap_or(!read_only);
+    let needs_write = required_scopes(name).contains(&WRITE);
+    if read_only {
+        assert!(!destructive, "{name}: read-only yet destructive");
+        assert!(!needs_write, "{name}: read-only yet needs {WRITE}");
+    } else {
+        assert!(
+            annotations["destructiveHint"].is_boolean(),
+            "{name}: a tool that writes must say whether it destroys"
+        );
+    }
+    if destructive {
+        assert!(
+            needs_write,
+            "{name}: destructive, so it must need {WRITE} (TOOL_SCOPES)"
+        );
+    }
 }
 
 #[tokio::test]

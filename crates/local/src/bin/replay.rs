@@ -1,6 +1,7 @@
 //! `remote-mcp-replay`: replays the recorded Claude sequences in `fixtures/`.
 //!
-//! - `--url URL --email E --password P`: against a running server (`make run`, a deployed stack);
+//! - `--url URL --email E`: against a running server (`make run`, a deployed stack); the password
+//!   from `REMOTE_MCP_PASSWORD`, a no-echo prompt, or stdin;
 //!   the account must exist there.
 //! - `--lambda`: against the real Lambda binaries under `cargo lambda watch`, wired to DynamoDB Local
 //!   and a local KMS, exactly as they run in AWS but for the endpoints.
@@ -31,10 +32,9 @@ async fn main() -> anyhow::Result<()> {
     if args.iter().any(|a| a == "--lambda") {
         return lambda(&sequences).await;
     }
-    let url = value("--url")
-        .context("usage: remote-mcp-replay --url URL --email E --password P | --lambda")?;
+    let url = value("--url").context("usage: remote-mcp-replay --url URL --email E | --lambda")?;
     let email = value("--email").context("--email: an account on that server")?;
-    let password = value("--password").context("--password")?;
+    let password = password(&email)?;
     let parsed = url::Url::parse(&url)?;
     let host = match parsed.port() {
         Some(port) => format!("{}:{port}", parsed.host_str().unwrap_or_default()),
@@ -44,6 +44,23 @@ async fn main() -> anyhow::Result<()> {
     let transport = OverHttp::new(&issuer)?;
     let vars = initial_vars(&host, &issuer, &email, &password);
     replay_all(&sequences, &transport, &vars, &format!("HTTP {issuer}")).await
+}
+
+/// The account's password: `REMOTE_MCP_PASSWORD`, else a no-echo prompt, else a line of stdin when
+/// it is not a terminal; never an argument (arguments show in `ps` and shell history).
+fn password(email: &str) -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if let Ok(password) = std::env::var("REMOTE_MCP_PASSWORD") {
+        return Ok(password);
+    }
+    if std::io::stdin().is_terminal() {
+        return Ok(rpassword::prompt_password(format!(
+            "Password for {email}: "
+        ))?);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
 }
 
 fn free_port() -> anyhow::Result<u16> {
