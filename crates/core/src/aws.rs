@@ -17,11 +17,15 @@ pub struct Deployment {
     pub store: DynamoStore,
     /// The access-token key; the MCP function only reads its public half.
     pub signing_key: KmsSigner,
+    /// The key that signed before the last rotation, trusted (never used to sign) while its
+    /// tokens may be live: `PREVIOUS_SIGNING_KEY_ID`, empty outside a rotation.
+    pub previous_signing_key: Option<KmsSigner>,
 }
 
 impl Deployment {
-    /// Reads the environment: [`Config::from_env`], plus `TABLE_NAME` (the DynamoDB table) and
-    /// `SIGNING_KEY_ID` (the KMS key signing access tokens). The error names the variable and
+    /// Reads the environment: [`Config::from_env`], plus `TABLE_NAME` (the DynamoDB table),
+    /// `SIGNING_KEY_ID` (the KMS key signing access tokens) and, during a key rotation,
+    /// `PREVIOUS_SIGNING_KEY_ID`. The error names the variable and
     /// what is wrong with it.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let config = Config::from_env()?;
@@ -37,9 +41,12 @@ impl Deployment {
         if let Some(url) = endpoint_override("KMS_ENDPOINT_URL") {
             kms = kms.endpoint_url(url);
         }
+        let kms = aws_sdk_kms::Client::from_conf(kms.build());
         Ok(Self {
             store: DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(dynamodb.build()), table),
-            signing_key: KmsSigner::new(aws_sdk_kms::Client::from_conf(kms.build()), key_id),
+            previous_signing_key: endpoint_override("PREVIOUS_SIGNING_KEY_ID")
+                .map(|id| KmsSigner::new(kms.clone(), id)),
+            signing_key: KmsSigner::new(kms, key_id),
             config,
         })
     }
@@ -53,7 +60,7 @@ fn required(name: &'static str) -> Result<String, ConfigError> {
         .ok_or(ConfigError::Missing(name))
 }
 
-/// A non-empty endpoint variable; unset or empty means the service's AWS endpoint.
+/// A non-empty variable (an endpoint override, an optional key); unset or empty means none.
 fn endpoint_override(name: &str) -> Option<String> {
     std::env::var(name)
         .ok()

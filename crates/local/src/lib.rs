@@ -108,6 +108,24 @@ pub fn app(config: Config, store: Arc<dyn Store>) -> Router {
     oauth_function::router(oauth).merge(mcp_function::router(mcp))
 }
 
+/// Both routers on one origin, signing with `signer` and also trusting `previous` (a deployment
+/// in the overlap of a signing-key rotation).
+pub fn app_with_keys(
+    config: Config,
+    store: Arc<dyn Store>,
+    signer: Arc<LocalSigner>,
+    previous: Option<Arc<LocalSigner>>,
+) -> Router {
+    let mut oauth =
+        oauth_function::AppState::new(config.clone(), store.clone(), store.clone(), signer.clone());
+    let mut mcp = mcp_function::AppState::new(config, store.clone(), store, signer);
+    if let Some(previous) = previous {
+        oauth = oauth.with_previous_key(previous.clone());
+        mcp = mcp.with_previous_key(previous);
+    }
+    oauth_function::router(oauth).merge(mcp_function::router(mcp))
+}
+
 /// The OAuth router plus the conformance fixture endpoint in place of the MCP endpoint.
 pub fn conformance_app(config: Config, store: Arc<dyn Store>) -> Router {
     let (oauth, mcp) = states(config, store);

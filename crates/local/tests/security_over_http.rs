@@ -37,26 +37,6 @@ async fn admin(store: &dyn Store, args: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
-/// `tools/call whoami` at `/mcp` with `token`: the HTTP status and, on success, the subject.
-async fn whoami(origin: &str, token: &str) -> (u16, Option<String>) {
-    let reply = http()
-        .post(format!("{origin}/mcp"))
-        .bearer_auth(token)
-        .header("accept", "application/json")
-        .header("mcp-protocol-version", "2025-11-25")
-        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-                      "params": {"name": "whoami", "arguments": {}}}))
-        .send()
-        .await
-        .unwrap();
-    let status = reply.status().as_u16();
-    let body: Value = reply.json().await.unwrap_or(Value::Null);
-    let subject = body["result"]["structuredContent"]["subject"]
-        .as_str()
-        .map(str::to_owned);
-    (status, subject)
-}
-
 async fn token_request(origin: &str, form: &[(&str, &str)]) -> (u16, Value) {
     let reply = http()
         .post(format!("{origin}/token"))

@@ -85,6 +85,12 @@ impl AppState {
         }
     }
 
+    /// Also trusts `key`, the previous signing key, while tokens it signed may still be live.
+    pub fn with_previous_key(mut self, key: Arc<dyn PublicKey>) -> Self {
+        self.verifier = Arc::new(self.verifier.also_trusting(key));
+        self
+    }
+
     /// Reads the time from `clock` (tests step a manual one).
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;

@@ -17,10 +17,11 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new().route(PATH, get(jwks))
 }
 
+/// The signing key first, then the previous one during a rotation's overlap.
 async fn jwks(State(state): State<AppState>) -> Result<impl IntoResponse, OAuthError> {
-    let key = state.signer.public_jwk().await?;
+    let keys = state.verifier.jwks().await?;
     Ok((
         [(header::CACHE_CONTROL, "public, max-age=300")],
-        Json(JwkSet { keys: vec![key] }),
+        Json(JwkSet { keys }),
     ))
 }

@@ -43,7 +43,7 @@ pub mod token;
 
 use axum::Router;
 use cimd::CimdResolver;
-use remote_mcp_core::token::{LazyVerifier, Signer};
+use remote_mcp_core::token::{LazyVerifier, PublicKey, Signer};
 use remote_mcp_core::{AccountStore, Clock, Config, GrantStore};
 use std::sync::Arc;
 
@@ -61,7 +61,7 @@ pub struct AppState {
     pub accounts: Arc<dyn AccountStore>,
     pub capabilities: Arc<Capabilities>,
     pub signer: Arc<dyn Signer>,
-    /// Verifies our own access tokens (revocation, introspection).
+    /// Verifies our own access tokens (revocation, introspection), and lists the published keys.
     pub verifier: Arc<LazyVerifier>,
     pub cimd: Arc<CimdResolver>,
     pub owner: Arc<dyn ResourceOwner>,
@@ -96,6 +96,13 @@ impl AppState {
             owner,
             clock: Clock::System,
         }
+    }
+
+    /// Also publishes and trusts `key`: the previous signing key, while tokens it signed may still
+    /// be live (a rotation's overlap; see the README's *Rotating the signing key*).
+    pub fn with_previous_key(mut self, key: Arc<dyn PublicKey>) -> Self {
+        self.verifier = Arc::new(self.verifier.also_trusting(key));
+        self
     }
 
     /// Reads the time from `clock` (tests step a manual one).

@@ -142,10 +142,12 @@ fn check_time(claims: &AccessClaims, now: UnixTime) -> Result<(), TokenError> {
     Ok(())
 }
 
-/// A [`Verifier`] whose key comes from a [`PublicKey`] source on first use and is then kept in memory: the
-/// first request of a container fetches it, every later one verifies without I/O.
+/// A [`Verifier`] whose keys come from [`PublicKey`] sources on first use and are then kept in
+/// memory: the first request of a container fetches them, every later one verifies without I/O.
+/// More than one key is trusted while signing keys rotate: the new one signs, tokens signed by the
+/// previous one stay valid until they expire.
 pub struct LazyVerifier {
-    keys: Arc<dyn PublicKey>,
+    keys: Vec<Arc<dyn PublicKey>>,
     issuer: String,
     audience: String,
     verifier: OnceCell<Verifier>,
@@ -155,19 +157,40 @@ impl LazyVerifier {
     /// Trusts the public key of `keys` for tokens from `issuer` meant for `audience`.
     pub fn new(keys: Arc<dyn PublicKey>, issuer: &str, audience: &str) -> Self {
         Self {
-            keys,
+            keys: vec![keys],
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             verifier: OnceCell::new(),
         }
     }
 
+    /// The same, also trusting `key` (the previous signing key, during a rotation's overlap).
+    pub fn also_trusting(&self, key: Arc<dyn PublicKey>) -> Self {
+        let mut keys = self.keys.clone();
+        keys.push(key);
+        Self {
+            keys,
+            issuer: self.issuer.clone(),
+            audience: self.audience.clone(),
+            verifier: OnceCell::new(),
+        }
+    }
+
+    /// Every trusted public key, the signing one first.
+    pub async fn jwks(&self) -> Result<Vec<Jwk>, SignError> {
+        let mut jwks = Vec::with_capacity(self.keys.len());
+        for key in &self.keys {
+            jwks.push(key.public_jwk().await?);
+        }
+        Ok(jwks)
+    }
+
     /// The verifier, loading the key if this is the first use.
     pub async fn get(&self) -> Result<&Verifier, SignError> {
         self.verifier
             .get_or_try_init(|| async {
-                let jwk = self.keys.public_jwk().await?;
-                Verifier::new(&[jwk], &self.issuer, &self.audience)
+                let jwks = self.jwks().await?;
+                Verifier::new(&jwks, &self.issuer, &self.audience)
                     .map_err(|e| SignError::Malformed(e.to_string()))
             })
             .await

@@ -8,7 +8,7 @@ use remote_mcp_local::app;
 use remote_mcp_local::dev_user;
 use remote_mcp_local::headless::{Credentials, SignIn, sign_in_with};
 use reqwest::redirect::Policy;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 pub const CLAUDE_CALLBACK: &str = "https://claude.ai/api/mcp/auth_callback";
@@ -98,4 +98,24 @@ pub async fn authorize(
         client_id: tokens.client_id.clone(),
         tokens: serde_json::to_value(&tokens).unwrap(),
     }
+}
+
+/// `tools/call whoami` at `/mcp` with `token`: the HTTP status and, on success, the subject.
+pub async fn whoami(origin: &str, token: &str) -> (u16, Option<String>) {
+    let reply = http()
+        .post(format!("{origin}/mcp"))
+        .bearer_auth(token)
+        .header("accept", "application/json")
+        .header("mcp-protocol-version", "2025-11-25")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                      "params": {"name": "whoami", "arguments": {}}}))
+        .send()
+        .await
+        .unwrap();
+    let status = reply.status().as_u16();
+    let body: Value = reply.json().await.unwrap_or(Value::Null);
+    let subject = body["result"]["structuredContent"]["subject"]
+        .as_str()
+        .map(str::to_owned);
+    (status, subject)
 }

@@ -1,6 +1,7 @@
 //! The MCP function on AWS Lambda: configure once at cold start, then serve
-//! [`mcp_function::router`]. The token-signing public key is read from KMS on the first request and
-//! kept, so authentication needs no network call after that.
+//! [`mcp_function::router`]. The token-signing public key (and, during a key rotation, the previous
+//! one) is read from KMS on the first request and kept, so authentication needs no network call
+//! after that.
 
 use mcp_function::{AppState, router};
 use remote_mcp_core::aws::Deployment;
@@ -15,9 +16,13 @@ async fn main() -> Result<(), lambda_http::Error> {
         config,
         store,
         signing_key,
+        previous_signing_key,
     } = Deployment::from_env().await?;
     // One table; this function's IAM policy allows the notes' writes and the grants' reads.
     let store = Arc::new(store);
-    let state = AppState::new(config, store.clone(), store, Arc::new(signing_key));
+    let mut state = AppState::new(config, store.clone(), store, Arc::new(signing_key));
+    if let Some(previous) = previous_signing_key {
+        state = state.with_previous_key(Arc::new(previous));
+    }
     lambda_http::run(router(state)).await
 }

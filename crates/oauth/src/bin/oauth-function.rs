@@ -12,8 +12,12 @@ async fn main() -> Result<(), lambda_http::Error> {
         config,
         store,
         signing_key,
+        previous_signing_key,
     } = Deployment::from_env().await?;
     let store = Arc::new(store);
-    let state = AppState::new(config, store.clone(), store, Arc::new(signing_key));
+    let mut state = AppState::new(config, store.clone(), store, Arc::new(signing_key));
+    if let Some(previous) = previous_signing_key {
+        state = state.with_previous_key(Arc::new(previous));
+    }
     lambda_http::run(router(state)).await
 }
