@@ -35,9 +35,9 @@ node_modules/.installed: package.json package-lock.json
 	else npm ci --omit=optional --no-audit --no-fund --loglevel=error; fi
 	@touch $@
 
-run: ## Serve OAuth + MCP on 127.0.0.1:$(PORT) (STORE=memory|dynamodb-local)
+run: ## Serve OAuth + MCP on 127.0.0.1:$(PORT) (STORE=memory|dynamodb-local, PUBLIC_URL=https://<tunnel>); the first build takes minutes
 	@if [ "$(STORE)" = dynamodb-local ]; then $(MAKE) --no-print-directory node_modules/.installed; fi
-	cargo run --quiet -p remote-mcp-local -- --port $(PORT) --store $(STORE)
+	cargo run -p remote-mcp-local -- --port $(PORT) --store $(STORE) --public-url "$(PUBLIC_URL)"
 
 test: deps lint unit conformance lambda-replay sam-local-replay sdk-clients operator validate ## Everything CI runs: fmt, clippy, all tests (DynamoDB Local, replays, MCP conformance), template checks
 	@echo "make test: all checks passed"

@@ -57,6 +57,10 @@ pub enum UserCommand {
     ResetPassword { email: String },
     /// Let a disabled user sign in again (their old grants stay revoked).
     Enable { email: String },
+    /// Create many users from a file (`-` for stdin): CSV lines `email[,password]` (a header line
+    /// `email,password` is allowed) or JSON lines `{"email": …, "password": …}`. A missing
+    /// password is generated and printed once; existing accounts are skipped.
+    Import { file: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -141,6 +145,14 @@ pub async fn run(
         Command::User(UserCommand::List) => list_users(store, json, out).await,
         Command::User(UserCommand::Disable { email }) => disable_user(store, email, now, out).await,
         Command::User(UserCommand::Enable { email }) => enable_user(store, email, out).await,
+        Command::User(UserCommand::Import { file }) => {
+            let text = if file == "-" {
+                std::io::read_to_string(std::io::stdin())?
+            } else {
+                std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?
+            };
+            import_users(store, &text, now, out).await
+        }
         Command::User(UserCommand::ResetPassword { email }) => {
             reset_password(store, email, passwords, out).await
         }
@@ -240,6 +252,98 @@ async fn disable_user(
         user.email,
         grants.len()
     )?;
+    Ok(())
+}
+
+/// One account to create.
+#[derive(Debug, PartialEq, Eq, serde::Deserialize)]
+pub struct NewAccount {
+    pub email: String,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// The accounts in an import file: JSON lines if the first entry starts with `{`, CSV otherwise.
+/// Blank lines and `#` comments are skipped; the error names the line.
+pub fn parse_accounts(text: &str) -> anyhow::Result<Vec<NewAccount>> {
+    let mut accounts = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let number = index + 1;
+        if line.starts_with('{') {
+            accounts.push(
+                serde_json::from_str(line)
+                    .with_context(|| format!("line {number}: not an account"))?,
+            );
+            continue;
+        }
+        let mut fields = line.splitn(2, ',').map(str::trim);
+        let email = fields.next().unwrap_or_default();
+        if accounts.is_empty() && email.eq_ignore_ascii_case("email") {
+            continue; // the header
+        }
+        anyhow::ensure!(!email.is_empty(), "line {number}: no email");
+        accounts.push(NewAccount {
+            email: email.to_owned(),
+            password: fields.next().filter(|p| !p.is_empty()).map(str::to_owned),
+        });
+    }
+    Ok(accounts)
+}
+
+async fn import_users(
+    store: &dyn Store,
+    text: &str,
+    now: UnixTime,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let accounts = parse_accounts(text)?;
+    let (mut created, mut skipped, mut failed) = (0, 0, 0);
+    for account in accounts {
+        let email = match normalize_email(&account.email) {
+            Ok(email) => email,
+            Err(why) => {
+                writeln!(out, "failed   {}: {why}", account.email)?;
+                failed += 1;
+                continue;
+            }
+        };
+        let generated = account.password.is_none();
+        let password = account
+            .password
+            .unwrap_or_else(|| Secret::generate().expose()[..20].to_owned());
+        let hash = match password::hash(&password) {
+            Ok(hash) => hash,
+            Err(why) => {
+                writeln!(out, "failed   {email}: {why}")?;
+                failed += 1;
+                continue;
+            }
+        };
+        match store
+            .create_user(&User::new(email.clone(), hash, now))
+            .await
+        {
+            Ok(()) if generated => {
+                writeln!(out, "created  {email}  password {password}  (shown once)")?;
+                created += 1;
+            }
+            Ok(()) => {
+                writeln!(out, "created  {email}")?;
+                created += 1;
+            }
+            Err(remote_mcp_core::StoreError::AlreadyExists) => {
+                writeln!(out, "skipped  {email}: already has an account")?;
+                skipped += 1;
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    writeln!(out, "{created} created, {skipped} skipped, {failed} failed")?;
+    anyhow::ensure!(failed == 0, "{failed} account(s) could not be created");
     Ok(())
 }
 

@@ -184,3 +184,58 @@ fn passwords_are_never_arguments() {
     .unwrap_err();
     assert_eq!(err.kind(), clap::error::ErrorKind::UnknownArgument);
 }
+
+/// `user import`: CSV (with or without header) and JSON lines; given passwords used, missing
+/// ones generated and shown once; existing accounts skipped; a bad line named; the run fails if
+/// any account could not be created, after creating the others.
+#[tokio::test]
+async fn users_are_imported_in_bulk() {
+    let store = MemoryStore::new();
+    let s: &dyn Store = &store;
+    admin(s, "user add carol@example.com", "carol's long password\n")
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("remote-mcp-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("team.csv");
+    std::fs::write(
+        &csv,
+        "email,password\nalice@example.com,alice's long password\nbob@example.com\n# a comment\n\ncarol@example.com\n",
+    )
+    .unwrap();
+    let report = admin(s, &format!("user import {}", csv.display()), "")
+        .await
+        .unwrap();
+    assert!(report.contains("created  alice@example.com\n"), "{report}");
+    let bob_line = report
+        .lines()
+        .find(|l| l.contains("bob@example.com"))
+        .unwrap();
+    let generated = bob_line.split_whitespace().nth(3).unwrap();
+    assert_eq!(generated.len(), 20, "{bob_line}");
+    assert!(report.contains("skipped  carol@example.com"), "{report}");
+    assert!(
+        report.ends_with("2 created, 1 skipped, 0 failed\n"),
+        "{report}"
+    );
+    let alice = s.user_by_email("alice@example.com").await.unwrap().unwrap();
+    assert!(password::verify(
+        &alice.password_hash,
+        "alice's long password"
+    ));
+    let bob = s.user_by_email("bob@example.com").await.unwrap().unwrap();
+    assert!(password::verify(&bob.password_hash, generated));
+
+    let jsonl = dir.join("more.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"email\": \"dave@example.com\"}\n{\"email\": \"not an address\"}\n",
+    )
+    .unwrap();
+    let err = admin(s, &format!("user import {}", jsonl.display()), "")
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "1 account(s) could not be created");
+    assert!(s.user_by_email("dave@example.com").await.unwrap().is_some());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

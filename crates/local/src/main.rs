@@ -1,6 +1,10 @@
 //! `make run`: serves the OAuth and MCP routers on 127.0.0.1.
 //!
-//! Usage: `remote-mcp-local [--port 8787] [--store memory|dynamodb-local] [--conformance]`
+//! Usage: `remote-mcp-local [--port 8787] [--store memory|dynamodb-local] [--public-url URL]
+//! [--conformance]`
+//!
+//! `--public-url` is the https origin of a tunnel to this port (so Claude on the web, which cannot
+//! reach a loopback address, can connect): it becomes the OAuth issuer and the MCP URL's origin.
 //!
 //! `--conformance` serves the MCP conformance suite's fixtures without OAuth (for `make
 //! conformance`); never expose that mode.
@@ -16,24 +20,29 @@ async fn main() -> anyhow::Result<()> {
     let mut port: u16 = 8787;
     let mut kind = StoreKind::Memory;
     let mut conformance = false;
+    let mut public_url: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
         match arg.as_str() {
             "--port" => port = value()?.parse().context("--port")?,
             "--store" => kind = value()?.parse().map_err(anyhow::Error::msg)?,
+            "--public-url" => public_url = Some(value()?),
             "--conformance" => conformance = true,
             "-h" | "--help" => {
                 println!(
-                    "remote-mcp-local [--port 8787] [--store memory|dynamodb-local] [--conformance]"
+                    "remote-mcp-local [--port 8787] [--store memory|dynamodb-local] [--public-url https://…] [--conformance]"
                 );
                 return Ok(());
             }
             other => anyhow::bail!("unknown argument {other:?} (try --help)"),
         }
     }
-    let origin = format!("http://127.0.0.1:{port}");
-    let config = Config::local(&origin)?;
+    let origin = public_url
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| u.trim().trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| format!("http://127.0.0.1:{port}"));
+    let config = Config::local(&origin).context("--public-url must be an https origin")?;
     let store = store(kind).await?;
     // A development account, so a client can be connected at once. DEV_EMAIL / DEV_PASSWORD pin it.
     let email = std::env::var("DEV_EMAIL").unwrap_or_else(|_| "dev@localhost.test".into());
@@ -56,6 +65,19 @@ async fn main() -> anyhow::Result<()> {
     if let Some((endpoint, table)) = remote_mcp_local::dynamo_local_table() {
         println!(
             "  Admin: cargo run -p remote-mcp-admin -- --endpoint-url {endpoint} --table {table} user list"
+        );
+    }
+    println!();
+    println!("Next:");
+    println!("  MCP Inspector:  make inspect URL={origin}/mcp EMAIL={email}");
+    println!("  Claude Code:    claude mcp add --transport http remote-mcp {origin}/mcp");
+    println!("                  (then /mcp in Claude Code; sign in on the page it opens)");
+    if origin.starts_with("http://") {
+        println!(
+            "  Claude on the web cannot reach 127.0.0.1: deploy (make deploy), or run a tunnel"
+        );
+        println!(
+            "                  to port {port} and restart with make run PUBLIC_URL=https://<tunnel>"
         );
     }
     // The peer address feeds the sign-in throttle's per-source limit, as API Gateway's sourceIp does on Lambda.
