@@ -64,6 +64,8 @@ impl LocalAws {
             ("PUBLIC_BASE_URL", public_base_url.to_owned()),
             ("TABLE_NAME", TABLE.to_owned()),
             ("SIGNING_KEY_ID", self.key_id.clone()),
+            // Outside a rotation (the template's default, stated so no resolver guesses).
+            ("PREVIOUS_SIGNING_KEY_ID", String::new()),
             ("DYNAMODB_ENDPOINT_URL", at(self.dynamo.endpoint())),
             ("KMS_ENDPOINT_URL", at(self.kms.endpoint())),
             ("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH", "true".to_owned()),
