@@ -88,10 +88,11 @@ inspect: node_modules/.installed ## MCP Inspector CLI with a fresh token: make i
 	@token=$$(cargo run --quiet -p remote-mcp-local --bin remote-mcp-token -- --email "$(EMAIL)" --scope "$(SCOPE)" "$(URL)") \
 	  && TOKEN=$$token scripts/inspector.sh "$(URL)" $(or $(ARGS),--method tools/list)
 
-validate: $(VENV)/.installed ## sam validate --lint, cfn-lint, the routes sam local mounts, and npm's install plan on Linux/macOS x86_64/arm64 (offline)
+validate: $(VENV)/.installed ## sam validate --lint, cfn-lint (options off and on), the routes sam local mounts, npm's install plan on Linux/macOS x86_64/arm64 (offline)
 	$(SAM) validate --lint --template-file template.yaml
 	$(CFN_LINT) template.yaml
 	$(VENV)/bin/python scripts/check-sam-routes.py template.yaml
+	$(VENV)/bin/python scripts/check-template-params.py template.yaml
 	scripts/check-platforms.sh
 
 build: $(VENV)/.installed ## sam build: both functions for arm64 (needs the Rust target aarch64-unknown-linux-gnu)
