@@ -10,6 +10,13 @@
 use crate::config::ConfigError;
 use crate::token::kms::KmsSigner;
 use crate::{Config, DynamoStore};
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use std::sync::OnceLock;
 
 /// Everything a function's `main` needs before serving.
 pub struct Deployment {
@@ -31,7 +38,16 @@ impl Deployment {
         let config = Config::from_env()?;
         let table = required("TABLE_NAME")?;
         let key_id = required("SIGNING_KEY_ID")?;
-        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        // Lambda gives region and credentials in the environment: no profile files to read.
+        let no_profile_files = EnvConfigFiles::builder()
+            .with_contents(EnvConfigFileKind::Config, "")
+            .with_contents(EnvConfigFileKind::Credentials, "")
+            .build();
+        let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(SharedHttpClient::new(LazyHttpsClient::default()))
+            .profile_files(no_profile_files)
+            .load()
+            .await;
         let mut dynamodb =
             aws_sdk_dynamodb::config::Builder::from(&aws).timeout_config(crate::store::timeouts());
         if let Some(url) = endpoint_override("DYNAMODB_ENDPOINT_URL") {
@@ -49,6 +65,34 @@ impl Deployment {
             signing_key: KmsSigner::new(kms, key_id),
             config,
         })
+    }
+}
+
+/// The AWS SDK's HTTPS client, built when the first request needs it. The SDK's own default client
+/// is built when a service client is constructed, and reads the system trust store then (a bundle
+/// and every file in `/etc/ssl/certs`): at cold start, before any request needs TLS. This one
+/// defers that work to the first DynamoDB or KMS call, and keeps the cold start to what the first
+/// request needs.
+#[derive(Debug, Default)]
+struct LazyHttpsClient {
+    inner: OnceLock<SharedHttpClient>,
+}
+
+impl HttpClient for LazyHttpsClient {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.inner
+            .get_or_init(|| {
+                aws_smithy_http_client::Builder::new()
+                    .tls_provider(tls::Provider::Rustls(
+                        tls::rustls_provider::CryptoMode::AwsLc,
+                    ))
+                    .build_https()
+            })
+            .http_connector(settings, components)
     }
 }
 

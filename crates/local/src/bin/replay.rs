@@ -93,9 +93,11 @@ async fn lambda(sequences: &[Sequence]) -> anyhow::Result<()> {
     let aws = LocalAws::start(IpAddr::V4(Ipv4Addr::LOCALHOST)).await?;
     let port = free_port()?;
     let issuer = format!("https://{LAMBDA_HOST}");
+    // cargo lambda refuses `NAME=` with nothing after it; an unset variable reads the same.
     let env: Vec<String> = aws
         .function_env(&issuer, "127.0.0.1")
         .into_iter()
+        .filter(|(_, value)| !value.is_empty())
         .map(|(name, value)| format!("{name}={value}"))
         .chain([
             "AWS_REGION=us-east-1".into(),
