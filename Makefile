@@ -15,7 +15,7 @@ ARM_TARGET := aarch64-unknown-linux-gnu
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help deps run test lint unit conformance lambda-replay sam-local sam-local-replay sdk-clients operator mutations bench replay token inspect validate build deploy user clean
+.PHONY: help deps run test lint unit conformance lambda-replay sam-local sam-local-replay sdk-clients operator mutations bench coldstart load replay token inspect validate build deploy user clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -68,6 +68,10 @@ sdk-clients: deps ## Real clients end to end on both stores: the TypeScript and 
 
 bench: ## Benchmarks of the hot paths (criterion): token checks, MCP requests, signing, cold-start router
 	cargo bench -p mcp-function -p oauth-function
+
+coldstart: ## Cold start of both functions against a bare lambda_http hello, release builds, median of ROUNDS (21)
+	cargo build --release -p oauth-function -p mcp-function -p remote-mcp-coldstart --bins
+	target/release/remote-mcp-coldstart --rounds $(or $(ROUNDS),21) --dir target/release
 
 operator: deps ## What an operator runs, without AWS: make user's region/profile handling and a user created on DynamoDB Local
 	scripts/operator-checks.sh
