@@ -53,7 +53,7 @@ fn bearer_token(request: &Request) -> Option<&str> {
 }
 
 /// Middleware: verify the token and attach the [`Principal`].
-#[tracing::instrument(name = "bearer", skip_all)]
+#[tracing::instrument(name = "bearer", level = "debug", skip_all)]
 pub async fn require_token(
     State(state): State<AppState>,
     mut request: Request,

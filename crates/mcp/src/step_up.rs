@@ -13,7 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 /// Middleware (after the bearer layer and [`crate::envelope::read`]): enforce per-tool scopes.
-#[tracing::instrument(name = "step_up", skip_all)]
+#[tracing::instrument(name = "step_up", level = "debug", skip_all)]
 pub async fn enforce(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let tool = request
         .extensions()

@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""`make load`: the release local server under load, on the memory store and on DynamoDB Local.
+
+Scenarios (each DURATION seconds, CONNECTIONS concurrent; oha, pinned, drives the fixed requests):
+  tools/call whoami, tools/list    POST /mcp with a valid token            expect 200
+  AS metadata                      GET /.well-known/oauth-authorization-server   expect 200
+  401 path                         POST /mcp without a token                expect 401
+  refresh chains                   CONNECTIONS chains, each rotating its refresh token in turn
+                                   (each request needs the previous answer, so a small driver
+                                   here runs them)                          expect 200
+Then a soak: tools/call for SOAK seconds on the memory store, the server's RSS sampled throughout.
+
+Prints requests per second, p50/p99 latency, unexpected statuses and the server's peak RSS per
+scenario, and fails on any unexpected status or an RSS that grows during the soak.
+"""
+
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OHA = ROOT / ".tools" / "oha-1.16.0" / "bin" / "oha"
+SERVER = ROOT / "target" / "release" / "remote-mcp-local"
+TOKEN = ROOT / "target" / "release" / "remote-mcp-token"
+DURATION = int(os.environ.get("DURATION", "10"))
+SOAK = int(os.environ.get("SOAK", "60"))
+CONNECTIONS = int(os.environ.get("CONNECTIONS", "16"))
+EMAIL, PASSWORD = "load@example.com", "load test password 1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_kib(pid: int, field: str = "VmRSS") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+class Server:
+    def __init__(self, store: str):
+        self.port = free_port()
+        self.origin = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "DEV_EMAIL": EMAIL, "DEV_PASSWORD": PASSWORD, "RUST_LOG": "warn"}
+        self.log = open(ROOT / "target" / f"load-server-{store}.log", "w")
+        self.process = subprocess.Popen(
+            [str(SERVER), "--port", str(self.port), "--store", store], env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{self.origin}/.well-known/oauth-protected-resource", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit(f"the {store} server did not start: see {self.log.name}")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.log.close()
+
+    def sign_in(self, scope: str = "mcp mcp:write") -> dict:
+        done = subprocess.run(
+            [str(TOKEN), "--email", EMAIL, "--scope", scope, "--json", f"{self.origin}/mcp"],
+            input=PASSWORD + "\n", capture_output=True, text=True, check=True,
+        )
+        return json.loads(done.stdout)
+
+
+def oha(url: str, expect: int, method: str = "GET", headers=(), body: str | None = None, seconds: int = DURATION) -> dict:
+    command = [str(OHA), "-z", f"{seconds}s", "-c", str(CONNECTIONS), "--no-tui", "--output-format", "json", "-m", method]
+    for header in headers:
+        command += ["-H", header]
+    if body is not None:
+        command += ["-d", body]
+    done = subprocess.run(command + [url], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"oha failed: {done.stderr.strip()[:300]}")
+    report = json.loads(done.stdout)
+    statuses = {int(k): v for k, v in report.get("statusCodeDistribution", {}).items()}
+    errors = sum(report.get("errorDistribution", {}).values())
+    unexpected = sum(n for code, n in statuses.items() if code != expect) + errors
+    percentiles = report.get("latencyPercentiles", {})
+    return {
+        "rps": report["summary"]["requestsPerSec"],
+        "p50": percentiles.get("p50", 0) * 1000,
+        "p99": percentiles.get("p99", 0) * 1000,
+        "unexpected": unexpected,
+        "detail": {"statuses": statuses, "errors": report.get("errorDistribution", {})},
+    }
+
+
+def refresh_chains(server: Server, seconds: int = DURATION) -> dict:
+    """CONNECTIONS chains, each refreshing its own grant again and again, for `seconds`."""
+    chains = [server.sign_in() for _ in range(CONNECTIONS)]
+    latencies, unexpected, lock = [], [0], threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def run(chain: dict):
+        token, client = chain["refresh_token"], chain["client_id"]
+        while time.monotonic() < deadline:
+            body = urllib.parse.urlencode({"grant_type": "refresh_token", "refresh_token": token, "client_id": client}).encode()
+            started = time.monotonic()
+            try:
+                with urllib.request.urlopen(urllib.request.Request(f"{server.origin}/token", data=body), timeout=10) as reply:
+                    answer = json.loads(reply.read())
+                token = answer["refresh_token"]
+                with lock:
+                    latencies.append(time.monotonic() - started)
+            except (urllib.error.HTTPError, OSError, KeyError, ValueError):
+                with lock:
+                    unexpected[0] += 1
+                return
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in chains]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    ordered = sorted(latencies) or [0]
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": statistics.median(ordered) * 1000,
+        "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
+        "unexpected": unexpected[0],
+        "detail": {},
+    }
+
+
+def main() -> int:
+    for tool in (OHA, SERVER, TOKEN):
+        if not tool.exists():
+            raise SystemExit(f"{tool} is missing: run `make load`, which builds and installs it")
+    rows, failures = [], []
+    mcp_headers = ("Content-Type: application/json", "Accept: application/json, text/event-stream",
+                   "MCP-Protocol-Version: 2025-11-25")
+    for store in ("memory", "dynamodb-local"):
+        server = Server(store)
+        try:
+            bearer = "Authorization: Bearer " + server.sign_in()["access_token"]
+            scenarios = [
+                ("tools/call whoami", lambda: oha(f"{server.origin}/mcp", 200, "POST", mcp_headers + (bearer,),
+                 json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "whoami", "arguments": {}}}))),
+                ("tools/list", lambda: oha(f"{server.origin}/mcp", 200, "POST", mcp_headers + (bearer,),
+                 json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))),
+                ("AS metadata", lambda: oha(f"{server.origin}/.well-known/oauth-authorization-server", 200)),
+                ("401 path", lambda: oha(f"{server.origin}/mcp", 401, "POST", mcp_headers,
+                 json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))),
+                ("refresh chains", lambda: refresh_chains(server)),
+            ]
+            for name, run in scenarios:
+                result = run()
+                result["rss"] = rss_kib(server.process.pid, "VmHWM") / 1024
+                rows.append((name, store, result))
+                if result["unexpected"]:
+                    failures.append(f"{name} on {store}: {result['unexpected']} unexpected answers {result['detail']}")
+            if store == "memory":
+                samples = []
+                sampler_stop = threading.Event()
+
+                def sample():
+                    while not sampler_stop.is_set():
+                        samples.append(rss_kib(server.process.pid) / 1024)
+                        time.sleep(1)
+
+                sampler = threading.Thread(target=sample)
+                sampler.start()
+                soak = oha(f"{server.origin}/mcp", 200, "POST", mcp_headers + (bearer,),
+                           json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "whoami", "arguments": {}}}),
+                           seconds=SOAK)
+                sampler_stop.set()
+                sampler.join()
+                quarter = max(1, len(samples) // 4)
+                early, late = max(samples[:quarter]), max(samples[-quarter:])
+                soak_line = (f"soak: tools/call for {SOAK} s on the memory store, {soak['rps']:.0f} req/s; RSS first quarter "
+                             f"≤ {early:.1f} MB, last quarter ≤ {late:.1f} MB, peak {max(samples):.1f} MB")
+                if soak["unexpected"]:
+                    failures.append(f"soak: {soak['unexpected']} unexpected answers")
+                if late > early * 1.10 + 1.0:
+                    failures.append(f"RSS grew during the soak: {early:.1f} MB → {late:.1f} MB")
+        finally:
+            server.stop()
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), "?")
+    print(f"make load: release build, {CONNECTIONS} connections, {DURATION} s per scenario, on {os.cpu_count()} × {cpu}")
+    print(f"{'scenario':<20} {'store':<15} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'peak RSS MB':>12}")
+    for name, store, r in rows:
+        print(f"{name:<20} {store:<15} {r['rps']:>9.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['unexpected']:>7} {r['rss']:>12.1f}")
+    print(soak_line)
+    for failure in failures:
+        print(f"FAIL {failure}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    import urllib.parse  # noqa: E402  (used by the chain driver)
+    sys.exit(main())
