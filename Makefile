@@ -70,7 +70,7 @@ bench: ## Benchmarks of the hot paths (criterion): token checks, MCP requests, s
 	cargo bench -p mcp-function -p oauth-function
 
 load: deps ## Load test the release local server (memory store and DynamoDB Local) with oha (pinned): req/s, p50/p99, errors, RSS; DURATION=10 SOAK=60 CONNECTIONS=16
-	@test -x .tools/oha-1.16.0/bin/oha || cargo install oha --version 1.16.0 --locked --no-default-features --root .tools/oha-1.16.0
+	@test -x .tools/oha-1.16.0/bin/oha || cargo install oha --version 1.16.0 --locked --root .tools/oha-1.16.0
 	cargo build --release -p remote-mcp-local --bin remote-mcp-local --bin remote-mcp-token
 	$(VENV)/bin/python scripts/load.py
 

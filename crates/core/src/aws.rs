@@ -10,6 +10,7 @@
 use crate::config::ConfigError;
 use crate::token::kms::KmsSigner;
 use crate::{Config, DynamoStore};
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_smithy_http_client::tls;
 use aws_smithy_runtime_api::client::http::{
@@ -38,16 +39,7 @@ impl Deployment {
         let config = Config::from_env()?;
         let table = required("TABLE_NAME")?;
         let key_id = required("SIGNING_KEY_ID")?;
-        // Lambda gives region and credentials in the environment: no profile files to read.
-        let no_profile_files = EnvConfigFiles::builder()
-            .with_contents(EnvConfigFileKind::Config, "")
-            .with_contents(EnvConfigFileKind::Credentials, "")
-            .build();
-        let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(SharedHttpClient::new(LazyHttpsClient::default()))
-            .profile_files(no_profile_files)
-            .load()
-            .await;
+        let aws = sdk_config().await;
         let mut dynamodb =
             aws_sdk_dynamodb::config::Builder::from(&aws).timeout_config(crate::store::timeouts());
         if let Some(url) = endpoint_override("DYNAMODB_ENDPOINT_URL") {
@@ -66,6 +58,47 @@ impl Deployment {
             config,
         })
     }
+}
+
+/// The SDK configuration, with no work at cold start that a request does not need. Lambda puts the
+/// region and the function's credentials in the environment, so they are read from there and
+/// nothing else is consulted: no profile files, no provider chain (which builds clients for IMDS,
+/// ECS, SSO and web identity), and the HTTPS client comes later ([`LazyHttpsClient`]). Without
+/// credentials in the environment (some local emulators), the SDK's default chain resolves them,
+/// lazily, on the first call.
+async fn sdk_config() -> aws_config::SdkConfig {
+    let http = SharedHttpClient::new(LazyHttpsClient::default());
+    let region = endpoint_override("AWS_REGION")
+        .or_else(|| endpoint_override("AWS_DEFAULT_REGION"))
+        .unwrap_or_else(|| "us-east-1".to_owned());
+    let mut builder = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region))
+        .http_client(http.clone());
+    let credentials = if endpoint_override("AWS_ACCESS_KEY_ID").is_some() {
+        SharedCredentialsProvider::new(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        )
+    } else {
+        // Lambda always sets them; this is for emulators that do not.
+        let no_profile_files = EnvConfigFiles::builder()
+            .with_contents(EnvConfigFileKind::Config, "")
+            .with_contents(EnvConfigFileKind::Credentials, "")
+            .build();
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(http)
+            .profile_files(no_profile_files)
+            .load()
+            .await
+            .credentials_provider()
+            .unwrap_or_else(|| {
+                SharedCredentialsProvider::new(
+                    aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+                )
+            })
+    };
+    builder.set_credentials_provider(Some(credentials));
+    builder.build()
 }
 
 /// The AWS SDK's HTTPS client, built when the first request needs it. The SDK's own default client
