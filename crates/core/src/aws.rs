@@ -49,12 +49,13 @@ impl Deployment {
         if let Some(url) = endpoint_override("KMS_ENDPOINT_URL") {
             kms = kms.endpoint_url(url);
         }
-        let kms = aws_sdk_kms::Client::from_conf(kms.build());
+        // The service clients themselves are built by the first call that needs one.
+        let kms = kms.build();
         Ok(Self {
-            store: DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(dynamodb.build()), table),
+            store: DynamoStore::lazy(dynamodb.build(), table),
             previous_signing_key: endpoint_override("PREVIOUS_SIGNING_KEY_ID")
-                .map(|id| KmsSigner::new(kms.clone(), id)),
-            signing_key: KmsSigner::new(kms, key_id),
+                .map(|id| KmsSigner::lazy(kms.clone(), id)),
+            signing_key: KmsSigner::lazy(kms, key_id),
             config,
         })
     }

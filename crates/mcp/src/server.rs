@@ -19,7 +19,7 @@ use rmcp::model::{
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// URI scheme of note resources.
 const NOTE_SCHEME: &str = "note://";
@@ -31,11 +31,12 @@ pub fn note_uri(id: &str) -> String {
     format!("{NOTE_SCHEME}{id}")
 }
 
-/// Built once per container; each request serves a clone (two `Arc`s).
+/// One per container; each request serves a clone (two `Arc`s). The tool router (every tool's
+/// definition and schemas) is built by the first request that needs it and then shared.
 #[derive(Clone)]
 pub struct McpServer {
     pub(crate) notes: Arc<dyn NoteStore>,
-    tool_router: Arc<ToolRouter<Self>>,
+    tool_router: Arc<OnceLock<ToolRouter<Self>>>,
 }
 
 impl McpServer {
@@ -43,13 +44,18 @@ impl McpServer {
     pub fn new(notes: Arc<dyn NoteStore>) -> Self {
         Self {
             notes,
-            tool_router: Arc::new(Self::tool_router()),
+            tool_router: Arc::default(),
         }
+    }
+
+    /// The tools, built once.
+    fn router(&self) -> &ToolRouter<Self> {
+        self.tool_router.get_or_init(Self::tool_router)
     }
 
     /// Every tool's definition, as `tools/list` returns it.
     pub fn tools(&self) -> Vec<rmcp::model::Tool> {
-        self.tool_router.list_all()
+        self.router().list_all()
     }
 }
 
@@ -78,7 +84,8 @@ fn store_error(err: remote_mcp_core::StoreError) -> ErrorData {
     ErrorData::internal_error("the server could not complete the request", None)
 }
 
-#[tool_handler]
+// The macro's default router expression builds the router anew on every call: use the shared one.
+#[tool_handler(router = self.router())]
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(
@@ -100,9 +107,9 @@ impl ServerHandler for McpServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let known = self.tool_router.has_route(&request.name);
+        let known = self.router().has_route(&request.name);
         let call = ToolCallContext::new(self, request, context);
-        match self.tool_router.call(call).await {
+        match self.router().call(call).await {
             // SEP-1303: arguments that do not fit the schema are for the model to correct.
             Err(err) if known && err.code == ErrorCode::INVALID_PARAMS => {
                 Ok(CallToolResult::error(vec![ContentBlock::text(err.message)]).into())

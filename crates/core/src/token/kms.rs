@@ -17,18 +17,48 @@ const MAX_RAW_MESSAGE: usize = 4096;
 
 /// Signs with a KMS key.
 pub struct KmsSigner {
-    client: Client,
+    client: SdkClient,
     key_id: String,
     jwk: OnceCell<Jwk>,
+}
+
+/// The SDK client: given, or built from its configuration on first use.
+enum SdkClient {
+    Ready(Client),
+    Lazy {
+        config: Box<aws_sdk_kms::Config>,
+        built: std::sync::OnceLock<Client>,
+    },
 }
 
 impl KmsSigner {
     /// A signer for `key_id`; makes no request until a key or signature is needed.
     pub fn new(client: Client, key_id: impl Into<String>) -> Self {
         Self {
-            client,
+            client: SdkClient::Ready(client),
             key_id: key_id.into(),
             jwk: OnceCell::new(),
+        }
+    }
+
+    /// The same, building its SDK client from `config` when the first call needs it.
+    pub fn lazy(config: aws_sdk_kms::Config, key_id: impl Into<String>) -> Self {
+        Self {
+            client: SdkClient::Lazy {
+                config: Box::new(config),
+                built: std::sync::OnceLock::new(),
+            },
+            key_id: key_id.into(),
+            jwk: OnceCell::new(),
+        }
+    }
+
+    fn client(&self) -> &Client {
+        match &self.client {
+            SdkClient::Ready(client) => client,
+            SdkClient::Lazy { config, built } => {
+                built.get_or_init(|| Client::from_conf(config.as_ref().clone()))
+            }
         }
     }
 }
@@ -53,7 +83,7 @@ pub async fn public_jwk(client: &Client, key_id: &str) -> Result<Jwk, SignError>
 impl PublicKey for KmsSigner {
     async fn public_jwk(&self) -> Result<Jwk, SignError> {
         self.jwk
-            .get_or_try_init(|| public_jwk(&self.client, &self.key_id))
+            .get_or_try_init(|| public_jwk(self.client(), &self.key_id))
             .await
             .cloned()
     }
@@ -71,7 +101,7 @@ impl Signer for KmsSigner {
             )));
         }
         let out = self
-            .client
+            .client()
             .sign()
             .key_id(&self.key_id)
             .message(Blob::new(message))

@@ -22,7 +22,7 @@ impl AccountStore for DynamoStore {
         // A second item keyed by the email makes the address unique, atomically with the profile.
         let email = self.put_new(permanent_item(&Key::email(&user.email), &user.id)?)?;
         let result = self
-            .client
+            .client()
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().put(profile).build())
             .transact_items(TransactWriteItem::builder().put(email).build())
@@ -61,7 +61,7 @@ impl AccountStore for DynamoStore {
             Some(_) => return Err(StoreError::Corrupt("a user's email cannot change".into())),
             None => return Err(StoreError::Corrupt(format!("no user {}", user.id))),
         }
-        self.client
+        self.client()
             .put_item()
             .table_name(&self.table)
             .set_item(Some(permanent_item(&Key::user_profile(&user.id), user)?))

@@ -173,7 +173,7 @@ impl GrantStore for DynamoStore {
             }
             // Compare-and-swap on the revision we decided from.
             let result = self
-                .client
+                .client()
                 .put_item()
                 .table_name(&self.table)
                 .set_item(Some(Self::grant_item(&grant, rev + 1)?))
@@ -204,7 +204,7 @@ impl GrantStore for DynamoStore {
     async fn revoke_access_token(&self, jti: &str, expires_at: UnixTime) -> Result<(), StoreError> {
         let mut item = key_attributes(&Key::revoked_token(jti));
         item.insert(TTL_ATTRIBUTE.into(), number(expires_at.seconds()));
-        self.client
+        self.client()
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))

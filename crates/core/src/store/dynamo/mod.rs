@@ -36,16 +36,47 @@ const CONTENTION_DEADLINE: Duration = Duration::from_secs(3);
 /// Store backed by a DynamoDB table.
 #[derive(Clone, Debug)]
 pub struct DynamoStore {
-    client: DynamoClient,
+    client: SdkClient,
     table: String,
 }
 
+/// The SDK client: given, or built from its configuration on first use (constructing one sets up
+/// its runtime plugins, work a cold start's first request may not need).
+#[derive(Clone, Debug)]
+enum SdkClient {
+    Ready(DynamoClient),
+    Lazy {
+        config: Box<aws_sdk_dynamodb::Config>,
+        built: std::sync::Arc<std::sync::OnceLock<DynamoClient>>,
+    },
+}
+
 impl DynamoStore {
-    /// Uses an existing SDK client (built once at cold start).
+    /// Uses an existing SDK client.
     pub fn new(client: DynamoClient, table: impl Into<String>) -> Self {
         Self {
-            client,
+            client: SdkClient::Ready(client),
             table: table.into(),
+        }
+    }
+
+    /// Builds its client from `config` when the first call needs it.
+    pub fn lazy(config: aws_sdk_dynamodb::Config, table: impl Into<String>) -> Self {
+        Self {
+            client: SdkClient::Lazy {
+                config: Box::new(config),
+                built: std::sync::Arc::default(),
+            },
+            table: table.into(),
+        }
+    }
+
+    fn client(&self) -> &DynamoClient {
+        match &self.client {
+            SdkClient::Ready(client) => client,
+            SdkClient::Lazy { config, built } => {
+                built.get_or_init(|| DynamoClient::from_conf(config.as_ref().clone()))
+            }
         }
     }
 
@@ -76,7 +107,7 @@ impl DynamoStore {
 
     async fn read(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         let out = self
-            .client
+            .client()
             .get_item()
             .table_name(&self.table)
             .set_key(Some(key_attributes(key)))
@@ -108,7 +139,7 @@ impl DynamoStore {
     /// Puts an item that must not exist yet.
     async fn insert(&self, item: Item) -> Result<(), StoreError> {
         let result = self
-            .client
+            .client()
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
@@ -131,7 +162,7 @@ impl DynamoStore {
     /// single-use take: of several racing callers only one deletes an existing item.
     async fn remove(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         let result = self
-            .client
+            .client()
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(key_attributes(key)))
@@ -153,7 +184,7 @@ impl DynamoStore {
         let mut start = None;
         loop {
             let out = self
-                .client
+                .client()
                 .scan()
                 .table_name(&self.table)
                 .filter_expression("#sk = :sk")
@@ -212,7 +243,7 @@ impl DynamoStore {
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         let grant_put = self.put_new(Self::grant_item(grant, 0)?)?;
         let result = self
-            .client
+            .client()
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().update(code_update).build())
             .transact_items(TransactWriteItem::builder().put(grant_put).build())
@@ -321,7 +352,7 @@ impl DynamoStore {
         delta: i64,
     ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
         let start = window_start(now, window);
-        self.client
+        self.client()
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key_attributes(&Key::throttle(key, start.seconds()))))

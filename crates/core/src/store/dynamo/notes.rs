@@ -26,7 +26,7 @@ impl NoteStore for DynamoStore {
         let mut start = None;
         loop {
             let out = self
-                .client
+                .client()
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
