@@ -29,8 +29,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OHA = ROOT / ".tools" / "oha-1.16.0" / "bin" / "oha"
-SERVER = ROOT / "target" / "release" / "remote-mcp-local"
-TOKEN = ROOT / "target" / "release" / "remote-mcp-token"
+BIN = ROOT / "target" / os.environ.get("PROFILE_DIR", "release")
+SERVER = BIN / "remote-mcp-local"
+TOKEN = BIN / "remote-mcp-token"
 DURATION = int(os.environ.get("DURATION", "10"))
 SOAK = int(os.environ.get("SOAK", "60"))
 CONNECTIONS = int(os.environ.get("CONNECTIONS", "16"))
@@ -81,7 +82,8 @@ class Server:
 
 
 def oha(url: str, expect: int, method: str = "GET", headers=(), body: str | None = None, seconds: int = DURATION) -> dict:
-    command = [str(OHA), "-z", f"{seconds}s", "-c", str(CONNECTIONS), "--no-tui", "--output-format", "json", "-m", method]
+    # Requests in flight at the deadline are awaited, not counted as aborted.
+    command = [str(OHA), "-z", f"{seconds}s", "-w", "-c", str(CONNECTIONS), "--no-tui", "--output-format", "json", "-m", method]
     for header in headers:
         command += ["-H", header]
     if body is not None:
@@ -196,7 +198,7 @@ def main() -> int:
         finally:
             server.stop()
     cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), "?")
-    print(f"make load: release build, {CONNECTIONS} connections, {DURATION} s per scenario, on {os.cpu_count()} × {cpu}")
+    print(f"make load: {BIN.name} build, {CONNECTIONS} connections, {DURATION} s per scenario, on {os.cpu_count()} × {cpu}")
     print(f"{'scenario':<20} {'store':<15} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'peak RSS MB':>12}")
     for name, store, r in rows:
         print(f"{name:<20} {store:<15} {r['rps']:>9.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['unexpected']:>7} {r['rss']:>12.1f}")
