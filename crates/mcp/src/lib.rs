@@ -39,7 +39,8 @@ use revocation::Revocations;
 /// The scope a token needs for any MCP request (and the one named in 401 challenges).
 pub const DEFAULT_SCOPE: &str = tools::READ;
 
-/// Everything a request handler may use, built once at cold start.
+/// Everything a request handler may use, built once at cold start. Cheap to clone (every layer
+/// gets a copy per request): shared parts are behind `Arc`s.
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
@@ -52,9 +53,9 @@ pub struct AppState {
     /// token per `revocation_check`.
     pub revocations: Arc<Revocations>,
     /// `Host` values accepted on the MCP endpoint.
-    pub allowed_hosts: Vec<String>,
+    pub allowed_hosts: Arc<[String]>,
     /// Absolute URL of our RFC 9728 document, for challenges.
-    pub protected_resource_metadata_url: String,
+    pub protected_resource_metadata_url: Arc<str>,
     /// The MCP server with its tools, built once per container; each request gets a clone.
     pub server: McpServer,
     /// Where handlers read the time.
@@ -75,12 +76,12 @@ impl AppState {
         let revocations = Revocations::new(grants, config.lifetimes.revocation_check);
         Self {
             revocations: Arc::new(revocations),
-            protected_resource_metadata_url: config.url(protected_resource::MCP_PATH),
+            protected_resource_metadata_url: config.url(protected_resource::MCP_PATH).into(),
             config: Arc::new(config),
             server: McpServer::new(notes.clone()),
             notes,
             verifier: Arc::new(verifier),
-            allowed_hosts,
+            allowed_hosts: allowed_hosts.into(),
             clock: Clock::System,
         }
     }
