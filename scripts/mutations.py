@@ -123,6 +123,13 @@ MUTATIONS = {
             ".reserve_attempt(key, now, window, u32::MAX)",
         ),
     ],
+    "the previous signing key is not trusted during a rotation": [
+        (
+            "crates/core/src/token/verify.rs",
+            "        keys.push(key);",
+            "        let _ = key;",
+        ),
+    ],
     "a JSON-RPC batch bypasses the scope check": [
         (
             "crates/mcp/src/envelope.rs",
