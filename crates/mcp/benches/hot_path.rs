@@ -45,7 +45,11 @@ fn mcp_request(token: &str, body: &serde_json::Value) -> Request<Body> {
 }
 
 fn hot_path(c: &mut Criterion) {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
+    // The runtime the Lambda function runs on (one thread: Lambda sends one event at a time).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let signer = Arc::new(LocalSigner::generate());
     let (state, store) = state(signer.clone());
     let now = UnixTime::now();

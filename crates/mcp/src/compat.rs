@@ -33,9 +33,9 @@ const PROTOCOL_VERSION: &str = "mcp-protocol-version";
 const MCP_METHOD: &str = "mcp-method";
 const MCP_NAME: &str = "mcp-name";
 /// The stateless protocol revision Claude puts in `_meta`.
-const MODERN: &str = "2026-07-28";
+pub(crate) const MODERN: &str = "2026-07-28";
 /// The revisions that negotiate with `initialize` and name themselves in the header.
-const LEGACY: [&str; 4] = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
+pub(crate) const LEGACY: [&str; 4] = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
 /// What rmcp requires of `Accept`; our answers are JSON whatever it says.
 const ACCEPT_BOTH: &str = "application/json, text/event-stream";
 

@@ -13,10 +13,12 @@
 //! | [`bearer`] | access-token verification and challenges | RFC 6750, RFC 8707, MCP authorization |
 //! | [`revocation`] | revoked grants, tokens and clients, within a bound | RFC 7009 at the resource server |
 //! | [`step_up`] | per-tool scopes, 403 `insufficient_scope` | MCP authorization "Step-Up" |
+//! | [`direct`] | `tools/list` and `tools/call` answered without rmcp's per-request service | MCP transports |
 //! | [`server`], [`tools`] | tools, resources, prompts | MCP server features |
 
 pub mod bearer;
 pub mod compat;
+pub mod direct;
 pub mod envelope;
 pub mod origin;
 pub mod principal;
@@ -60,6 +62,9 @@ pub struct AppState {
     pub server: McpServer,
     /// Where handlers read the time.
     pub clock: Clock,
+    /// Whether [`direct`] answers the requests it can (the default); `false` sends every request
+    /// through rmcp (tests compare the two).
+    pub answer_directly: bool,
 }
 
 impl AppState {
@@ -83,7 +88,14 @@ impl AppState {
             verifier: Arc::new(verifier),
             allowed_hosts: allowed_hosts.into(),
             clock: Clock::System,
+            answer_directly: true,
         }
+    }
+
+    /// Sends every request through rmcp's own service, none through [`direct`].
+    pub fn through_rmcp_only(mut self) -> Self {
+        self.answer_directly = false;
+        self
     }
 
     /// Also trusts `key`, the previous signing key, while tokens it signed may still be live.

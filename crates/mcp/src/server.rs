@@ -17,7 +17,8 @@ use rmcp::model::{
     PromptArgument, PromptMessage, ReadResourceRequestParams, ReadResourceResult, Resource,
     ResourceContents, ResourceTemplate, Role, ServerCapabilities, ServerConfig,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{Peer, RequestContext, RxJsonRpcMessage, TxJsonRpcMessage, serve_directly};
+use rmcp::transport::Transport;
 use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
 use std::sync::{Arc, OnceLock};
 
@@ -37,6 +38,7 @@ pub fn note_uri(id: &str) -> String {
 pub struct McpServer {
     pub(crate) notes: Arc<dyn NoteStore>,
     tool_router: Arc<OnceLock<ToolRouter<Self>>>,
+    peer: Arc<OnceLock<Peer<RoleServer>>>,
 }
 
 impl McpServer {
@@ -45,7 +47,23 @@ impl McpServer {
         Self {
             notes,
             tool_router: Arc::default(),
+            peer: Arc::default(),
         }
+    }
+
+    /// Whether a tool of that name exists.
+    pub fn has_tool(&self, name: &str) -> bool {
+        self.router().has_route(name)
+    }
+
+    /// A peer for request contexts built outside rmcp's serve loop ([`crate::direct`]): it leads
+    /// nowhere, so a handler that tried to message the client would get an error. rmcp makes
+    /// peers only for a running service; this one's service stops at once (no input), leaving
+    /// the peer. Made by the first request that needs it, then shared.
+    pub(crate) fn detached_peer(&self) -> Peer<RoleServer> {
+        self.peer
+            .get_or_init(|| serve_directly(self.clone(), NoClient, None).peer().clone())
+            .clone()
     }
 
     /// The tools, built once.
@@ -77,6 +95,30 @@ fn caller(context: &RequestContext<RoleServer>) -> Result<Principal, ErrorData> 
         .and_then(|parts| parts.extensions.get::<Principal>())
         .cloned()
         .ok_or_else(|| ErrorData::internal_error("no authenticated caller", None))
+}
+
+/// The transport of [`McpServer::detached_peer`]'s service: no message in, none accepted out.
+struct NoClient;
+
+impl Transport<RoleServer> for NoClient {
+    type Error = std::io::Error;
+
+    fn send(
+        &mut self,
+        _item: TxJsonRpcMessage<RoleServer>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
+        std::future::ready(Err(std::io::Error::other(
+            "this request cannot message the client",
+        )))
+    }
+
+    fn receive(&mut self) -> impl Future<Output = Option<RxJsonRpcMessage<RoleServer>>> + Send {
+        std::future::ready(None)
+    }
+
+    fn close(&mut self) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        std::future::ready(Ok(()))
+    }
 }
 
 fn store_error(err: remote_mcp_core::StoreError) -> ErrorData {

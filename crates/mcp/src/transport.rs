@@ -6,9 +6,10 @@
 //! absorbed what deployed Claude clients send differently.
 //!
 //! Order of the layers on POST: `Origin` check → bearer token → body read once
-//! ([`crate::envelope`]) → client tolerances ([`crate::compat`]) → per-tool scope → rmcp.
+//! ([`crate::envelope`]) → client tolerances ([`crate::compat`]) → per-tool scope → the common
+//! requests answered directly ([`crate::direct`]) → rmcp.
 
-use crate::{AppState, bearer, compat, envelope, origin, step_up};
+use crate::{AppState, bearer, compat, direct, envelope, origin, step_up};
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};
@@ -77,9 +78,15 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
     let server = state.server.clone();
     // `route_layer`: the layers wrap POST only, so other methods get axum's 405 + `Allow: POST`
     // before any authentication.
-    let endpoint = post_service(service(state, move || server.clone())).route_layer(
-        middleware::from_fn_with_state(state.clone(), step_up::enforce),
-    );
+    let endpoint = post_service(service(state, move || server.clone()))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            direct::answer,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            step_up::enforce,
+        ));
     let endpoint = read_message(endpoint)
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

@@ -4,7 +4,8 @@
 use axum::Router;
 use axum::routing::get;
 
-#[tokio::main]
+// The same runtime as the two functions, so the comparison measures their initialisation alone.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let router = Router::new().fallback(get(|| async { "hello" }));
     lambda_http::run(router).await
