@@ -149,6 +149,34 @@ MUTATIONS = {
             "let name_agrees = true;",
         ),
     ],
+    "federated sign-in skips the nonce check": [
+        (
+            "crates/oauth/src/federation/oidc.rs",
+            "if claims.nonce.as_deref() != Some(expected.nonce) {",
+            "if false {",
+        ),
+    ],
+    "federated sign-in links by e-mail": [
+        (
+            "crates/oauth/src/federation/mod.rs",
+            "if let Some(user) = state.accounts.user_by_identity(issuer, subject).await? {\n        return Ok(user);\n    }\n    let identity",
+            "if let Some(user) = state.accounts.user_by_email(email).await? {\n        return Ok(user);\n    }\n    let identity",
+        ),
+    ],
+    "federated sign-in accepts an unverified e-mail": [
+        (
+            "crates/oauth/src/federation/mod.rs",
+            "if claims.person.email_verified != Some(true) {",
+            "if claims.person.email_verified == Some(false) && false {",
+        ),
+    ],
+    "federated sign-in ignores the authorization response's iss": [
+        (
+            "crates/oauth/src/federation/mod.rs",
+            "Some(iss) if iss != discovery.issuer => {",
+            "Some(iss) if iss != discovery.issuer && false => {",
+        ),
+    ],
     "direct answers for a Host that is not ours": [
         (
             "crates/mcp/src/direct.rs",

@@ -11,7 +11,7 @@ use axum::Router;
 use remote_mcp_core::model::{User, normalize_email};
 use remote_mcp_core::secret::Secret;
 use remote_mcp_core::token::LocalSigner;
-use remote_mcp_core::{AccountStore, Config, DynamoStore, MemoryStore, Store, UnixTime};
+use remote_mcp_core::{AccountStore, Clock, Config, DynamoStore, MemoryStore, Store, UnixTime};
 use remote_mcp_testkit::{DynamoLocal, TableDefinition};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -136,9 +136,31 @@ fn states(
     config: Config,
     store: Arc<dyn Store>,
 ) -> (oauth_function::AppState, mcp_function::AppState) {
+    states_with_clock(config, store, Clock::System)
+}
+
+/// The two functions' states over one store and a fresh signing key, reading the time from
+/// `clock`.
+pub fn states_with_clock(
+    config: Config,
+    store: Arc<dyn Store>,
+    clock: Clock,
+) -> (oauth_function::AppState, mcp_function::AppState) {
     let signer = Arc::new(LocalSigner::generate());
     (
-        oauth_function::AppState::new(config.clone(), store.clone(), store.clone(), signer.clone()),
-        mcp_function::AppState::new(config, store.clone(), store, signer),
+        oauth_function::AppState::new(config.clone(), store.clone(), store.clone(), signer.clone())
+            .with_clock(clock.clone()),
+        mcp_function::AppState::new(config, store.clone(), store, signer).with_clock(clock),
     )
+}
+
+/// Both routers on one origin, offering sign-in with `providers` on the consent page.
+pub fn app_with_providers(
+    config: Config,
+    store: Arc<dyn Store>,
+    providers: Vec<oauth_function::federation::config::ProviderConfig>,
+) -> Router {
+    let (oauth, mcp) = states(config, store);
+    oauth_function::router(oauth.with_identity_providers(providers))
+        .merge(mcp_function::router(mcp))
 }

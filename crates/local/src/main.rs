@@ -10,9 +10,10 @@
 //! conformance`); never expose that mode.
 
 use anyhow::Context;
+use oauth_function::federation::config as providers;
 use remote_mcp_core::Config;
 use remote_mcp_core::telemetry::{self, LogFormat};
-use remote_mcp_local::{StoreKind, app, conformance_app, dev_user, store};
+use remote_mcp_local::{StoreKind, app_with_providers, conformance_app, dev_user, store};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -51,7 +52,10 @@ async fn main() -> anyhow::Result<()> {
         println!("CONFORMANCE MODE: /mcp serves test fixtures without authentication");
         conformance_app(config, store)
     } else {
-        app(config, store)
+        // Sign-in with identity providers, configured as in a deployment (README).
+        let providers = providers::parse(std::env::var(providers::VARIABLE).ok().as_deref())
+            .map_err(anyhow::Error::msg)?;
+        app_with_providers(config, store, providers)
     };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await

@@ -60,12 +60,20 @@ fn replays_send_each_path_to_its_function() {
 async fn each_router_serves_every_one_of_its_paths() {
     use axum::body::Body;
     use axum::http::{Request, StatusCode};
-    let app = remote_mcp_local::app(
+    let corp: oauth_function::federation::config::ProviderConfig = serde_json::from_value(
+        serde_json::json!({"id": "corp", "name": "Corp", "issuer": "https://idp.example",
+                           "client_id": "c", "client_secret": "s"}),
+    )
+    .unwrap();
+    let app = remote_mcp_local::app_with_providers(
         remote_mcp_core::Config::local("http://127.0.0.1:9").unwrap(),
         remote_mcp_testkit::memory_store(),
+        vec![corp],
     );
     for path in oauth_function::PATHS.iter().chain(&mcp_function::PATHS) {
-        let concrete = path.replace("{client_id}", "client-1");
+        let concrete = path
+            .replace("{client_id}", "client-1")
+            .replace("{provider}", "corp");
         let request = Request::get(concrete.as_str())
             .header("host", "127.0.0.1:9")
             .body(Body::empty())

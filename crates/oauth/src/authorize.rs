@@ -329,6 +329,7 @@ async fn park(
     Ok(ConsentPage {
         browser_cookie: Some(cookies.set(Cookie::ConsentBinding, &binding, CONSENT_TTL)),
         signed_in: signed_in.as_ref().map(|s| s.email.as_str()),
+        sign_in_with: state.federation.links(incoming.query),
         ..consent_page(state, page.client, page.to, &scopes, transaction.expose())
     }
     .render(StatusCode::OK))
@@ -493,6 +494,7 @@ fn consent_page<'a>(
         browser_cookie: None,
         signed_in: None,
         error: None,
+        sign_in_with: Vec::new(),
     }
 }
 

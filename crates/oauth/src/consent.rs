@@ -24,6 +24,8 @@ pub struct ConsentPage<'a> {
     pub signed_in: Option<&'a str>,
     /// Why the last submission did not go through.
     pub error: Option<&'a str>,
+    /// Identity providers to sign in with instead: (name, link).
+    pub sign_in_with: Vec<(String, String)>,
 }
 
 /// HTML-escapes text for element content and quoted attribute values.
@@ -47,7 +49,8 @@ h1{font-size:1.4rem}.host{font-family:ui-monospace,monospace;background:#f2f2f2;
 .warn{background:#fff4e5;border-left:4px solid #f0a020;padding:.5rem .8rem}ul{padding-left:1.2rem}\
 button{font-size:1rem;padding:.6rem 1.4rem;margin-right:.6rem;border-radius:6px;border:1px solid #888;cursor:pointer}\
 button.primary{background:#1a1a1a;color:#fff;border-color:#1a1a1a}\
-input{font-size:1rem;padding:.4rem;width:100%;max-width:22rem}";
+input{font-size:1rem;padding:.4rem;width:100%;max-width:22rem}\
+a.provider{display:inline-block;padding:.6rem 1.4rem;border:1px solid #1a1a1a;border-radius:6px;color:#1a1a1a;text-decoration:none}";
 
 const SIGN_IN_FIELDS: &str = "<p><label>Email<br><input type=\"email\" name=\"email\" autocomplete=\"username\" required></label></p>\
 <p><label>Password<br><input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label></p>";
@@ -95,7 +98,7 @@ impl ConsentPage<'_> {
                 .unwrap_or_default(),
             identity = match self.signed_in {
                 Some(email) => format!("<p>Signed in as <strong>{}</strong>.</p>", escape(email)),
-                None => SIGN_IN_FIELDS.to_owned(),
+                None => format!("{}{SIGN_IN_FIELDS}", providers(&self.sign_in_with)),
             },
         );
         let csp = format!(
@@ -114,12 +117,39 @@ impl ConsentPage<'_> {
     }
 }
 
+/// "Continue with" links, then the built-in sign-in below them.
+fn providers(links: &[(String, String)]) -> String {
+    if links.is_empty() {
+        return String::new();
+    }
+    let links: String = links
+        .iter()
+        .map(|(name, href)| {
+            format!(
+                "<p><a class=\"provider\" href=\"{}\">Continue with {}</a></p>",
+                escape(href),
+                escape(name)
+            )
+        })
+        .collect();
+    format!("{links}<p>Or sign in with an account on this server:</p>")
+}
+
 /// An error page for the browser (never a redirect to an unverified client).
 pub fn error_page(status: StatusCode, message: &str) -> Response {
+    error_page_with_retry(status, message, None)
+}
+
+/// An error page that offers to start again at `again` (a path on this server), when given.
+pub fn error_page_with_retry(status: StatusCode, message: &str, again: Option<&str>) -> Response {
+    let next = match again {
+        Some(href) => format!("<p><a href=\"{}\">Start again</a></p>", escape(href)),
+        None => "<p>Return to the application you were connecting and try again.</p>".to_owned(),
+    };
     let body = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Authorization error</title>\
 <style>{STYLE}</style></head><body><h1>This connection cannot continue</h1><p>{}</p>\
-<p>Return to the application you were connecting and try again.</p></body></html>",
+{next}</body></html>",
         escape(message)
     );
     let mut response = NoStore((status, Html(body))).into_response();

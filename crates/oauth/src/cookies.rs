@@ -1,5 +1,5 @@
-//! Our two cookies, written in one place: the consent page's browser binding (CSRF, RFC 9700 §4.7)
-//! and the sign-in session. Both are host-only, `HttpOnly`, `SameSite=Lax`, `Path=/`; on an HTTPS
+//! Our cookies, written in one place: the consent page's browser binding (CSRF, RFC 9700 §4.7),
+//! the sign-in session, and the binding of a sign-in at an identity provider. Both are host-only, `HttpOnly`, `SameSite=Lax`, `Path=/`; on an HTTPS
 //! issuer they are `Secure` and carry the `__Host-` prefix, which browsers only accept from our own
 //! origin over HTTPS.
 
@@ -13,6 +13,8 @@ pub enum Cookie {
     ConsentBinding,
     /// A signed-in account, so a second client can be approved without the password.
     Session,
+    /// Binds a sign-in at an identity provider to the browser that started it.
+    Federation,
 }
 
 /// The cookies of one deployment: prefixed and `Secure` on HTTPS.
@@ -29,6 +31,8 @@ impl Cookies {
             (Cookie::ConsentBinding, false) => "mcp-consent",
             (Cookie::Session, true) => "__Host-mcp-session",
             (Cookie::Session, false) => "mcp-session",
+            (Cookie::Federation, true) => "__Host-mcp-federation",
+            (Cookie::Federation, false) => "mcp-federation",
         }
     }
 
@@ -40,6 +44,11 @@ impl Cookies {
             ttl.as_secs(),
             if self.secure { "; Secure" } else { "" }
         )
+    }
+
+    /// A `Set-Cookie` value that removes the cookie.
+    pub fn clear(self, cookie: Cookie) -> String {
+        self.set(cookie, "", Duration::ZERO)
     }
 
     /// The cookie's value, if the request carries one of the shape we issue (at most 64

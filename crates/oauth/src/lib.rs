@@ -11,6 +11,7 @@
 //! | [`authorize`] | `GET`/`POST /authorize` | RFC 6749 §4.1, RFC 9207, RFC 8707 |
 //! | [`consent`], [`cookies`] | the consent page; its binding and session cookies | RFC 9700 §4.7, §4.16 |
 //! | [`sign_in`], [`resource_owner`] | who may approve: accounts, sessions, throttle | — |
+//! | [`federation`] | `GET /federation/{provider}/start`, `/callback`: sign-in with an identity provider | OpenID Connect Core 1.0, RFC 9207 |
 //! | [`source`] | the caller's address for per-source limits | — |
 //! | [`token`] | `POST /token` | RFC 6749 §4.1.3, §4.4, §6; OAuth 2.1 §4.3.1 |
 //! | [`revoke`] | `POST /revoke` | RFC 7009 |
@@ -26,6 +27,7 @@ pub mod clients;
 pub mod consent;
 pub mod cookies;
 pub mod error;
+pub mod federation;
 pub mod introspect;
 pub mod jwks;
 pub mod metadata;
@@ -65,6 +67,8 @@ pub struct AppState {
     pub verifier: Arc<LazyVerifier>,
     pub cimd: Arc<CimdResolver>,
     pub owner: Arc<dyn ResourceOwner>,
+    /// Identity providers people may sign in with (none unless configured).
+    pub federation: Arc<federation::Federation>,
     /// Where handlers read the time.
     pub clock: Clock,
 }
@@ -94,8 +98,18 @@ impl AppState {
             verifier,
             cimd: Arc::new(CimdResolver::online()),
             owner,
+            federation: Arc::default(),
             clock: Clock::System,
         }
+    }
+
+    /// Offers sign-in with these identity providers on the consent page.
+    pub fn with_identity_providers(
+        mut self,
+        providers: Vec<federation::config::ProviderConfig>,
+    ) -> Self {
+        self.federation = Arc::new(federation::Federation::new(providers));
+        self
     }
 
     /// Also publishes and trusts `key`: the previous signing key, while tokens it signed may still
@@ -120,7 +134,7 @@ impl AppState {
 
 /// Every path the authorization server serves, as its routes and API Gateway's name them (a test
 /// holds `template.yaml` to this list).
-pub const PATHS: [&str; 9] = [
+pub const PATHS: [&str; 11] = [
     metadata::PATH,
     metadata::OIDC_PATH,
     jwks::PATH,
@@ -130,6 +144,8 @@ pub const PATHS: [&str; 9] = [
     register::CLIENT_PATH,
     revoke::PATH,
     introspect::PATH,
+    federation::START_PATH,
+    federation::CALLBACK_PATH,
 ];
 
 /// The authorization server's routes.
@@ -142,5 +158,6 @@ pub fn router(state: AppState) -> Router {
         .merge(token::routes())
         .merge(revoke::routes())
         .merge(introspect::routes())
+        .merge(federation::routes())
         .with_state(state)
 }

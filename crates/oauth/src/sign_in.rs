@@ -53,7 +53,26 @@ pub struct Accounts {
     store: Arc<dyn AccountStore>,
     secure: bool,
     policy: ThrottlePolicy,
-    session_ttl: Duration,
+}
+
+/// How long a sign-in lasts on a browser (long enough to approve a second client).
+const SESSION_TTL: Duration = Duration::from_secs(10 * 60);
+
+/// Starts a sign-in session for `user_id`: stored under the hash of a random value, which goes to
+/// the browser in the returned `Set-Cookie` value. After a password or an identity provider.
+pub(crate) async fn open_session(
+    store: &dyn AccountStore,
+    cookies: Cookies,
+    user_id: &str,
+    now: UnixTime,
+) -> Result<String, remote_mcp_core::StoreError> {
+    let secret = Secret::generate();
+    let session = Session {
+        user_id: user_id.to_owned(),
+        expires_at: now + SESSION_TTL,
+    };
+    store.save_session(&secret.hash(), &session).await?;
+    Ok(cookies.set(Cookie::Session, secret.expose(), SESSION_TTL))
 }
 
 impl Accounts {
@@ -63,7 +82,6 @@ impl Accounts {
             store,
             secure,
             policy: ThrottlePolicy::default(),
-            session_ttl: Duration::from_secs(10 * 60),
         }
     }
 
@@ -169,23 +187,13 @@ impl Accounts {
         };
         // Only failures count against anyone.
         self.release(&limits, now).await.map_err(unavailable)?;
-        let secret = Secret::generate();
-        let session = Session {
-            user_id: user.id.clone(),
-            expires_at: now + self.session_ttl,
-        };
-        self.store
-            .save_session(&secret.hash(), &session)
+        let set_cookie = open_session(self.store.as_ref(), self.cookies(), &user.id, now)
             .await
             .map_err(unavailable)?;
         tracing::info!(user = user.id, "signed in");
         Ok(Approver {
             subject: user.id,
-            set_cookie: Some(self.cookies().set(
-                Cookie::Session,
-                secret.expose(),
-                self.session_ttl,
-            )),
+            set_cookie: Some(set_cookie),
         })
     }
 }

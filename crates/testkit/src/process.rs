@@ -90,3 +90,31 @@ wait"#;
         self.pid
     }
 }
+
+/// A real OpenID Provider (`scripts/oidc-provider.mjs`: the `oidc-provider` npm package, OpenID
+/// Certified) on a free loopback port, for federation tests. `clients` is its client list (JSON);
+/// its ID tokens live `id_token_seconds`.
+pub fn openid_provider(
+    clients: &serde_json::Value,
+    id_token_seconds: u32,
+) -> Result<LocalProcess, String> {
+    let root = workspace_root();
+    let node = Command::new(root.join("scripts/node.sh"))
+        .output()
+        .map_err(|e| format!("scripts/node.sh: {e}"))?;
+    let node = String::from_utf8_lossy(&node.stdout).trim().to_owned();
+    if node.is_empty() {
+        return Err("no Node.js 22: run make deps".into());
+    }
+    let script = root.join("scripts/oidc-provider.mjs").display().to_string();
+    let clients = clients.to_string();
+    LocalProcess::start("OpenID provider", |port| {
+        vec![
+            node.clone(),
+            script.clone(),
+            port.to_string(),
+            clients.clone(),
+            id_token_seconds.to_string(),
+        ]
+    })
+}

@@ -18,4 +18,4 @@ pub use consent::ConsentRequest;
 pub use grant::{Grant, GrantId, RefreshToken};
 pub use note::Note;
 pub use refresh::{RefreshDecision, RefreshPolicy, RefreshState, Rotation};
-pub use user::{Session, User, normalize_email};
+pub use user::{FederatedSignIn, LinkedIdentity, Session, User, normalize_email};

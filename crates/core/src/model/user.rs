@@ -17,6 +17,45 @@ pub struct User {
     pub created_at: UnixTime,
     /// Set when an administrator disabled the account.
     pub disabled_at: Option<UnixTime>,
+    /// Accounts at identity providers that sign in as this user.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identities: Vec<LinkedIdentity>,
+}
+
+/// A person's account at an identity provider, linked to a user. Found again by its issuer and
+/// subject, the provider's stable identifier; never by e-mail, which a provider may let anyone
+/// claim or reassign.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedIdentity {
+    /// The provider's issuer (an OpenID Connect `iss`, or `https://github.com`).
+    pub issuer: String,
+    /// The person's stable id there (`sub`, or GitHub's numeric user id).
+    pub subject: String,
+    pub linked_at: UnixTime,
+}
+
+impl LinkedIdentity {
+    /// The one value that names this identity in the store (issuer and subject cannot run together).
+    pub fn key(issuer: &str, subject: &str) -> String {
+        crate::secret::SecretHash::of(&format!("{issuer}\n{subject}"))
+            .as_str()
+            .to_owned()
+    }
+}
+
+/// A sign-in at an identity provider in progress: kept under the hash of the `state` sent there,
+/// and taken (once) by the callback.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FederatedSignIn {
+    /// The provider's id in our configuration.
+    pub provider: String,
+    /// The OpenID Connect `nonce` the ID token must carry.
+    pub nonce: String,
+    /// The PKCE verifier for the code exchange.
+    pub code_verifier: String,
+    /// The authorization request (our `/authorize` query) to return to.
+    pub return_to: String,
+    pub expires_at: UnixTime,
 }
 
 impl User {
@@ -28,6 +67,15 @@ impl User {
             password_hash,
             created_at: now,
             disabled_at: None,
+            identities: Vec::new(),
+        }
+    }
+
+    /// A new, enabled user who signs in only through `identity` (no password).
+    pub fn federated(email: String, identity: LinkedIdentity, now: UnixTime) -> Self {
+        Self {
+            identities: vec![identity],
+            ..Self::new(email, String::new(), now)
         }
     }
 

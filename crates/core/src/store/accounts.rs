@@ -3,7 +3,7 @@
 
 use super::StoreError;
 use crate::UnixTime;
-use crate::model::{Session, User};
+use crate::model::{FederatedSignIn, Session, User};
 use crate::secret::SecretHash;
 use async_trait::async_trait;
 use std::time::Duration;
@@ -11,8 +11,16 @@ use std::time::Duration;
 /// Accounts, sessions and throttles.
 #[async_trait]
 pub trait AccountStore: Send + Sync + 'static {
-    /// Creates a user. Fails with [`StoreError::AlreadyExists`] if the email is taken.
+    /// Creates a user, with the identities it lists. Fails with [`StoreError::AlreadyExists`] if
+    /// the email is taken or one of the identities is linked already.
     async fn create_user(&self, user: &User) -> Result<(), StoreError>;
+
+    /// The user an identity provider's account is linked to.
+    async fn user_by_identity(
+        &self,
+        issuer: &str,
+        subject: &str,
+    ) -> Result<Option<User>, StoreError>;
 
     /// A user by id.
     async fn user(&self, id: &str) -> Result<Option<User>, StoreError>;
@@ -35,6 +43,20 @@ pub trait AccountStore: Send + Sync + 'static {
         hash: &SecretHash,
         now: UnixTime,
     ) -> Result<Option<Session>, StoreError>;
+
+    /// Keeps a sign-in at an identity provider under the hash of its `state`.
+    async fn save_federated_sign_in(
+        &self,
+        hash: &SecretHash,
+        sign_in: &FederatedSignIn,
+    ) -> Result<(), StoreError>;
+
+    /// Takes an unexpired sign-in at an identity provider: only one caller ever gets it.
+    async fn take_federated_sign_in(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<FederatedSignIn>, StoreError>;
 
     /// Counts one attempt (a failed sign-in, a registration) against `key` in the fixed window
     /// containing `now`; returns the window's count so far. Atomic, so limits hold across Lambda

@@ -4,8 +4,9 @@
 use super::{AccountStore, GrantReader, GrantStore, NoteStore, StoreError, window_start};
 use crate::UnixTime;
 use crate::model::{
-    AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, ConsentRequest, Grant,
-    GrantId, Note, RefreshDecision, RefreshPolicy, Rotation, Session, User,
+    AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, ConsentRequest,
+    FederatedSignIn, Grant, GrantId, LinkedIdentity, Note, RefreshDecision, RefreshPolicy,
+    Rotation, Session, User,
 };
 use crate::secret::SecretHash;
 use async_trait::async_trait;
@@ -40,6 +41,9 @@ struct Tables {
     notes: BTreeMap<(String, String), Note>,
     users: HashMap<String, User>,
     sessions: HashMap<SecretHash, Session>,
+    /// [`LinkedIdentity::key`] → user id.
+    identities: HashMap<String, String>,
+    federated_sign_ins: HashMap<SecretHash, FederatedSignIn>,
     /// (key, window start) → attempts.
     attempts: HashMap<(String, UnixTime), u32>,
     codes: HashMap<SecretHash, CodeRecord>,
@@ -247,13 +251,60 @@ impl GrantStore for MemoryStore {
 impl AccountStore for MemoryStore {
     async fn create_user(&self, user: &User) -> Result<(), StoreError> {
         let mut tables = self.lock();
+        let identity_keys: Vec<String> = user
+            .identities
+            .iter()
+            .map(|i| LinkedIdentity::key(&i.issuer, &i.subject))
+            .collect();
         if tables.users.contains_key(&user.id)
             || tables.users.values().any(|u| u.email == user.email)
+            || identity_keys
+                .iter()
+                .any(|k| tables.identities.contains_key(k))
         {
             return Err(StoreError::AlreadyExists);
         }
+        for key in identity_keys {
+            tables.identities.insert(key, user.id.clone());
+        }
         tables.users.insert(user.id.clone(), user.clone());
         Ok(())
+    }
+
+    async fn user_by_identity(
+        &self,
+        issuer: &str,
+        subject: &str,
+    ) -> Result<Option<User>, StoreError> {
+        let tables = self.lock();
+        Ok(tables
+            .identities
+            .get(&LinkedIdentity::key(issuer, subject))
+            .and_then(|id| tables.users.get(id))
+            .cloned())
+    }
+
+    async fn save_federated_sign_in(
+        &self,
+        hash: &SecretHash,
+        sign_in: &FederatedSignIn,
+    ) -> Result<(), StoreError> {
+        self.lock()
+            .federated_sign_ins
+            .insert(hash.clone(), sign_in.clone());
+        Ok(())
+    }
+
+    async fn take_federated_sign_in(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<FederatedSignIn>, StoreError> {
+        Ok(self
+            .lock()
+            .federated_sign_ins
+            .remove(hash)
+            .filter(|s| now < s.expires_at))
     }
 
     async fn user(&self, id: &str) -> Result<Option<User>, StoreError> {

@@ -11,6 +11,8 @@
 //! | user | `USER#<user_id>` | `PROFILE` | `data` (no TTL) |
 //! | email → user | `EMAIL#<email>` | `EMAIL` | `data` = user id (no TTL) |
 //! | sign-in session | `SESSION#<sha256(id)>` | `SESSION` | `data`, `expires_at` |
+//! | linked identity → user | `IDENTITY#<sha256(issuer, subject)>` | `IDENTITY` | `data` = user id (no TTL) |
+//! | sign-in at an identity provider | `FEDERATION#<sha256(state)>` | `FEDERATION` | `data`, `expires_at` |
 //! | failed sign-ins | `THROTTLE#<key>#<window start>` | `THROTTLE` | `count`, `expires_at` |
 //!
 //! `data` is the record as JSON; `expires_at` (epoch seconds) is the TTL attribute; `rev` is the
@@ -116,6 +118,24 @@ impl Key {
         Self {
             pk: format!("SESSION#{hash}"),
             sk: "SESSION".into(),
+        }
+    }
+
+    /// The record linking an identity provider's account to a user, by [`LinkedIdentity::key`].
+    ///
+    /// [`LinkedIdentity::key`]: crate::model::LinkedIdentity::key
+    pub fn identity(key: &str) -> Self {
+        Self {
+            pk: format!("IDENTITY#{key}"),
+            sk: "IDENTITY".into(),
+        }
+    }
+
+    /// A sign-in at an identity provider, by the hash of its `state`.
+    pub fn federation(hash: &str) -> Self {
+        Self {
+            pk: format!("FEDERATION#{hash}"),
+            sk: "FEDERATION".into(),
         }
     }
 

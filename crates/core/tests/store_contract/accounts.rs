@@ -4,6 +4,7 @@
 
 use super::*;
 use remote_mcp_core::AccountStore;
+use remote_mcp_core::model::{FederatedSignIn, LinkedIdentity};
 
 // ------------------------------------------------------------------ users, sessions, throttle
 
@@ -175,7 +176,96 @@ async fn concurrent_reservations_never_exceed_the_limit(store: Arc<dyn AccountSt
     );
 }
 
+// ------------------------------------------------------------------ identity providers
+
+fn identity(issuer: &str, subject: &str) -> LinkedIdentity {
+    LinkedIdentity {
+        issuer: issuer.into(),
+        subject: subject.into(),
+        linked_at: T0,
+    }
+}
+
+async fn linked_identities_find_their_user_and_are_unique(store: Arc<dyn AccountStore>) {
+    let carol = User::federated(
+        "carol@corp.example".into(),
+        identity("https://idp.example", "248289761001"),
+        T0,
+    );
+    store.create_user(&carol).await.unwrap();
+    assert_eq!(
+        store
+            .user_by_identity("https://idp.example", "248289761001")
+            .await
+            .unwrap(),
+        Some(carol.clone())
+    );
+    // The same subject at another issuer, or issuer and subject run together, is someone else.
+    for (issuer, subject) in [
+        ("https://other.example", "248289761001"),
+        ("https://idp.example248289761001", ""),
+        ("https://idp.example", "24828976100"),
+    ] {
+        assert_eq!(
+            store.user_by_identity(issuer, subject).await.unwrap(),
+            None,
+            "{issuer} {subject}"
+        );
+    }
+    // One identity links to one user, whatever the e-mail.
+    let impostor = User::federated(
+        "someone-else@corp.example".into(),
+        identity("https://idp.example", "248289761001"),
+        T0,
+    );
+    assert!(matches!(
+        store.create_user(&impostor).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    assert_eq!(
+        store
+            .user_by_email("someone-else@corp.example")
+            .await
+            .unwrap(),
+        None,
+        "nothing of a refused user is stored"
+    );
+}
+
+async fn federated_sign_ins_are_taken_once_before_they_expire(store: Arc<dyn AccountStore>) {
+    let sign_in = FederatedSignIn {
+        provider: "corp".into(),
+        nonce: "n-0S6_WzA2Mj".into(),
+        code_verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into(),
+        return_to: "response_type=code&client_id=c1".into(),
+        expires_at: T0 + secs(600),
+    };
+    let hash = Secret::generate().hash();
+    store.save_federated_sign_in(&hash, &sign_in).await.unwrap();
+    assert_eq!(
+        store.take_federated_sign_in(&hash, T0).await.unwrap(),
+        Some(sign_in.clone())
+    );
+    assert_eq!(
+        store.take_federated_sign_in(&hash, T0).await.unwrap(),
+        None,
+        "a state is used once"
+    );
+    let late = Secret::generate().hash();
+    store.save_federated_sign_in(&late, &sign_in).await.unwrap();
+    assert_eq!(
+        store
+            .take_federated_sign_in(&late, T0 + secs(600))
+            .await
+            .unwrap(),
+        None,
+        "an expired sign-in is gone"
+    );
+}
+
 super::contract!(
+    linked_identities_find_their_user_and_are_unique,
+    federated_sign_ins_are_taken_once_before_they_expire,
     users_are_unique_by_email,
     sessions_expire,
     attempts_count_per_key_and_window,

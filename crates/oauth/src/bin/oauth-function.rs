@@ -1,5 +1,6 @@
 //! The OAuth function on AWS Lambda: configure once at cold start, then serve [`oauth_function::router`].
 
+use oauth_function::federation::config;
 use oauth_function::{AppState, router};
 use remote_mcp_core::aws::Deployment;
 use remote_mcp_core::telemetry::{self, LogFormat};
@@ -16,8 +17,10 @@ async fn main() -> Result<(), lambda_http::Error> {
         signing_key,
         previous_signing_key,
     } = Deployment::from_env().await?;
+    let providers = config::parse(std::env::var(config::VARIABLE).ok().as_deref())?;
     let store = Arc::new(store);
-    let mut state = AppState::new(config, store.clone(), store, Arc::new(signing_key));
+    let mut state = AppState::new(config, store.clone(), store, Arc::new(signing_key))
+        .with_identity_providers(providers);
     if let Some(previous) = previous_signing_key {
         state = state.with_previous_key(Arc::new(previous));
     }

@@ -1,10 +1,11 @@
 //! [`AccountStore`] on DynamoDB.
 
 use super::{
-    DynamoStore, backend, count, decode, is_condition_failure, number, permanent_item, record_item,
+    DynamoStore, backend, count, decode, is_condition_failure, is_live, number, permanent_item,
+    record_item,
 };
 use crate::UnixTime;
-use crate::model::{Session, User};
+use crate::model::{FederatedSignIn, LinkedIdentity, Session, User};
 use crate::secret::SecretHash;
 use crate::store::table::{Key, PARTITION_KEY};
 use crate::store::window_start;
@@ -19,15 +20,21 @@ use std::time::Duration;
 impl AccountStore for DynamoStore {
     async fn create_user(&self, user: &User) -> Result<(), StoreError> {
         let profile = self.put_new(permanent_item(&Key::user_profile(&user.id), user)?)?;
-        // A second item keyed by the email makes the address unique, atomically with the profile.
+        // A second item keyed by the email makes the address unique, atomically with the profile;
+        // one per linked identity does the same for each identity.
         let email = self.put_new(permanent_item(&Key::email(&user.email), &user.id)?)?;
-        let result = self
+        let mut transaction = self
             .client()
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().put(profile).build())
-            .transact_items(TransactWriteItem::builder().put(email).build())
-            .send()
-            .await;
+            .transact_items(TransactWriteItem::builder().put(email).build());
+        for identity in &user.identities {
+            let key = Key::identity(&LinkedIdentity::key(&identity.issuer, &identity.subject));
+            let link = self.put_new(permanent_item(&key, &user.id)?)?;
+            transaction =
+                transaction.transact_items(TransactWriteItem::builder().put(link).build());
+        }
+        let result = transaction.send().await;
         match result {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(e)) => match e.into_err() {
@@ -53,6 +60,44 @@ impl AccountStore for DynamoStore {
         };
         let id: String = decode(&item)?;
         self.user(&id).await
+    }
+
+    async fn user_by_identity(
+        &self,
+        issuer: &str,
+        subject: &str,
+    ) -> Result<Option<User>, StoreError> {
+        let key = Key::identity(&LinkedIdentity::key(issuer, subject));
+        let Some(item) = self.read(&key).await? else {
+            return Ok(None);
+        };
+        let id: String = decode(&item)?;
+        self.user(&id).await
+    }
+
+    async fn save_federated_sign_in(
+        &self,
+        hash: &SecretHash,
+        sign_in: &FederatedSignIn,
+    ) -> Result<(), StoreError> {
+        self.insert(record_item(
+            &Key::federation(hash.as_str()),
+            sign_in.expires_at,
+            sign_in,
+        )?)
+        .await
+    }
+
+    async fn take_federated_sign_in(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> Result<Option<FederatedSignIn>, StoreError> {
+        self.remove(&Key::federation(hash.as_str()))
+            .await?
+            .filter(|item| is_live(item, now))
+            .map(|item| decode(&item))
+            .transpose()
     }
 
     async fn update_user(&self, user: &User) -> Result<(), StoreError> {

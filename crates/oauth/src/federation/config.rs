@@ -1,0 +1,159 @@
+//! Which identity providers people may sign in with, and who may: `IDENTITY_PROVIDERS`, a JSON
+//! array set at deploy time.
+//!
+//! ```json
+//! [{"id": "corp", "name": "Corp SSO", "issuer": "https://login.example.com",
+//!   "client_id": "…", "client_secret": "…",
+//!   "allowed_domains": ["example.com"], "allowed_emails": ["contractor@gmail.com"]}]
+//! ```
+//!
+//! `allowed_domains` and `allowed_emails` say who may sign in; with neither, nobody may, unless
+//! `any_verified_email` is `true`. An e-mail the provider has not verified is always refused.
+
+use remote_mcp_core::model::normalize_email;
+use serde::Deserialize;
+
+/// The environment variable holding the providers.
+pub const VARIABLE: &str = "IDENTITY_PROVIDERS";
+
+/// One OpenID Connect provider.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct ProviderConfig {
+    /// Short name in our URLs (`/federation/<id>/callback`): lower-case letters, digits, `-`.
+    pub id: String,
+    /// Shown on the consent page: "Continue with <name>".
+    pub name: String,
+    /// The provider's issuer, exactly as its discovery document states it.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Scopes asked for; `openid` is required.
+    #[serde(default = "default_scopes")]
+    pub scopes: String,
+    #[serde(flatten)]
+    pub allow: AllowList,
+}
+
+fn default_scopes() -> String {
+    "openid email profile".to_owned()
+}
+
+/// Who may sign in through a provider.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct AllowList {
+    /// Any verified address at these domains.
+    #[serde(default)]
+    pub allowed_domains: Vec<String>,
+    /// These verified addresses.
+    #[serde(default)]
+    pub allowed_emails: Vec<String>,
+    /// Any verified address at all.
+    #[serde(default)]
+    pub any_verified_email: bool,
+}
+
+impl AllowList {
+    /// Whether `email` (normalised) may sign in.
+    pub fn admits(&self, email: &str) -> bool {
+        let domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
+        self.any_verified_email
+            || self
+                .allowed_emails
+                .iter()
+                .any(|allowed| normalize_email(allowed).is_ok_and(|a| a == email))
+            || self
+                .allowed_domains
+                .iter()
+                .any(|allowed| allowed.trim().eq_ignore_ascii_case(domain))
+    }
+}
+
+/// Parses `IDENTITY_PROVIDERS` (empty or absent: none).
+pub fn parse(value: Option<&str>) -> Result<Vec<ProviderConfig>, String> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let providers: Vec<ProviderConfig> =
+        serde_json::from_str(value).map_err(|e| format!("{VARIABLE}: {e}"))?;
+    for (i, provider) in providers.iter().enumerate() {
+        let id_ok = !provider.id.is_empty()
+            && provider.id.len() <= 32
+            && provider
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !id_ok {
+            return Err(format!(
+                "{VARIABLE}: provider id {:?} must be 1–32 lower-case letters, digits or -",
+                provider.id
+            ));
+        }
+        if providers[..i].iter().any(|p| p.id == provider.id) {
+            return Err(format!("{VARIABLE}: provider id {:?} repeats", provider.id));
+        }
+        let issuer_ok = url::Url::parse(&provider.issuer).is_ok_and(|u| {
+            u.scheme() == "https"
+                || u.host_str()
+                    .is_some_and(|h| h == "127.0.0.1" || h == "localhost")
+        });
+        if !issuer_ok {
+            return Err(format!(
+                "{VARIABLE}: {}: issuer must be an https URL",
+                provider.id
+            ));
+        }
+        if !provider.scopes.split_whitespace().any(|s| s == "openid") {
+            return Err(format!(
+                "{VARIABLE}: {}: scopes must include openid",
+                provider.id
+            ));
+        }
+    }
+    Ok(providers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_allowed_addresses_are_admitted() {
+        let allow = AllowList {
+            allowed_domains: vec!["Corp.Example".into()],
+            allowed_emails: vec!["Guest@Gmail.com".into()],
+            any_verified_email: false,
+        };
+        assert!(allow.admits("alice@corp.example"));
+        assert!(allow.admits("guest@gmail.com"));
+        assert!(!allow.admits("alice@corp.example.evil"));
+        assert!(!allow.admits("alice@sub.corp.example"));
+        assert!(!allow.admits("mallory@gmail.com"));
+        assert!(
+            !AllowList::default().admits("alice@corp.example"),
+            "nobody by default"
+        );
+        let anyone = AllowList {
+            any_verified_email: true,
+            ..AllowList::default()
+        };
+        assert!(anyone.admits("anyone@anywhere.example"));
+    }
+
+    #[test]
+    fn configuration_is_checked_at_start() {
+        assert_eq!(parse(None), Ok(Vec::new()));
+        assert_eq!(parse(Some(" ")), Ok(Vec::new()));
+        let good = r#"[{"id":"corp","name":"Corp","issuer":"https://idp.example","client_id":"c","client_secret":"s","allowed_domains":["corp.example"]}]"#;
+        let providers = parse(Some(good)).unwrap();
+        assert_eq!(providers[0].scopes, "openid email profile");
+        assert!(providers[0].allow.admits("a@corp.example"));
+        for bad in [
+            r#"[{"id":"Corp!","name":"C","issuer":"https://i.example","client_id":"c","client_secret":"s"}]"#,
+            r#"[{"id":"c","name":"C","issuer":"http://i.example","client_id":"c","client_secret":"s"}]"#,
+            r#"[{"id":"c","name":"C","issuer":"https://i.example","client_id":"c","client_secret":"s","scopes":"email"}]"#,
+            r#"[{"id":"c","name":"C","issuer":"https://i.example","client_id":"c","client_secret":"s"},{"id":"c","name":"D","issuer":"https://j.example","client_id":"c","client_secret":"s"}]"#,
+        ] {
+            assert!(parse(Some(bad)).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,437 @@
+//! Sign-in with an identity provider people already have (OpenID Connect).
+//!
+//! We stay the authorization server for MCP clients: our consent page, our tokens, our audience.
+//! The provider only answers "who is this person". The journey:
+//!
+//! 1. The consent page (`GET /authorize`) offers "Continue with <provider>", a link to
+//!    `GET /federation/<id>/start` carrying the authorization request to come back to.
+//! 2. `start` keeps a one-time sign-in under the hash of a fresh `state` (with a `nonce` and a PKCE
+//!    verifier), binds it to the browser with a cookie, and sends the browser to the provider.
+//! 3. `GET /federation/<id>/callback` takes that sign-in once (this browser's, this provider's),
+//!    checks RFC 9207 `iss`, exchanges the code, checks the ID token (signature, `iss`, `aud`,
+//!    `azp`, `exp`, `iat`, `nonce`), requires a verified e-mail the provider's allow-list admits,
+//!    and finds the user linked to (issuer, subject) — creating one on the first sign-in, never
+//!    linking by e-mail. It starts our sign-in session and returns to the consent page, where the
+//!    person still approves this client explicitly.
+//!
+//! Upstream tokens are used once, here, and kept nowhere. Every failure is a page that says what
+//! happened and, when starting again can help, offers to.
+
+pub mod config;
+pub mod oidc;
+
+use crate::AppState;
+use crate::consent::error_page_with_retry;
+use crate::cookies::{Cookie, Cookies};
+use crate::params::Params;
+use crate::sign_in::open_session;
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use config::ProviderConfig;
+use oidc::{OidcProvider, UpstreamError};
+use remote_mcp_core::model::{FederatedSignIn, LinkedIdentity, User, normalize_email};
+use remote_mcp_core::secret::{Secret, SecretHash};
+use remote_mcp_core::{StoreError, UnixTime};
+use std::time::Duration;
+use subtle::ConstantTimeEq;
+
+/// Where the consent page sends the browser to sign in with provider `{provider}`.
+pub const START_PATH: &str = "/federation/{provider}/start";
+/// Where each provider sends the browser back (register this URL at the provider).
+pub const CALLBACK_PATH: &str = "/federation/{provider}/callback";
+
+/// How long a person has to sign in at the provider.
+const SIGN_IN_TTL: Duration = Duration::from_secs(10 * 60);
+/// The longest authorization request we carry through a sign-in (as `GET /authorize` accepts).
+const MAX_RETURN_BYTES: usize = 4096;
+
+/// The configured providers.
+#[derive(Default)]
+pub struct Federation {
+    providers: Vec<OidcProvider>,
+}
+
+impl Federation {
+    pub fn new(providers: Vec<ProviderConfig>) -> Self {
+        Self {
+            providers: providers.into_iter().map(OidcProvider::new).collect(),
+        }
+    }
+
+    fn provider(&self, id: &str) -> Option<&OidcProvider> {
+        self.providers.iter().find(|p| p.config.id == id)
+    }
+
+    /// "Continue with" links for the consent page of the authorization request `query`: (name,
+    /// relative URL).
+    pub fn links(&self, query: &str) -> Vec<(String, String)> {
+        let return_to: String = form_urlencoded::byte_serialize(query.as_bytes()).collect();
+        self.providers
+            .iter()
+            .map(|p| {
+                (
+                    p.config.name.clone(),
+                    format!("/federation/{}/start?return_to={return_to}", p.config.id),
+                )
+            })
+            .collect()
+    }
+}
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(START_PATH, get(start))
+        .route(CALLBACK_PATH, get(callback))
+}
+
+fn callback_url(state: &AppState, provider: &str) -> String {
+    state
+        .config
+        .url(&CALLBACK_PATH.replace("{provider}", provider))
+}
+
+fn cookies(state: &AppState) -> Cookies {
+    Cookies {
+        secure: state.config.is_https(),
+    }
+}
+
+/// A failed step: the page to show.
+struct Failure {
+    status: StatusCode,
+    message: String,
+    /// Where "Start again" leads, when starting again can help.
+    again: Option<String>,
+}
+
+impl Failure {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            again: None,
+        }
+    }
+
+    fn again(mut self, href: &str) -> Self {
+        self.again = Some(href.to_owned());
+        self
+    }
+
+    fn render(self) -> Response {
+        error_page_with_retry(self.status, &self.message, self.again.as_deref())
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(err: StoreError) -> Self {
+        tracing::error!(%err, "store failure during federated sign-in");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Signing in is unavailable right now. Try again shortly.",
+        )
+    }
+}
+
+fn upstream_failure(provider: &OidcProvider, err: UpstreamError) -> Failure {
+    let name = &provider.config.name;
+    match err {
+        UpstreamError::Unreachable(why) => {
+            tracing::warn!(
+                provider = provider.config.id,
+                why,
+                "identity provider unreachable"
+            );
+            Failure::new(
+                StatusCode::BAD_GATEWAY,
+                format!("{name} could not be reached. Try again in a moment."),
+            )
+        }
+        UpstreamError::Rejected(why) => {
+            tracing::warn!(
+                provider = provider.config.id,
+                why,
+                "identity provider answer refused"
+            );
+            Failure::new(
+                StatusCode::BAD_REQUEST,
+                format!("The sign-in with {name} could not be verified."),
+            )
+        }
+    }
+}
+
+/// `GET /federation/<id>/start?return_to=<authorization request>`.
+#[tracing::instrument(name = "federation_start", skip_all, fields(provider = %id))]
+async fn start(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    match begin(
+        &state,
+        &id,
+        query.as_deref().unwrap_or_default(),
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(response) => response,
+        Err(failure) => failure.render(),
+    }
+}
+
+async fn begin(
+    state: &AppState,
+    id: &str,
+    query: &str,
+    now: UnixTime,
+) -> Result<Response, Failure> {
+    let provider = state
+        .federation
+        .provider(id)
+        .ok_or_else(|| Failure::new(StatusCode::NOT_FOUND, "There is no such sign-in option."))?;
+    let return_to = Params::parse(query)
+        .ok()
+        .and_then(|p| p.get("return_to").map(str::to_owned))
+        .filter(|r| !r.is_empty() && r.len() <= MAX_RETURN_BYTES)
+        .ok_or_else(|| {
+            Failure::new(
+                StatusCode::BAD_REQUEST,
+                "This sign-in link is incomplete. Return to the application and connect again.",
+            )
+        })?;
+    let again = format!("/authorize?{return_to}");
+    let browser_state = Secret::generate();
+    let nonce = Secret::generate();
+    let code_verifier = format!(
+        "{}{}",
+        Secret::generate().expose(),
+        Secret::generate().expose()
+    );
+    let url = provider
+        .authorization_url(
+            &callback_url(state, id),
+            browser_state.expose(),
+            nonce.expose(),
+            &code_verifier,
+        )
+        .await
+        .map_err(|e| upstream_failure(provider, e).again(&again))?;
+    let sign_in = FederatedSignIn {
+        provider: id.to_owned(),
+        nonce: nonce.expose().to_owned(),
+        code_verifier,
+        return_to,
+        expires_at: now + SIGN_IN_TTL,
+    };
+    state
+        .accounts
+        .save_federated_sign_in(&browser_state.hash(), &sign_in)
+        .await?;
+    let cookie = cookies(state).set(Cookie::Federation, browser_state.expose(), SIGN_IN_TTL);
+    Ok(redirect(&url, &[cookie]))
+}
+
+/// `GET /federation/<id>/callback?code=…&state=…[&iss=…]`, or `?error=…&state=…`.
+#[tracing::instrument(name = "federation_callback", skip_all, fields(provider = %id))]
+async fn callback(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let now = state.clock.now();
+    match finish(
+        &state,
+        &id,
+        query.as_deref().unwrap_or_default(),
+        &headers,
+        now,
+    )
+    .await
+    {
+        Ok(response) => response,
+        Err(failure) => failure.render(),
+    }
+}
+
+async fn finish(
+    state: &AppState,
+    id: &str,
+    query: &str,
+    headers: &HeaderMap,
+    now: UnixTime,
+) -> Result<Response, Failure> {
+    let cookies = cookies(state);
+    let lost = || {
+        Failure::new(
+            StatusCode::BAD_REQUEST,
+            "This sign-in did not start in this browser, took too long, or was already used. \
+             Return to the application and connect again.",
+        )
+    };
+    let params = Params::parse(query).map_err(|_| lost())?;
+    let returned_state = params.get("state").ok_or_else(lost)?;
+    let bound = cookies.get(headers, Cookie::Federation).ok_or_else(lost)?;
+    if !bool::from(bound.as_bytes().ct_eq(returned_state.as_bytes())) {
+        return Err(lost());
+    }
+    let sign_in = state
+        .accounts
+        .take_federated_sign_in(&SecretHash::of(returned_state), now)
+        .await?
+        .ok_or_else(lost)?;
+    let provider = state
+        .federation
+        .provider(id)
+        .filter(|_| sign_in.provider == id)
+        .ok_or_else(lost)?;
+    let name = &provider.config.name;
+    let again = format!("/authorize?{}", sign_in.return_to);
+    if let Some(error) = params.get("error") {
+        tracing::info!(error, "identity provider returned an error");
+        let message = if error == "access_denied" {
+            format!("Signing in with {name} was cancelled or refused.")
+        } else {
+            format!("{name} could not sign you in.")
+        };
+        return Err(Failure::new(StatusCode::FORBIDDEN, message).again(&again));
+    }
+    let unverifiable = |e| upstream_failure(provider, e).again(&again);
+    // RFC 9207: a response naming another issuer came from another provider (mix-up).
+    let discovery = provider.discovery().await.map_err(unverifiable)?;
+    match params.get("iss") {
+        Some(iss) if iss != discovery.issuer => {
+            tracing::warn!(iss, "authorization response from another issuer (mix-up)");
+            return Err(Failure::new(
+                StatusCode::BAD_REQUEST,
+                format!("The answer came from another identity provider than {name}."),
+            )
+            .again(&again));
+        }
+        None if discovery.authorization_response_iss_parameter_supported => {
+            return Err(unverifiable(UpstreamError::Rejected(
+                "authorization response without iss".into(),
+            )));
+        }
+        _ => {}
+    }
+    let code = params.get("code").ok_or_else(lost)?;
+    let claims = provider
+        .finish(
+            code,
+            &callback_url(state, id),
+            &sign_in.code_verifier,
+            &sign_in.nonce,
+            now,
+        )
+        .await
+        .map_err(unverifiable)?;
+    let refuse = |status, message: String| Failure::new(status, message).again(&again);
+    let email = claims
+        .person
+        .email
+        .as_deref()
+        .and_then(|e| normalize_email(e).ok())
+        .ok_or_else(|| {
+            refuse(
+                StatusCode::FORBIDDEN,
+                format!("{name} did not share an e-mail address."),
+            )
+        })?;
+    if claims.person.email_verified != Some(true) {
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            format!("{name} has not verified {email}. Verify it there, then start again."),
+        ));
+    }
+    if !provider.config.allow.admits(&email) {
+        tracing::info!(email, "federated sign-in not on the allow-list");
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            format!("{email} may not sign in here. Ask the administrator for access."),
+        ));
+    }
+    let user = linked_user(state, provider, &claims.iss, &claims.sub, &email, now).await?;
+    if !user.is_enabled() {
+        return Err(Failure::new(
+            StatusCode::FORBIDDEN,
+            "This account is disabled. Ask the administrator.",
+        ));
+    }
+    let session = open_session(state.accounts.as_ref(), cookies, &user.id, now).await?;
+    tracing::info!(user = user.id, "signed in with an identity provider");
+    Ok(redirect(
+        &again,
+        &[session, cookies.clear(Cookie::Federation)],
+    ))
+}
+
+/// The user linked to (issuer, subject); on a first sign-in, a new user linked to it. An existing
+/// account with the same e-mail is not taken over: only an operator may link it.
+async fn linked_user(
+    state: &AppState,
+    provider: &OidcProvider,
+    issuer: &str,
+    subject: &str,
+    email: &str,
+    now: UnixTime,
+) -> Result<User, Failure> {
+    if let Some(user) = state.accounts.user_by_identity(issuer, subject).await? {
+        return Ok(user);
+    }
+    let identity = LinkedIdentity {
+        issuer: issuer.to_owned(),
+        subject: subject.to_owned(),
+        linked_at: now,
+    };
+    let user = User::federated(email.to_owned(), identity, now);
+    match state.accounts.create_user(&user).await {
+        Ok(()) => {
+            tracing::info!(
+                user = user.id,
+                provider = provider.config.id,
+                "user created"
+            );
+            Ok(user)
+        }
+        Err(StoreError::AlreadyExists) => {
+            // A concurrent first sign-in of the same person, or someone else's e-mail.
+            if let Some(user) = state.accounts.user_by_identity(issuer, subject).await? {
+                return Ok(user);
+            }
+            Err(Failure::new(
+                StatusCode::CONFLICT,
+                format!(
+                    "An account for {email} already exists here and is not linked to {}. \
+                     Ask the administrator to link it.",
+                    provider.config.name
+                ),
+            ))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// A 303 to `location`, setting `cookies`.
+fn redirect(location: &str, cookies: &[String]) -> Response {
+    let mut response = crate::no_store::NoStore(StatusCode::SEE_OTHER).into_response();
+    let headers = response.headers_mut();
+    if let Ok(location) = HeaderValue::from_str(location) {
+        headers.insert(header::LOCATION, location);
+    }
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(cookie) {
+            headers.append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}

@@ -1,0 +1,377 @@
+//! An OpenID Connect provider as a relying party sees it: discovery, the authorization URL, the
+//! code exchange, and the ID token's checks (OpenID Connect Core 1.0 §3.1.3.7).
+//!
+//! Everything the provider publishes is fetched on first use and kept for the container's life
+//! (its signing keys again when a token names a key we have not seen, at most once a minute);
+//! nothing is fetched at cold start. The checks are a pure function of the token, the keys, what
+//! we expect, and `now`.
+
+use super::config::ProviderConfig;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use remote_mcp_core::UnixTime;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+use tokio::sync::{Mutex, OnceCell};
+
+const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
+/// Clock difference tolerated between the provider and us.
+const LEEWAY_SECONDS: i64 = 60;
+/// How often an unknown `kid` may send us to fetch the provider's keys again.
+const JWKS_REFRESH: Duration = Duration::from_secs(60);
+/// Signature algorithms accepted on ID tokens (never `none`, never HMAC with the client secret).
+const ALGORITHMS: [Algorithm; 6] = [
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::ES256,
+    Algorithm::ES384,
+];
+
+/// Why an upstream sign-in failed. `Unreachable` is the provider's fault and worth retrying;
+/// `Rejected` means what came back must not be trusted.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum UpstreamError {
+    #[error("the identity provider could not be reached: {0}")]
+    Unreachable(String),
+    #[error("the identity provider's answer was refused: {0}")]
+    Rejected(String),
+}
+
+fn unreachable(err: impl std::fmt::Display) -> UpstreamError {
+    UpstreamError::Unreachable(err.to_string())
+}
+
+fn rejected(why: impl Into<String>) -> UpstreamError {
+    UpstreamError::Rejected(why.into())
+}
+
+/// The provider's discovery document, as far as we use it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Discovery {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub jwks_uri: String,
+    #[serde(default)]
+    pub userinfo_endpoint: Option<String>,
+    /// RFC 9207: the provider puts `iss` in its authorization responses.
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
+}
+
+/// What the token endpoint answers.
+#[derive(Deserialize)]
+struct TokenResponse {
+    id_token: Option<String>,
+    access_token: Option<String>,
+}
+
+/// The ID token claims we read.
+#[derive(Debug, Deserialize)]
+pub struct IdClaims {
+    pub iss: String,
+    pub sub: String,
+    #[serde(deserialize_with = "one_or_many")]
+    pub aud: Vec<String>,
+    #[serde(default)]
+    pub azp: Option<String>,
+    pub exp: i64,
+    pub iat: i64,
+    #[serde(default)]
+    pub nonce: Option<String>,
+    #[serde(flatten)]
+    pub person: Person,
+}
+
+/// Who signed in, as the provider describes them (ID token or `userinfo`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct Person {
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default, deserialize_with = "lenient_bool")]
+    pub email_verified: Option<bool>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(one) => vec![one],
+        OneOrMany::Many(many) => many,
+    })
+}
+
+/// `true`/`false`, or the strings some providers send instead.
+fn lenient_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Lenient {
+        Bool(bool),
+        Text(String),
+    }
+    Ok(match Option::<Lenient>::deserialize(d)? {
+        Some(Lenient::Bool(b)) => Some(b),
+        Some(Lenient::Text(t)) => Some(t == "true"),
+        None => None,
+    })
+}
+
+/// What an ID token must say for this sign-in.
+pub struct Expected<'a> {
+    pub issuer: &'a str,
+    pub client_id: &'a str,
+    pub nonce: &'a str,
+    pub now: UnixTime,
+}
+
+/// Checks an ID token against the provider's keys and `expected`; its claims when it passes.
+pub fn check_id_token(
+    token: &str,
+    keys: &JwkSet,
+    expected: &Expected<'_>,
+) -> Result<IdClaims, UpstreamError> {
+    let header = jsonwebtoken::decode_header(token).map_err(|_| rejected("malformed ID token"))?;
+    if !ALGORITHMS.contains(&header.alg) {
+        return Err(rejected(format!("ID token signed with {:?}", header.alg)));
+    }
+    let jwk = match &header.kid {
+        Some(kid) => keys.find(kid),
+        None => keys.keys.first().filter(|_| keys.keys.len() == 1),
+    }
+    .ok_or_else(|| rejected("ID token signed with an unknown key"))?;
+    let key = DecodingKey::from_jwk(jwk).map_err(|_| rejected("unusable provider key"))?;
+    // Time is checked below against our clock; the library checks the signature and algorithm.
+    let mut validation = Validation::new(header.alg);
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    let claims = jsonwebtoken::decode::<IdClaims>(token, &key, &validation)
+        .map_err(|e| rejected(format!("ID token: {e}")))?
+        .claims;
+    let now = expected.now.seconds();
+    if claims.iss != expected.issuer {
+        return Err(rejected(format!("ID token from {}", claims.iss)));
+    }
+    if !claims.aud.iter().any(|a| a == expected.client_id) {
+        return Err(rejected("ID token for another client"));
+    }
+    if (claims.aud.len() > 1 || claims.azp.is_some())
+        && claims.azp.as_deref() != Some(expected.client_id)
+    {
+        return Err(rejected("ID token authorized for another party"));
+    }
+    if claims.exp + LEEWAY_SECONDS <= now {
+        return Err(rejected("ID token expired"));
+    }
+    if claims.iat > now + LEEWAY_SECONDS {
+        return Err(rejected("ID token issued in the future"));
+    }
+    if claims.nonce.as_deref() != Some(expected.nonce) {
+        return Err(rejected("ID token for another sign-in (nonce)"));
+    }
+    Ok(claims)
+}
+
+/// The PKCE S256 challenge of `verifier` (RFC 7636 §4.2).
+pub fn s256(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// One configured OpenID Connect provider, with what it publishes once fetched.
+pub struct OidcProvider {
+    pub config: ProviderConfig,
+    http: reqwest::Client,
+    discovery: OnceCell<Discovery>,
+    keys: Mutex<Option<(JwkSet, std::time::Instant)>>,
+}
+
+impl OidcProvider {
+    pub fn new(config: ProviderConfig) -> Self {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(FETCH_TIMEOUT)
+            .build()
+            .unwrap_or_default();
+        Self {
+            config,
+            http,
+            discovery: OnceCell::new(),
+            keys: Mutex::new(None),
+        }
+    }
+
+    /// The discovery document, fetched once; its `issuer` must be the configured one.
+    pub async fn discovery(&self) -> Result<&Discovery, UpstreamError> {
+        self.discovery
+            .get_or_try_init(|| async {
+                let url = format!(
+                    "{}/.well-known/openid-configuration",
+                    self.config.issuer.trim_end_matches('/')
+                );
+                let document: Discovery = self.get_json(&url, None).await?;
+                if document.issuer != self.config.issuer {
+                    return Err(rejected(format!(
+                        "discovery names issuer {}, not {}",
+                        document.issuer, self.config.issuer
+                    )));
+                }
+                Ok(document)
+            })
+            .await
+    }
+
+    /// Where to send the browser.
+    pub async fn authorization_url(
+        &self,
+        redirect_uri: &str,
+        state: &str,
+        nonce: &str,
+        code_verifier: &str,
+    ) -> Result<String, UpstreamError> {
+        let discovery = self.discovery().await?;
+        let mut url = url::Url::parse(&discovery.authorization_endpoint)
+            .map_err(|_| rejected("authorization endpoint is not a URL"))?;
+        url.query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &self.config.client_id)
+            .append_pair("redirect_uri", redirect_uri)
+            .append_pair("scope", &self.config.scopes)
+            .append_pair("state", state)
+            .append_pair("nonce", nonce)
+            .append_pair("code_challenge", &s256(code_verifier))
+            .append_pair("code_challenge_method", "S256");
+        Ok(url.into())
+    }
+
+    /// Exchanges `code` and checks the ID token; who signed in, with their e-mail from the ID
+    /// token or, when it has none, from `userinfo`.
+    pub async fn finish(
+        &self,
+        code: &str,
+        redirect_uri: &str,
+        code_verifier: &str,
+        nonce: &str,
+        now: UnixTime,
+    ) -> Result<IdClaims, UpstreamError> {
+        let discovery = self.discovery().await?;
+        let response = self
+            .http
+            .post(&discovery.token_endpoint)
+            .basic_auth(
+                form_encode(&self.config.client_id),
+                Some(form_encode(&self.config.client_secret)),
+            )
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", redirect_uri),
+                ("code_verifier", code_verifier),
+            ])
+            .send()
+            .await
+            .map_err(unreachable)?;
+        if !response.status().is_success() {
+            let status = response.status();
+            let body = read_limited(response).await.unwrap_or_default();
+            return Err(rejected(format!(
+                "token endpoint answered {status}: {}",
+                String::from_utf8_lossy(&body[..body.len().min(300)])
+            )));
+        }
+        let tokens: TokenResponse = serde_json::from_slice(&read_limited(response).await?)
+            .map_err(|_| rejected("token response is not JSON"))?;
+        let id_token = tokens
+            .id_token
+            .ok_or_else(|| rejected("no ID token (is `openid` among the scopes?)"))?;
+        let expected = Expected {
+            issuer: &self.config.issuer,
+            client_id: &self.config.client_id,
+            nonce,
+            now,
+        };
+        let mut claims = match check_id_token(&id_token, &self.keys(false).await?, &expected) {
+            Err(UpstreamError::Rejected(why)) if why.contains("unknown key") => {
+                check_id_token(&id_token, &self.keys(true).await?, &expected)?
+            }
+            other => other?,
+        };
+        if claims.person.email.is_none()
+            && let (Some(endpoint), Some(access_token)) =
+                (&discovery.userinfo_endpoint, &tokens.access_token)
+        {
+            let info: UserInfo = self.get_json(endpoint, Some(access_token)).await?;
+            if info.sub != claims.sub {
+                return Err(rejected("userinfo describes someone else"));
+            }
+            claims.person = info.person;
+        }
+        Ok(claims)
+    }
+
+    /// The provider's keys: kept, or fetched again when `refresh` (an unknown key) and the last
+    /// fetch is over a minute old.
+    async fn keys(&self, refresh: bool) -> Result<JwkSet, UpstreamError> {
+        let mut kept = self.keys.lock().await;
+        if let Some((keys, fetched)) = kept.as_ref()
+            && (!refresh || fetched.elapsed() < JWKS_REFRESH)
+        {
+            return Ok(keys.clone());
+        }
+        let uri = self.discovery().await?.jwks_uri.clone();
+        let keys: JwkSet = self.get_json(&uri, None).await?;
+        *kept = Some((keys.clone(), std::time::Instant::now()));
+        Ok(keys)
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+        bearer: Option<&str>,
+    ) -> Result<T, UpstreamError> {
+        let mut request = self.http.get(url).header("accept", "application/json");
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.map_err(unreachable)?;
+        if !response.status().is_success() {
+            return Err(unreachable(format!("{url} answered {}", response.status())));
+        }
+        serde_json::from_slice(&read_limited(response).await?)
+            .map_err(|e| rejected(format!("{url}: {e}")))
+    }
+}
+
+#[derive(Deserialize)]
+struct UserInfo {
+    sub: String,
+    #[serde(flatten)]
+    person: Person,
+}
+
+/// RFC 6749 §2.3.1: client credentials are form-encoded before Basic authentication.
+fn form_encode(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, UpstreamError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_DOCUMENT_BYTES {
+            return Err(rejected("answer too large"));
+        }
+    }
+    Ok(body)
+}
