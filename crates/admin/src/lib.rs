@@ -5,11 +5,11 @@
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use remote_mcp_core::model::{
-    Client, ClientCredential, ClientId, ClientMetadata, Grant, GrantId, Registration, User,
-    normalize_email,
+    Client, ClientCredential, ClientId, ClientMetadata, Grant, GrantId, LinkedIdentity,
+    Registration, User, normalize_email,
 };
 use remote_mcp_core::secret::{Secret, random_id};
-use remote_mcp_core::{Store, UnixTime, password, scopes};
+use remote_mcp_core::{Store, StoreError, UnixTime, password, scopes};
 use serde_json::json;
 use std::io::{BufRead, Write};
 use std::time::Duration;
@@ -57,6 +57,23 @@ pub enum UserCommand {
     ResetPassword { email: String },
     /// Let a disabled user sign in again (their old grants stay revoked).
     Enable { email: String },
+    /// Let a person sign in as this user through an identity provider: its issuer (as in
+    /// IDENTITY_PROVIDERS) and the person's subject there (the ID token's `sub`).
+    Link {
+        email: String,
+        #[arg(long)]
+        issuer: String,
+        #[arg(long)]
+        subject: String,
+    },
+    /// Remove a link made by `link` or by a first federated sign-in.
+    Unlink {
+        email: String,
+        #[arg(long)]
+        issuer: String,
+        #[arg(long)]
+        subject: String,
+    },
     /// Create many users from a file (`-` for stdin): CSV lines `email[,password]` (a header line
     /// `email,password` is allowed) or JSON lines `{"email": …, "password": …}`. A missing
     /// password is generated and printed once; existing accounts are skipped.
@@ -145,6 +162,16 @@ pub async fn run(
         Command::User(UserCommand::List) => list_users(store, json, out).await,
         Command::User(UserCommand::Disable { email }) => disable_user(store, email, now, out).await,
         Command::User(UserCommand::Enable { email }) => enable_user(store, email, out).await,
+        Command::User(UserCommand::Link {
+            email,
+            issuer,
+            subject,
+        }) => link_identity(store, email, issuer, subject, now, out).await,
+        Command::User(UserCommand::Unlink {
+            email,
+            issuer,
+            subject,
+        }) => unlink_identity(store, email, issuer, subject, out).await,
         Command::User(UserCommand::Import { file }) => {
             let text = if file == "-" {
                 std::io::read_to_string(std::io::stdin())?
@@ -209,22 +236,74 @@ async fn add_user(
 
 async fn list_users(store: &dyn Store, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     let listing = Listing {
-        headers: &["EMAIL", "ID", "CREATED", "STATUS"],
+        headers: &["EMAIL", "ID", "CREATED", "STATUS", "LINKED IDENTITIES"],
         json: |u: &User| {
+            let identities: Vec<_> = u
+                .identities
+                .iter()
+                .map(
+                    |i| json!({"issuer": i.issuer, "subject": i.subject, "linked_at": i.linked_at}),
+                )
+                .collect();
             json!({"id": u.id, "email": u.email, "created_at": u.created_at,
-                   "disabled_at": u.disabled_at})
+                   "disabled_at": u.disabled_at, "identities": identities})
         },
         cells: |u: &User| {
             let status = if u.is_enabled() { "active" } else { "disabled" };
+            let identities: Vec<String> = u
+                .identities
+                .iter()
+                .map(|i| format!("{} {}", i.issuer, i.subject))
+                .collect();
             vec![
                 u.email.clone(),
                 u.id.clone(),
                 iso8601(u.created_at),
                 status.into(),
+                identities.join(", "),
             ]
         },
     };
     listing.print(&store.users().await?, json, out)
+}
+
+async fn link_identity(
+    store: &dyn Store,
+    email: &str,
+    issuer: &str,
+    subject: &str,
+    now: UnixTime,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let user = find_user(store, email).await?;
+    let identity = LinkedIdentity {
+        issuer: issuer.to_owned(),
+        subject: subject.to_owned(),
+        linked_at: now,
+    };
+    match store.link_identity(&user.id, &identity).await {
+        Err(StoreError::AlreadyExists) => {
+            anyhow::bail!("{issuer} {subject} is linked already (user list shows to whom)")
+        }
+        other => other?,
+    }
+    writeln!(out, "linked {issuer} {subject} to {}", user.email)?;
+    Ok(())
+}
+
+async fn unlink_identity(
+    store: &dyn Store,
+    email: &str,
+    issuer: &str,
+    subject: &str,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let user = find_user(store, email).await?;
+    if !store.unlink_identity(&user.id, issuer, subject).await? {
+        anyhow::bail!("{} has no link to {issuer} {subject}", user.email);
+    }
+    writeln!(out, "unlinked {issuer} {subject} from {}", user.email)?;
+    Ok(())
 }
 
 /// Disabling ends every grant of the user at once (refresh tokens stop; access tokens within the

@@ -153,6 +153,70 @@ async fn round_trip(store: Arc<dyn Store>) {
 
     admin(s, "client delete client-1", "").await.unwrap();
     assert!(s.client(&client.id, now).await.unwrap().is_none());
+
+    // Identity provider links: made by an operator, shown in the listing, unique, removable.
+    assert_eq!(
+        admin(
+            s,
+            "user link bob@example.com --issuer https://idp.example --subject bob-42",
+            ""
+        )
+        .await
+        .unwrap(),
+        "linked https://idp.example bob-42 to bob@example.com\n"
+    );
+    let linked = s
+        .user_by_identity("https://idp.example", "bob-42")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(linked.id, bob.id);
+    assert!(
+        admin(s, "user list", "")
+            .await
+            .unwrap()
+            .contains("https://idp.example bob-42")
+    );
+    let listed: serde_json::Value =
+        serde_json::from_str(&admin(s, "user list --json", "").await.unwrap()).unwrap();
+    let bob_row = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "bob@example.com")
+        .unwrap();
+    assert_eq!(bob_row["identities"][0]["subject"], "bob-42");
+    let taken = admin(
+        s,
+        "user link alice@example.com --issuer https://idp.example --subject bob-42",
+        "",
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(taken.contains("linked already"), "{taken}");
+    admin(
+        s,
+        "user unlink bob@example.com --issuer https://idp.example --subject bob-42",
+        "",
+    )
+    .await
+    .unwrap();
+    assert!(
+        s.user_by_identity("https://idp.example", "bob-42")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        admin(
+            s,
+            "user unlink bob@example.com --issuer https://idp.example --subject bob-42",
+            ""
+        )
+        .await
+        .is_err()
+    );
 }
 
 #[tokio::test]

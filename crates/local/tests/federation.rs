@@ -568,3 +568,40 @@ async fn a_provider_that_is_down_is_a_page_not_a_crash() {
     assert!(text.contains("Corp SSO could not be reached"), "{text}");
     assert!(text.contains("Start again"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_link_signs_in_as_the_existing_account_until_it_is_disabled() {
+    let world = World::new(remote_mcp_testkit::memory_store(), corp_only()).await;
+    let account = world.store.user_by_email(EMAIL).await.unwrap().unwrap();
+    let link = remote_mcp_core::model::LinkedIdentity {
+        issuer: world.corp.endpoint().into(),
+        subject: "alice@corp.example".into(),
+        linked_at: UnixTime::now(),
+    };
+    world.store.link_identity(&account.id, &link).await.unwrap();
+
+    let client = register(&world).await;
+    let browser = browser();
+    let upstream = continue_with(&browser, &client, &world, "Corp SSO").await;
+    let callback = sign_in_upstream(&browser, &upstream, "alice@corp.example").await;
+    let token = approve_and_exchange(
+        &browser,
+        &world,
+        &client,
+        back_to_us(&browser, &callback).await,
+    )
+    .await;
+    assert_eq!(whoami(&world, &token).await["subject"], account.id.as_str());
+
+    world
+        .store
+        .update_user(&remote_mcp_core::model::User {
+            disabled_at: Some(UnixTime::now()),
+            ..account
+        })
+        .await
+        .unwrap();
+    let (status, text) = attempt(&world, "alice@corp.example").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(text.contains("disabled"), "{text}");
+}

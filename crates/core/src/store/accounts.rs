@@ -3,7 +3,7 @@
 
 use super::StoreError;
 use crate::UnixTime;
-use crate::model::{FederatedSignIn, Session, User};
+use crate::model::{FederatedSignIn, LinkedIdentity, Session, User};
 use crate::secret::SecretHash;
 use async_trait::async_trait;
 use std::time::Duration;
@@ -43,6 +43,22 @@ pub trait AccountStore: Send + Sync + 'static {
         hash: &SecretHash,
         now: UnixTime,
     ) -> Result<Option<Session>, StoreError>;
+
+    /// Links an identity provider's account to an existing user (an operator's decision). Fails
+    /// with [`StoreError::AlreadyExists`] if it is linked already, to anyone.
+    async fn link_identity(
+        &self,
+        user_id: &str,
+        identity: &LinkedIdentity,
+    ) -> Result<(), StoreError>;
+
+    /// Removes a link of the user's; `false` if the user had no such link.
+    async fn unlink_identity(
+        &self,
+        user_id: &str,
+        issuer: &str,
+        subject: &str,
+    ) -> Result<bool, StoreError>;
 
     /// Keeps a sign-in at an identity provider under the hash of its `state`.
     async fn save_federated_sign_in(

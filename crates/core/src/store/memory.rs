@@ -284,6 +284,47 @@ impl AccountStore for MemoryStore {
             .cloned())
     }
 
+    async fn link_identity(
+        &self,
+        user_id: &str,
+        identity: &LinkedIdentity,
+    ) -> Result<(), StoreError> {
+        let mut tables = self.lock();
+        let key = LinkedIdentity::key(&identity.issuer, &identity.subject);
+        if tables.identities.contains_key(&key) {
+            return Err(StoreError::AlreadyExists);
+        }
+        let user = tables
+            .users
+            .get_mut(user_id)
+            .ok_or_else(|| StoreError::Corrupt(format!("no user {user_id}")))?;
+        user.identities.push(identity.clone());
+        tables.identities.insert(key, user_id.to_owned());
+        Ok(())
+    }
+
+    async fn unlink_identity(
+        &self,
+        user_id: &str,
+        issuer: &str,
+        subject: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tables = self.lock();
+        let Some(user) = tables.users.get_mut(user_id) else {
+            return Ok(false);
+        };
+        let before = user.identities.len();
+        user.identities
+            .retain(|i| !(i.issuer == issuer && i.subject == subject));
+        if user.identities.len() == before {
+            return Ok(false);
+        }
+        tables
+            .identities
+            .remove(&LinkedIdentity::key(issuer, subject));
+        Ok(true)
+    }
+
     async fn save_federated_sign_in(
         &self,
         hash: &SecretHash,

@@ -232,6 +232,75 @@ async fn linked_identities_find_their_user_and_are_unique(store: Arc<dyn Account
     );
 }
 
+async fn operators_link_and_unlink_identities(store: Arc<dyn AccountStore>) {
+    let dana = user("dana@corp.example");
+    store.create_user(&dana).await.unwrap();
+    let link = identity("https://idp.example", "dana-1");
+    store.link_identity(&dana.id, &link).await.unwrap();
+    let found = store
+        .user_by_identity("https://idp.example", "dana-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, dana.id);
+    assert_eq!(found.identities, vec![link.clone()]);
+    assert_eq!(
+        found.password_hash, dana.password_hash,
+        "the rest of the user stays"
+    );
+
+    let erin = user("erin@corp.example");
+    store.create_user(&erin).await.unwrap();
+    assert!(
+        matches!(
+            store.link_identity(&erin.id, &link).await,
+            Err(StoreError::AlreadyExists)
+        ),
+        "an identity links to one user"
+    );
+    assert!(
+        store
+            .user(&erin.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .identities
+            .is_empty()
+    );
+
+    assert!(
+        !store
+            .unlink_identity(&erin.id, "https://idp.example", "dana-1")
+            .await
+            .unwrap(),
+        "not erin's link"
+    );
+    assert!(
+        store
+            .unlink_identity(&dana.id, "https://idp.example", "dana-1")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .user_by_identity("https://idp.example", "dana-1")
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        store
+            .user(&dana.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .identities
+            .is_empty()
+    );
+    // Free again: erin may have it now.
+    store.link_identity(&erin.id, &link).await.unwrap();
+}
+
 async fn federated_sign_ins_are_taken_once_before_they_expire(store: Arc<dyn AccountStore>) {
     let sign_in = FederatedSignIn {
         provider: "corp".into(),
@@ -265,6 +334,7 @@ async fn federated_sign_ins_are_taken_once_before_they_expire(store: Arc<dyn Acc
 
 super::contract!(
     linked_identities_find_their_user_and_are_unique,
+    operators_link_and_unlink_identities,
     federated_sign_ins_are_taken_once_before_they_expire,
     users_are_unique_by_email,
     sessions_expire,

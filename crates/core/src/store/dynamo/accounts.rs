@@ -1,8 +1,8 @@
 //! [`AccountStore`] on DynamoDB.
 
 use super::{
-    DynamoStore, backend, count, decode, is_condition_failure, is_live, number, permanent_item,
-    record_item,
+    DynamoStore, backend, count, decode, is_condition_failure, is_live, key_attributes, number,
+    permanent_item, record_item,
 };
 use crate::UnixTime;
 use crate::model::{FederatedSignIn, LinkedIdentity, Session, User};
@@ -73,6 +73,48 @@ impl AccountStore for DynamoStore {
         };
         let id: String = decode(&item)?;
         self.user(&id).await
+    }
+
+    async fn link_identity(
+        &self,
+        user_id: &str,
+        identity: &LinkedIdentity,
+    ) -> Result<(), StoreError> {
+        let mut user = self
+            .user(user_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("no user {user_id}")))?;
+        user.identities.push(identity.clone());
+        let key = Key::identity(&LinkedIdentity::key(&identity.issuer, &identity.subject));
+        let link = self.put_new(permanent_item(&key, &user.id)?)?;
+        self.write_profile_with(&user, TransactWriteItem::builder().put(link).build())
+            .await
+    }
+
+    async fn unlink_identity(
+        &self,
+        user_id: &str,
+        issuer: &str,
+        subject: &str,
+    ) -> Result<bool, StoreError> {
+        let Some(mut user) = self.user(user_id).await? else {
+            return Ok(false);
+        };
+        let before = user.identities.len();
+        user.identities
+            .retain(|i| !(i.issuer == issuer && i.subject == subject));
+        if user.identities.len() == before {
+            return Ok(false);
+        }
+        let key = Key::identity(&LinkedIdentity::key(issuer, subject));
+        let unlink = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_attributes(&key)))
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        self.write_profile_with(&user, TransactWriteItem::builder().delete(unlink).build())
+            .await?;
+        Ok(true)
     }
 
     async fn save_federated_sign_in(
@@ -213,6 +255,41 @@ impl AccountStore for DynamoStore {
             Ok(_) => Ok(()),
             Err(err) if is_condition_failure(&err) => Ok(()),
             Err(err) => Err(backend(err)),
+        }
+    }
+}
+
+impl DynamoStore {
+    /// Replaces an existing user's profile together with `other`, atomically; a failed condition
+    /// (the link exists already) is [`StoreError::AlreadyExists`].
+    async fn write_profile_with(
+        &self,
+        user: &User,
+        other: TransactWriteItem,
+    ) -> Result<(), StoreError> {
+        let profile = aws_sdk_dynamodb::types::Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(permanent_item(&Key::user_profile(&user.id), user)?))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let result = self
+            .client()
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(profile).build())
+            .transact_items(other)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                TransactWriteItemsError::TransactionCanceledException(_) => {
+                    Err(StoreError::AlreadyExists)
+                }
+                other => Err(StoreError::Backend(DisplayErrorContext(other).to_string())),
+            },
+            Err(e) => Err(backend(e)),
         }
     }
 }
