@@ -53,8 +53,7 @@ async fn main() -> anyhow::Result<()> {
         conformance_app(config, store)
     } else {
         // Sign-in with identity providers, configured as in a deployment (README).
-        let providers = providers::parse(std::env::var(providers::VARIABLE).ok().as_deref())
-            .map_err(anyhow::Error::msg)?;
+        let providers = providers::from_env().map_err(anyhow::Error::msg)?;
         app_with_providers(config, store, providers)
     };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))

@@ -17,7 +17,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         signing_key,
         previous_signing_key,
     } = Deployment::from_env().await?;
-    let providers = config::parse(std::env::var(config::VARIABLE).ok().as_deref())?;
+    let providers = config::from_env()?;
     let store = Arc::new(store);
     let mut state = AppState::new(config, store.clone(), store, Arc::new(signing_key))
         .with_identity_providers(providers);

@@ -15,6 +15,29 @@ use serde::Deserialize;
 
 /// The environment variable holding the providers.
 pub const VARIABLE: &str = "IDENTITY_PROVIDERS";
+/// One more provider, set by the template when it creates a Cognito user pool (one JSON object).
+pub const COGNITO_VARIABLE: &str = "COGNITO_PROVIDER";
+
+/// The providers the environment configures: [`VARIABLE`], then [`COGNITO_VARIABLE`].
+pub fn from_env() -> Result<Vec<ProviderConfig>, String> {
+    let read = |name| std::env::var(name).ok();
+    from_values(read(VARIABLE).as_deref(), read(COGNITO_VARIABLE).as_deref())
+}
+
+/// As [`from_env`], from the two variables' values.
+pub fn from_values(
+    providers: Option<&str>,
+    cognito: Option<&str>,
+) -> Result<Vec<ProviderConfig>, String> {
+    let mut all: Vec<serde_json::Value> = match providers.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(value) => serde_json::from_str(value).map_err(|e| format!("{VARIABLE}: {e}"))?,
+        None => Vec::new(),
+    };
+    if let Some(value) = cognito.map(str::trim).filter(|v| !v.is_empty()) {
+        all.push(serde_json::from_str(value).map_err(|e| format!("{COGNITO_VARIABLE}: {e}"))?);
+    }
+    parse(Some(&serde_json::Value::Array(all).to_string()))
+}
 
 /// One OpenID Connect provider.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -137,6 +160,19 @@ mod tests {
             ..AllowList::default()
         };
         assert!(anyone.admits("anyone@anywhere.example"));
+    }
+
+    #[test]
+    fn the_templates_cognito_pool_joins_the_configured_providers() {
+        let google = r#"[{"id":"google","name":"Google","issuer":"https://accounts.google.com","client_id":"c","client_secret":"s","allowed_domains":["example.com"]}]"#;
+        let cognito = r#"{"id": "cognito", "name": "Team", "issuer": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc", "client_id": "x", "client_secret": "y", "any_verified_email": true}"#;
+        let providers = from_values(Some(google), Some(cognito)).unwrap();
+        let ids: Vec<&str> = providers.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["google", "cognito"]);
+        assert!(providers[1].allow.admits("anyone@example.org"));
+        assert_eq!(from_values(None, Some("")).unwrap(), Vec::new());
+        assert_eq!(from_values(None, Some(cognito)).unwrap().len(), 1);
+        assert!(from_values(Some(google), Some("{not json")).is_err());
     }
 
     #[test]
