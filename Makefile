@@ -15,7 +15,7 @@ ARM_TARGET := aarch64-unknown-linux-gnu
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help deps run test lint unit conformance lambda-replay sam-local sam-local-replay sdk-clients operator mutations bench coldstart load replay token inspect validate build deploy user clean
+.PHONY: help deps run test lint unit conformance lambda-replay sam-local sam-local-replay sdk-clients browser operator mutations bench coldstart load replay token inspect validate build deploy user clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -39,7 +39,7 @@ run: ## Serve OAuth + MCP on 127.0.0.1:$(PORT) (STORE=memory|dynamodb-local, PUB
 	@if [ "$(STORE)" = dynamodb-local ]; then $(MAKE) --no-print-directory node_modules/.installed; fi
 	cargo run -p remote-mcp-local -- --port $(PORT) --store $(STORE) --public-url "$(PUBLIC_URL)"
 
-test: deps lint unit conformance lambda-replay sam-local-replay sdk-clients operator validate ## Everything CI runs: fmt, clippy, all tests (DynamoDB Local, replays, MCP conformance), template checks
+test: deps lint unit conformance lambda-replay sam-local-replay sdk-clients browser operator validate ## Everything CI runs: fmt, clippy, all tests (DynamoDB Local, replays, MCP conformance), template checks
 	@echo "make test: all checks passed"
 
 lint: ## cargo fmt --check, clippy -D warnings, and every mutation still anchored
@@ -62,6 +62,9 @@ sam-local: deps ## Both functions under sam local start-api, from sam build, wit
 
 sam-local-replay: deps ## Replay the Claude fixtures through sam local start-api (starts its own Docker engine if none runs)
 	scripts/sam-local.sh replay
+
+browser: deps ## The consent page in headless Chromium (Debian's, installed as root when missing): accounts approve and deny, sign-in with an OpenID provider, on both stores
+	scripts/browser.sh
 
 sdk-clients: deps ## Real clients end to end on both stores: the TypeScript and Python MCP SDKs, the MCP Inspector CLI
 	scripts/sdk-clients.sh

@@ -15,6 +15,7 @@
 # default for deployment stays arm64.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 export SAM_CLI_TELEMETRY=0
 export PATH=$PWD/.venv/bin:$PATH   # sam, cargo-lambda and zig, pinned by `make deps`
 
@@ -49,21 +50,8 @@ network_state() {
 
 # ------------------------------------------------------------------ packages (Debian, as root)
 apt_install() {
-  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null ||
+  debian_install "$state/apt.log" "$@" ||
     fail "$* needed: install it, or start a Docker engine (Docker Desktop, Colima, a system dockerd) and re-run"
-  # Keep the packages from starting services with their default (firewall-changing) settings.
-  local made_policy=
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-    made_policy=1
-  fi
-  log "installing $* (Debian packages)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq --no-install-recommends "$@" >"$state/apt.log" 2>&1 || {
-    apt-get update -qq >>"$state/apt.log" 2>&1
-    apt-get install -y -qq --no-install-recommends "$@" >>"$state/apt.log" 2>&1
-  } || { cat "$state/apt.log" >&2; fail "could not install $*"; }
-  [ -z "$made_policy" ] || rm -f /usr/sbin/policy-rc.d
 }
 
 # ------------------------------------------------------------------ container engine

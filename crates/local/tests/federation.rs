@@ -605,3 +605,66 @@ async fn an_operator_link_signs_in_as_the_existing_account_until_it_is_disabled(
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(text.contains("disabled"), "{text}");
 }
+
+/// The consent page in headless Chromium (`scripts/browser-journeys.mjs`): an account here
+/// approves and denies, and a person signs in with the identity provider and approves. Needs
+/// Debian's `chromium`; `make browser` (part of `make test`) installs it and runs these.
+async fn in_a_real_browser(store: Arc<dyn Store>, label: &str) {
+    let world = World::new(store, corp_only()).await;
+    let root = remote_mcp_testkit::workspace_root();
+    let node = std::process::Command::new(root.join("scripts/node.sh"))
+        .output()
+        .unwrap();
+    let node = String::from_utf8_lossy(&node.stdout).trim().to_owned();
+    let journeys = json!({"origin": world.origin, "email": EMAIL, "password": PASSWORD,
+                          "provider": "Corp SSO", "login": "carol@corp.example"});
+    let origin = world.origin.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(node)
+            .arg(root.join("scripts/browser-journeys.mjs"))
+            .arg(journeys.to_string())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!();
+    for line in stdout.lines() {
+        println!("{line} — {label}, {origin}");
+    }
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(stdout.matches(": pass").count(), 3, "{stdout}");
+    let carol = world
+        .store
+        .user_by_identity(world.corp.endpoint(), "carol@corp.example")
+        .await
+        .unwrap()
+        .expect("the browser's federated sign-in linked a user");
+    assert!(
+        stdout.contains(&format!("whoami as {}", carol.id)),
+        "{stdout}"
+    );
+}
+
+mod browser {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "needs Chromium: make browser"]
+    async fn on_the_memory_store() {
+        super::in_a_real_browser(remote_mcp_testkit::memory_store(), "memory store").await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "needs Chromium: make browser"]
+    async fn on_dynamodb_local() {
+        super::in_a_real_browser(
+            remote_mcp_testkit::fresh_dynamo_store().await,
+            "DynamoDB Local",
+        )
+        .await;
+    }
+}

@@ -1,0 +1,165 @@
+// The consent page in a real browser: Debian's Chromium, headless, driven by playwright-core (which
+// downloads nothing; it is pointed at /usr/bin/chromium or $CHROMIUM). Started by
+// crates/local/tests/federation.rs with the server, an account and an OpenID provider in place:
+//
+//   node scripts/browser-journeys.mjs '{"origin": …, "email": …, "password": …,
+//                                       "provider": "Corp SSO", "login": "alice@corp.example"}'
+//
+// Journeys, each in a fresh browser profile: an account on this server approves; it denies; a
+// person signs in with the identity provider, comes back and approves. Each approval's code is
+// exchanged and the token calls a tool. A Content-Security-Policy violation on our pages fails the
+// journey: the page must work under its own CSP and cookie rules. One line per journey.
+import { chromium } from 'playwright-core';
+import { createHash, randomBytes } from 'node:crypto';
+
+const config = JSON.parse(process.argv[2]);
+const { origin } = config;
+const redirectUri = 'http://127.0.0.1:9/callback';
+
+const b64url = (bytes) => Buffer.from(bytes).toString('base64url');
+
+async function register() {
+  const response = await fetch(`${origin}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_name: 'Browser journey client',
+      redirect_uris: [redirectUri],
+      token_endpoint_auth_method: 'none',
+    }),
+  });
+  if (response.status !== 201) throw new Error(`registration answered ${response.status}`);
+  const { client_id: clientId } = await response.json();
+  const verifier = b64url(randomBytes(32));
+  const state = b64url(randomBytes(12));
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    scope: 'mcp',
+    state,
+    code_challenge: b64url(createHash('sha256').update(verifier).digest()),
+    code_challenge_method: 'S256',
+    resource: `${origin}/mcp`,
+  });
+  return { clientId, verifier, state, url: `${origin}/authorize?${query}` };
+}
+
+/// Exchanges the code in `redirect` and calls whoami with the token: the subject it reports.
+async function redeem(client, redirect) {
+  const answer = new URL(redirect);
+  if (answer.searchParams.get('state') !== client.state) throw new Error('state did not come back');
+  if (answer.searchParams.get('iss') !== origin) throw new Error('iss is not our issuer');
+  const token = await fetch(`${origin}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: answer.searchParams.get('code'),
+      redirect_uri: redirectUri,
+      client_id: client.clientId,
+      code_verifier: client.verifier,
+      resource: `${origin}/mcp`,
+    }),
+  }).then((r) => r.json());
+  if (!token.access_token) throw new Error(`token endpoint: ${JSON.stringify(token)}`);
+  const reply = await fetch(`${origin}/mcp`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token.access_token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-11-25',
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} },
+    }),
+  }).then((r) => r.json());
+  const subject = reply?.result?.structuredContent?.subject;
+  if (!subject) throw new Error(`whoami: ${JSON.stringify(reply)}`);
+  return subject;
+}
+
+/// A fresh profile whose navigations to the client's redirect URI are caught (nothing listens
+/// there) and whose CSP violations on our origin are recorded.
+async function profile(browser) {
+  const context = await browser.newContext();
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.log(`CSP-VIOLATION ${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  const page = await context.newPage();
+  const violations = [];
+  page.on('console', (message) => {
+    if (message.text().startsWith('CSP-VIOLATION') && page.url().startsWith(origin)) {
+      violations.push(`${new URL(page.url()).pathname}: ${message.text()}`);
+    }
+  });
+  let resolveRedirect;
+  const redirected = new Promise((resolve) => { resolveRedirect = resolve; });
+  await context.route(`${redirectUri}**`, (route) => {
+    resolveRedirect(route.request().url());
+    return route.fulfill({ status: 200, contentType: 'text/plain', body: 'back at the client' });
+  });
+  return { context, page, violations, redirected };
+}
+
+const journeys = {
+  async 'account on this server, approve'(browser) {
+    const client = await register();
+    const { context, page, violations, redirected } = await profile(browser);
+    await page.goto(client.url);
+    await page.getByRole('heading', { name: /Allow .* to access/ }).waitFor();
+    await page.fill('input[name=email]', config.email);
+    await page.fill('input[name=password]', config.password);
+    await page.click('button[value=approve]');
+    const subject = await redeem(client, await redirected);
+    await context.close();
+    return { violations, detail: `whoami as ${subject}` };
+  },
+  async 'account on this server, deny'(browser) {
+    const client = await register();
+    const { context, page, violations, redirected } = await profile(browser);
+    await page.goto(client.url);
+    await page.click('button[value=deny]');
+    const answer = new URL(await redirected);
+    if (answer.searchParams.get('error') !== 'access_denied') throw new Error(`denied: ${answer}`);
+    await context.close();
+    return { violations, detail: 'error=access_denied back at the client' };
+  },
+  async 'identity provider, approve'(browser) {
+    const client = await register();
+    const { context, page, violations, redirected } = await profile(browser);
+    await page.goto(client.url);
+    await page.getByRole('link', { name: `Continue with ${config.provider}` }).click();
+    await page.fill('input[name=login]', config.login);
+    await page.fill('input[name=password]', 'anything');
+    await page.click('button[type=submit]');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByText(`Signed in as ${config.login}`).waitFor();
+    await page.click('button[value=approve]');
+    const subject = await redeem(client, await redirected);
+    await context.close();
+    return { violations, detail: `whoami as ${subject}` };
+  },
+};
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let failed = 0;
+for (const [name, journey] of Object.entries(journeys)) {
+  try {
+    const { violations, detail } = await journey(browser);
+    if (violations.length) throw new Error(`CSP violations: ${violations.join('; ')}`);
+    console.log(`browser ${name}: pass (${detail})`);
+  } catch (error) {
+    failed += 1;
+    console.log(`browser ${name}: FAIL ${error.message.split('\n')[0]}`);
+  }
+}
+await browser.close();
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `make browser`: the consent page in headless Chromium (crates/local/tests/federation.rs, the
+# ignored `browser` tests, which run scripts/browser-journeys.mjs): an account approves and denies,
+# and a person signs in with an OpenID provider and approves, on both stores.
+#
+# Chromium is Debian's `chromium` (or $CHROMIUM): installed here as root with apt when missing;
+# nothing downloads a browser.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+chromium=${CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$chromium" ]; then
+  mkdir -p target
+  debian_install target/apt-chromium.log chromium ||
+    { echo "browser: Chromium needed (Debian/Ubuntu: apt-get install chromium), or set CHROMIUM" >&2; exit 1; }
+fi
+echo "browser: $("$chromium" --version 2>/dev/null || echo "$chromium")"
+export CHROMIUM=$chromium
+log=target/browser.log
+mkdir -p target
+status=0
+cargo test -p remote-mcp-local --locked --test federation -- --ignored --nocapture --test-threads 1 browser \
+  >"$log" 2>&1 || status=$?
+grep -E '^(browser |test |test result)' "$log" || true
+[ "$status" = 0 ] || { echo "browser: failed; the whole output is in $log" >&2; tail -40 "$log" >&2; exit "$status"; }
