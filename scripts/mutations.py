@@ -166,15 +166,15 @@ MUTATIONS = {
     "federated sign-in accepts an unverified e-mail": [
         (
             "crates/oauth/src/federation/mod.rs",
-            "if claims.person.email_verified != Some(true) {",
-            "if claims.person.email_verified == Some(false) && false {",
+            "if upstream.person.email_verified != Some(true) {",
+            "if upstream.person.email_verified == Some(false) && false {",
         ),
     ],
     "federated sign-in ignores the authorization response's iss": [
         (
             "crates/oauth/src/federation/mod.rs",
-            "Some(iss) if iss != discovery.issuer => {",
-            "Some(iss) if iss != discovery.issuer && false => {",
+            "Some(iss) if iss != issuer => {",
+            "Some(iss) if iss != issuer && false => {",
         ),
     ],
     "direct answers for a Host that is not ours": [

@@ -10,7 +10,7 @@
 
 mod support;
 
-use oauth_function::federation::config::{AllowList, ProviderConfig};
+use oauth_function::federation::config::{AllowList, Kind, ProviderConfig};
 use remote_mcp_core::{Clock, Config, Store, UnixTime};
 use remote_mcp_local::{dev_user, states_with_clock};
 use remote_mcp_testkit::{LocalProcess, Pkce, form, hidden_field, openid_provider};
@@ -36,6 +36,16 @@ impl World {
     }
 
     async fn with_id_token_life(store: Arc<dyn Store>, allow: AllowList, seconds: u32) -> Self {
+        Self::with_extra(store, allow, seconds, Vec::new()).await
+    }
+
+    /// With `extra` providers configured after the two OpenID providers.
+    async fn with_extra(
+        store: Arc<dyn Store>,
+        allow: AllowList,
+        seconds: u32,
+        extra: Vec<ProviderConfig>,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let origin = format!("http://{}", listener.local_addr().unwrap());
         // Both providers know a client `remote-mcp` whose redirect URIs are both our callbacks, so a
@@ -53,16 +63,19 @@ impl World {
         let provider = |id: &str, name: &str, process: &LocalProcess| ProviderConfig {
             id: id.into(),
             name: name.into(),
+            kind: Kind::Oidc,
             issuer: process.endpoint().into(),
+            api_url: None,
             client_id: "remote-mcp".into(),
             client_secret: "federation-test-secret".into(),
             scopes: "openid email profile".into(),
             allow: allow.clone(),
         };
-        let providers = vec![
+        let mut providers = vec![
             provider("corp", "Corp SSO", &corp),
             provider("other", "Other IdP", &other),
         ];
+        providers.extend(extra);
         dev_user(store.as_ref(), EMAIL, Some(PASSWORD.into()))
             .await
             .unwrap();
@@ -667,4 +680,179 @@ mod browser {
         )
         .await;
     }
+}
+
+// ------------------------------------------------------------------ GitHub
+
+/// GitHub's documented answers (OAuth web application flow; REST API version 2022-11-28), served on
+/// a loopback port, since GitHub has no local stand-in: `authorize` approves at once (as a person
+/// pressing "Authorize" would), the token endpoint checks the client, the code and the PKCE
+/// verifier (answering a bad code with 200 and an `error`, as GitHub does), and `/user` and
+/// `/user/emails` describe the person.
+async fn fake_github(primary_verified: bool) -> String {
+    use axum::extract::{Form, Query};
+    use axum::http::HeaderMap;
+    use axum::response::{IntoResponse, Redirect};
+    use axum::routing::{get, post};
+    use base64::Engine;
+    use sha2::Digest;
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    let challenges: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+    let authorize = {
+        let challenges = challenges.clone();
+        move |Query(q): Query<HashMap<String, String>>| async move {
+            assert_eq!(q["client_id"], "gh-client");
+            assert!(q["redirect_uri"].ends_with("/federation/github/callback"));
+            assert_eq!(q["code_challenge_method"], "S256");
+            let code = format!("gh-code-{}", challenges.lock().unwrap().len());
+            challenges
+                .lock()
+                .unwrap()
+                .insert(code.clone(), q["code_challenge"].clone());
+            let state = &q["state"];
+            Redirect::to(&format!("{}?code={code}&state={state}", q["redirect_uri"]))
+        }
+    };
+    let token = move |Form(f): Form<HashMap<String, String>>| async move {
+        let challenge = challenges.lock().unwrap().remove(&f["code"]);
+        let verified = challenge.is_some_and(|c| {
+            c == base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(sha2::Sha256::digest(f["code_verifier"].as_bytes()))
+        });
+        if f["client_id"] != "gh-client" || f["client_secret"] != "gh-secret" || !verified {
+            return axum::Json(json!({"error": "bad_verification_code",
+                "error_description": "The code passed is incorrect or expired.",
+                "error_uri": "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code"}));
+        }
+        axum::Json(
+            json!({"access_token": "gho_16C7e42F292c6912E7710c838347Ae178B4a",
+                          "scope": "read:user,user:email", "token_type": "bearer"}),
+        )
+    };
+    let authorized = |headers: &HeaderMap| {
+        headers.get("authorization").and_then(|v| v.to_str().ok())
+            == Some("Bearer gho_16C7e42F292c6912E7710c838347Ae178B4a")
+            && headers.contains_key("user-agent")
+    };
+    let user = move |headers: HeaderMap| async move {
+        if !authorized(&headers) {
+            return axum::http::StatusCode::UNAUTHORIZED.into_response();
+        }
+        axum::Json(
+            json!({"login": "octocat", "id": 583231, "node_id": "MDQ6VXNlcjE=",
+                          "type": "User", "name": "The Octocat", "email": null}),
+        )
+        .into_response()
+    };
+    let emails = move |headers: HeaderMap| async move {
+        if !authorized(&headers) {
+            return axum::http::StatusCode::UNAUTHORIZED.into_response();
+        }
+        axum::Json(json!([
+            {"email": "octo@other.example", "verified": true, "primary": false, "visibility": null},
+            {"email": "octocat@github.example", "verified": primary_verified, "primary": true,
+             "visibility": "public"}
+        ]))
+        .into_response()
+    };
+    let app = axum::Router::new()
+        .route("/login/oauth/authorize", get(authorize))
+        .route("/login/oauth/access_token", post(token))
+        .route("/api/user", get(user))
+        .route("/api/user/emails", get(emails));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    origin
+}
+
+async fn github_world(primary_verified: bool) -> (World, String) {
+    let github = fake_github(primary_verified).await;
+    let config = ProviderConfig {
+        id: "github".into(),
+        name: "GitHub".into(),
+        kind: Kind::GitHub,
+        issuer: github.clone(),
+        api_url: Some(format!("{github}/api")),
+        client_id: "gh-client".into(),
+        client_secret: "gh-secret".into(),
+        scopes: "read:user user:email".into(),
+        allow: AllowList {
+            any_verified_email: true,
+            ..AllowList::default()
+        },
+    };
+    let world = World::with_extra(
+        remote_mcp_testkit::memory_store(),
+        corp_only(),
+        3600,
+        vec![config],
+    )
+    .await;
+    (world, github)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn github_sign_in_links_the_numeric_user_id() {
+    let (world, github) = github_world(true).await;
+    let client = register(&world).await;
+    let browser = browser();
+    let upstream = continue_with(&browser, &client, &world, "GitHub").await;
+    assert!(upstream.starts_with(&format!("{github}/login/oauth/authorize?")));
+    let at_github = browser.get(&upstream).send().await.unwrap();
+    let callback = location(&at_github);
+    let token = approve_and_exchange(
+        &browser,
+        &world,
+        &client,
+        back_to_us(&browser, &callback).await,
+    )
+    .await;
+    let user = world
+        .store
+        .user_by_identity(&github, "583231")
+        .await
+        .unwrap()
+        .expect("linked by GitHub's user id");
+    assert_eq!(user.email, "octocat@github.example", "the primary address");
+    assert_eq!(whoami(&world, &token).await["subject"], user.id.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn github_sign_in_needs_a_verified_primary_email() {
+    let (world, _github) = github_world(false).await;
+    let client = register(&world).await;
+    let browser = browser();
+    let upstream = continue_with(&browser, &client, &world, "GitHub").await;
+    let callback = location(&browser.get(&upstream).send().await.unwrap());
+    let (status, text) = page(back_to_us(&browser, &callback).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        text.contains("has not verified octocat@github.example"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_github_code_with_the_wrong_verifier_is_refused() {
+    let (world, github) = github_world(true).await;
+    let client = register(&world).await;
+    let browser = browser();
+    // The authorization request reaches GitHub with another PKCE challenge.
+    let upstream = continue_with(&browser, &client, &world, "GitHub").await;
+    let challenge = query_param(&upstream, "code_challenge").unwrap();
+    let altered = upstream.replace(&challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    let callback = location(&browser.get(&altered).send().await.unwrap());
+    let (status, text) = page(back_to_us(&browser, &callback).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+    assert!(text.contains("could not be verified"), "{text}");
+    assert!(
+        world
+            .store
+            .user_by_identity(&github, "583231")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

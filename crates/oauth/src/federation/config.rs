@@ -39,26 +39,41 @@ pub fn from_values(
     parse(Some(&serde_json::Value::Array(all).to_string()))
 }
 
-/// One OpenID Connect provider.
+/// What kind of provider.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Any OpenID Connect provider, by its issuer.
+    #[default]
+    Oidc,
+    /// GitHub (OAuth 2.0 and its user API), or GitHub Enterprise Server.
+    GitHub,
+}
+
+/// One identity provider.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 pub struct ProviderConfig {
     /// Short name in our URLs (`/federation/<id>/callback`): lower-case letters, digits, `-`.
     pub id: String,
     /// Shown on the consent page: "Continue with <name>".
     pub name: String,
-    /// The provider's issuer, exactly as its discovery document states it.
+    #[serde(default)]
+    pub kind: Kind,
+    /// OpenID Connect: the issuer, exactly as its discovery document states it. GitHub: its
+    /// origin (default `https://github.com`).
+    #[serde(default)]
     pub issuer: String,
+    /// GitHub Enterprise Server's API, when it is not `<issuer>/api/v3`.
+    #[serde(default)]
+    pub api_url: Option<String>,
     pub client_id: String,
     pub client_secret: String,
-    /// Scopes asked for; `openid` is required.
-    #[serde(default = "default_scopes")]
+    /// Scopes asked for. OpenID Connect: `openid` is required (default `openid email profile`);
+    /// GitHub: default `read:user user:email`.
+    #[serde(default)]
     pub scopes: String,
     #[serde(flatten)]
     pub allow: AllowList,
-}
-
-fn default_scopes() -> String {
-    "openid email profile".to_owned()
 }
 
 /// Who may sign in through a provider.
@@ -96,8 +111,20 @@ pub fn parse(value: Option<&str>) -> Result<Vec<ProviderConfig>, String> {
     let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(Vec::new());
     };
-    let providers: Vec<ProviderConfig> =
+    let mut providers: Vec<ProviderConfig> =
         serde_json::from_str(value).map_err(|e| format!("{VARIABLE}: {e}"))?;
+    for provider in &mut providers {
+        let (issuer, scopes) = match provider.kind {
+            Kind::Oidc => ("", "openid email profile"),
+            Kind::GitHub => ("https://github.com", "read:user user:email"),
+        };
+        if provider.issuer.is_empty() {
+            provider.issuer = issuer.to_owned();
+        }
+        if provider.scopes.is_empty() {
+            provider.scopes = scopes.to_owned();
+        }
+    }
     for (i, provider) in providers.iter().enumerate() {
         let id_ok = !provider.id.is_empty()
             && provider.id.len() <= 32
@@ -125,7 +152,8 @@ pub fn parse(value: Option<&str>) -> Result<Vec<ProviderConfig>, String> {
                 provider.id
             ));
         }
-        if !provider.scopes.split_whitespace().any(|s| s == "openid") {
+        if provider.kind == Kind::Oidc && !provider.scopes.split_whitespace().any(|s| s == "openid")
+        {
             return Err(format!(
                 "{VARIABLE}: {}: scopes must include openid",
                 provider.id
@@ -182,6 +210,11 @@ mod tests {
         let good = r#"[{"id":"corp","name":"Corp","issuer":"https://idp.example","client_id":"c","client_secret":"s","allowed_domains":["corp.example"]}]"#;
         let providers = parse(Some(good)).unwrap();
         assert_eq!(providers[0].scopes, "openid email profile");
+        let github = r#"[{"id":"github","name":"GitHub","kind":"github","client_id":"c","client_secret":"s","any_verified_email":true}]"#;
+        let github = &parse(Some(github)).unwrap()[0];
+        assert_eq!(github.kind, Kind::GitHub);
+        assert_eq!(github.issuer, "https://github.com");
+        assert_eq!(github.scopes, "read:user user:email");
         assert!(providers[0].allow.admits("a@corp.example"));
         for bad in [
             r#"[{"id":"Corp!","name":"C","issuer":"https://i.example","client_id":"c","client_secret":"s"}]"#,

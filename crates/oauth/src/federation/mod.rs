@@ -18,6 +18,7 @@
 //! happened and, when starting again can help, offers to.
 
 pub mod config;
+pub mod github;
 pub mod oidc;
 
 use crate::AppState;
@@ -30,8 +31,10 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use config::Kind;
 use config::ProviderConfig;
-use oidc::{OidcProvider, UpstreamError};
+use github::GitHubProvider;
+use oidc::{OidcProvider, Person, UpstreamError};
 use remote_mcp_core::model::{FederatedSignIn, LinkedIdentity, User, normalize_email};
 use remote_mcp_core::secret::{Secret, SecretHash};
 use remote_mcp_core::{StoreError, UnixTime};
@@ -48,21 +51,118 @@ const SIGN_IN_TTL: Duration = Duration::from_secs(10 * 60);
 /// The longest authorization request we carry through a sign-in (as `GET /authorize` accepts).
 const MAX_RETURN_BYTES: usize = 4096;
 
+/// One configured provider, of either kind.
+enum Provider {
+    /// Boxed, as is GitHub's: providers are built once and live in a list; the sizes differ.
+    Oidc(Box<OidcProvider>),
+    GitHub(Box<GitHubProvider>),
+}
+
+/// Who signed in upstream: the identity to link, and what the provider says about the person.
+struct Upstream {
+    issuer: String,
+    subject: String,
+    person: Person,
+}
+
+impl Provider {
+    fn new(config: ProviderConfig) -> Self {
+        match config.kind {
+            Kind::Oidc => Self::Oidc(Box::new(OidcProvider::new(config))),
+            Kind::GitHub => Self::GitHub(Box::new(GitHubProvider::new(config))),
+        }
+    }
+
+    fn config(&self) -> &ProviderConfig {
+        match self {
+            Self::Oidc(p) => &p.config,
+            Self::GitHub(p) => &p.config,
+        }
+    }
+
+    async fn authorization_url(
+        &self,
+        redirect_uri: &str,
+        state: &str,
+        nonce: &str,
+        code_verifier: &str,
+    ) -> Result<String, UpstreamError> {
+        match self {
+            Self::Oidc(p) => {
+                p.authorization_url(redirect_uri, state, nonce, code_verifier)
+                    .await
+            }
+            Self::GitHub(p) => p.authorization_url(redirect_uri, state, code_verifier),
+        }
+    }
+
+    /// RFC 9207: the issuer an authorization response's `iss` must name, and whether the provider
+    /// promises to send it. GitHub sends none.
+    async fn response_issuer(&self) -> Result<Option<(String, bool)>, UpstreamError> {
+        match self {
+            Self::Oidc(p) => {
+                let discovery = p.discovery().await?;
+                Ok(Some((
+                    discovery.issuer.clone(),
+                    discovery.authorization_response_iss_parameter_supported,
+                )))
+            }
+            Self::GitHub(_) => Ok(None),
+        }
+    }
+
+    async fn finish(
+        &self,
+        code: &str,
+        redirect_uri: &str,
+        sign_in: &FederatedSignIn,
+        now: UnixTime,
+    ) -> Result<Upstream, UpstreamError> {
+        match self {
+            Self::Oidc(p) => {
+                let claims = p
+                    .finish(
+                        code,
+                        redirect_uri,
+                        &sign_in.code_verifier,
+                        &sign_in.nonce,
+                        now,
+                    )
+                    .await?;
+                Ok(Upstream {
+                    issuer: claims.iss,
+                    subject: claims.sub,
+                    person: claims.person,
+                })
+            }
+            Self::GitHub(p) => {
+                let (subject, person) =
+                    p.finish(code, redirect_uri, &sign_in.code_verifier).await?;
+                Ok(Upstream {
+                    issuer: p.config.issuer.clone(),
+                    subject,
+                    person,
+                })
+            }
+        }
+    }
+}
+
 /// The configured providers.
 #[derive(Default)]
 pub struct Federation {
-    providers: Vec<OidcProvider>,
+    providers: Vec<Provider>,
 }
 
 impl Federation {
     pub fn new(providers: Vec<ProviderConfig>) -> Self {
         Self {
-            providers: providers.into_iter().map(OidcProvider::new).collect(),
+            providers: providers.into_iter().map(Provider::new).collect(),
         }
     }
 
-    fn provider(&self, id: &str) -> Option<&OidcProvider> {
-        self.providers.iter().find(|p| p.config.id == id)
+    fn provider(&self, id: &str) -> Option<&Provider> {
+        self.providers.iter().find(|p| p.config().id == id)
     }
 
     /// "Continue with" links for the consent page of the authorization request `query`: (name,
@@ -72,9 +172,10 @@ impl Federation {
         self.providers
             .iter()
             .map(|p| {
+                let config = p.config();
                 (
-                    p.config.name.clone(),
-                    format!("/federation/{}/start?return_to={return_to}", p.config.id),
+                    config.name.clone(),
+                    format!("/federation/{}/start?return_to={return_to}", config.id),
                 )
             })
             .collect()
@@ -136,12 +237,13 @@ impl From<StoreError> for Failure {
     }
 }
 
-fn upstream_failure(provider: &OidcProvider, err: UpstreamError) -> Failure {
-    let name = &provider.config.name;
+fn upstream_failure(provider: &Provider, err: UpstreamError) -> Failure {
+    let config = provider.config();
+    let name = &config.name;
     match err {
         UpstreamError::Unreachable(why) => {
             tracing::warn!(
-                provider = provider.config.id,
+                provider = provider.config().id,
                 why,
                 "identity provider unreachable"
             );
@@ -152,7 +254,7 @@ fn upstream_failure(provider: &OidcProvider, err: UpstreamError) -> Failure {
         }
         UpstreamError::Rejected(why) => {
             tracing::warn!(
-                provider = provider.config.id,
+                provider = provider.config().id,
                 why,
                 "identity provider answer refused"
             );
@@ -290,7 +392,7 @@ async fn finish(
         .provider(id)
         .filter(|_| sign_in.provider == id)
         .ok_or_else(lost)?;
-    let name = &provider.config.name;
+    let name = &provider.config().name;
     let again = format!("/authorize?{}", sign_in.return_to);
     if let Some(error) = params.get("error") {
         tracing::info!(error, "identity provider returned an error");
@@ -303,36 +405,31 @@ async fn finish(
     }
     let unverifiable = |e| upstream_failure(provider, e).again(&again);
     // RFC 9207: a response naming another issuer came from another provider (mix-up).
-    let discovery = provider.discovery().await.map_err(unverifiable)?;
-    match params.get("iss") {
-        Some(iss) if iss != discovery.issuer => {
-            tracing::warn!(iss, "authorization response from another issuer (mix-up)");
-            return Err(Failure::new(
-                StatusCode::BAD_REQUEST,
-                format!("The answer came from another identity provider than {name}."),
-            )
-            .again(&again));
+    if let Some((issuer, always_sent)) = provider.response_issuer().await.map_err(unverifiable)? {
+        match params.get("iss") {
+            Some(iss) if iss != issuer => {
+                tracing::warn!(iss, "authorization response from another issuer (mix-up)");
+                return Err(Failure::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("The answer came from another identity provider than {name}."),
+                )
+                .again(&again));
+            }
+            None if always_sent => {
+                return Err(unverifiable(UpstreamError::Rejected(
+                    "authorization response without iss".into(),
+                )));
+            }
+            _ => {}
         }
-        None if discovery.authorization_response_iss_parameter_supported => {
-            return Err(unverifiable(UpstreamError::Rejected(
-                "authorization response without iss".into(),
-            )));
-        }
-        _ => {}
     }
     let code = params.get("code").ok_or_else(lost)?;
-    let claims = provider
-        .finish(
-            code,
-            &callback_url(state, id),
-            &sign_in.code_verifier,
-            &sign_in.nonce,
-            now,
-        )
+    let upstream = provider
+        .finish(code, &callback_url(state, id), &sign_in, now)
         .await
         .map_err(unverifiable)?;
     let refuse = |status, message: String| Failure::new(status, message).again(&again);
-    let email = claims
+    let email = upstream
         .person
         .email
         .as_deref()
@@ -343,20 +440,28 @@ async fn finish(
                 format!("{name} did not share an e-mail address."),
             )
         })?;
-    if claims.person.email_verified != Some(true) {
+    if upstream.person.email_verified != Some(true) {
         return Err(refuse(
             StatusCode::FORBIDDEN,
             format!("{name} has not verified {email}. Verify it there, then start again."),
         ));
     }
-    if !provider.config.allow.admits(&email) {
+    if !provider.config().allow.admits(&email) {
         tracing::info!(email, "federated sign-in not on the allow-list");
         return Err(refuse(
             StatusCode::FORBIDDEN,
             format!("{email} may not sign in here. Ask the administrator for access."),
         ));
     }
-    let user = linked_user(state, provider, &claims.iss, &claims.sub, &email, now).await?;
+    let user = linked_user(
+        state,
+        provider,
+        &upstream.issuer,
+        &upstream.subject,
+        &email,
+        now,
+    )
+    .await?;
     if !user.is_enabled() {
         return Err(Failure::new(
             StatusCode::FORBIDDEN,
@@ -375,7 +480,7 @@ async fn finish(
 /// account with the same e-mail is not taken over: only an operator may link it.
 async fn linked_user(
     state: &AppState,
-    provider: &OidcProvider,
+    provider: &Provider,
     issuer: &str,
     subject: &str,
     email: &str,
@@ -394,7 +499,7 @@ async fn linked_user(
         Ok(()) => {
             tracing::info!(
                 user = user.id,
-                provider = provider.config.id,
+                provider = provider.config().id,
                 "user created"
             );
             Ok(user)
@@ -409,7 +514,7 @@ async fn linked_user(
                 format!(
                     "An account for {email} already exists here and is not linked to {}. \
                      Ask the administrator to link it.",
-                    provider.config.name
+                    provider.config().name
                 ),
             ))
         }

@@ -365,7 +365,10 @@ fn form_encode(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
-async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, UpstreamError> {
+/// A response body, refused beyond [`MAX_DOCUMENT_BYTES`].
+pub(super) async fn read_limited(
+    mut response: reqwest::Response,
+) -> Result<Vec<u8>, UpstreamError> {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
         body.extend_from_slice(&chunk);
