@@ -40,6 +40,8 @@ async fn kms_signed_tokens_verify_with_the_published_key() {
         exp: NOW.0 + 3600,
         jti: "jti-1".into(),
         gid: None,
+        email: None,
+        name: None,
     };
     let verifier =
         Verifier::new(&[published], "https://as.example", "https://as.example/mcp").unwrap();

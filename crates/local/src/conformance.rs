@@ -485,6 +485,8 @@ async fn conformance_user(mut request: Request, next: Next) -> Response {
         scopes: remote_mcp_core::scopes::SUPPORTED
             .map(str::to_owned)
             .to_vec(),
+        email: None,
+        name: None,
     });
     next.run(request).await
 }

@@ -358,7 +358,11 @@ async fn the_journey(store: Arc<dyn Store>) {
         .unwrap()
         .expect("the first sign-in creates a user linked to the provider's subject");
     assert_eq!(user.email, "alice@corp.example");
-    assert_eq!(whoami(&world, &token).await["subject"], user.id.as_str());
+    let caller = whoami(&world, &token).await;
+    assert_eq!(caller["subject"], user.id.as_str());
+    // Tools read the person's verified e-mail and name from the caller, not from the provider.
+    assert_eq!(caller["email"], "alice@corp.example");
+    assert_eq!(caller["name"], "alice");
 
     // The same callback again: the state was used.
     let (status, text) = page(back_to_us(&browser, &callback).await).await;

@@ -63,6 +63,8 @@ fn hot_path(c: &mut Criterion) {
         exp: now.seconds() + 3600,
         jti: "bench".into(),
         gid: Some("grant-1".into()),
+        email: None,
+        name: None,
     };
     runtime.block_on(remote_mcp_testkit::records::back(
         store.as_ref(),

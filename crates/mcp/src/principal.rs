@@ -11,6 +11,11 @@ pub struct Principal {
     pub client_id: String,
     /// Granted scopes.
     pub scopes: Vec<String>,
+    /// The person's e-mail (verified by the identity provider for a federated sign-in); absent
+    /// for a machine client.
+    pub email: Option<String>,
+    /// The person's name, when their identity provider gave one.
+    pub name: Option<String>,
 }
 
 impl Principal {
@@ -26,6 +31,8 @@ impl From<AccessClaims> for Principal {
             scopes: claims.scopes().map(str::to_owned).collect(),
             subject: claims.sub,
             client_id: claims.client_id,
+            email: claims.email,
+            name: claims.name,
         }
     }
 }

@@ -165,6 +165,8 @@ mod tests {
             exp: T0.seconds() + 3600,
             jti: jti.into(),
             gid: gid.map(ToString::to_string),
+            email: None,
+            name: None,
         }
     }
 

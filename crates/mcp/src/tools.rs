@@ -51,6 +51,12 @@ pub struct Identity {
     pub client_id: String,
     /// Scopes granted to this connection.
     pub scopes: Vec<String>,
+    /// The signed-in person's e-mail address (absent for a machine client).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Their name, when their identity provider gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -129,13 +135,16 @@ impl From<Vec<Note>> for NoteList {
 
 #[tool_router(vis = "pub(crate)")]
 impl McpServer {
-    /// Shows who this connection acts for: the user, the client and the granted scopes.
+    /// Shows who this connection acts for: the user (id, e-mail, name), the client and the granted
+    /// scopes.
     #[tool(annotations(title = "Who am I", read_only_hint = true, open_world_hint = false))]
     async fn whoami(&self, Caller(p): Caller) -> Result<Json<Identity>, String> {
         Ok(Json(Identity {
             subject: p.subject.clone(),
             client_id: p.client_id.clone(),
             scopes: p.scopes.clone(),
+            email: p.email.clone(),
+            name: p.name.clone(),
         }))
     }
 

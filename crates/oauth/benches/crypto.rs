@@ -28,6 +28,8 @@ fn oauth(c: &mut Criterion) {
         exp: now + 3600,
         jti: "bench".into(),
         gid: None,
+        email: None,
+        name: None,
     };
     c.bench_function("sign ES256 access token (local key)", |b| {
         b.to_async(&runtime)

@@ -417,6 +417,11 @@ async fn issue(
 ) -> OAuthResult<TokenResponse> {
     let (grant_id, refresh) = grant.unzip();
     let lifetime = state.config.lifetimes.access_token;
+    // A person's token says who they are, for the tools; a machine client's says nothing more.
+    let person = match grant_id {
+        Some(_) => state.accounts.user(subject).await?,
+        None => None,
+    };
     let claims = AccessClaims {
         iss: state.config.issuer().to_owned(),
         sub: subject.to_owned(),
@@ -427,6 +432,8 @@ async fn issue(
         exp: (now + lifetime).seconds(),
         jti: random_id(),
         gid: grant_id.map(GrantId::to_string),
+        email: person.as_ref().map(|u| u.email.clone()),
+        name: person.and_then(|u| u.name),
     };
     let access_token = encode(&claims, state.signer.as_ref()).await?;
     Ok(TokenResponse {

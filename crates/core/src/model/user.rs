@@ -20,6 +20,9 @@ pub struct User {
     /// Accounts at identity providers that sign in as this user.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub identities: Vec<LinkedIdentity>,
+    /// The person's name, as an identity provider gave it on the first sign-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// A person's account at an identity provider, linked to a user. Found again by its issuer and
@@ -68,6 +71,7 @@ impl User {
             created_at: now,
             disabled_at: None,
             identities: Vec::new(),
+            name: None,
         }
     }
 

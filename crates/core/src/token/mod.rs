@@ -41,6 +41,13 @@ pub struct AccessClaims {
     /// resource server checks to honour revocation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gid: Option<String>,
+    /// The person's e-mail address (absent on a machine client's tokens): verified by the identity
+    /// provider for a federated sign-in, as the operator entered it for an account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The person's name, when an identity provider gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl AccessClaims {

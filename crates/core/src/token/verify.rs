@@ -215,6 +215,8 @@ mod tests {
             exp: NOW.0 + 3600,
             jti: "t1".into(),
             gid: None,
+            email: None,
+            name: None,
         }
     }
 

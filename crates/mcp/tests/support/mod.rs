@@ -60,6 +60,8 @@ impl Server {
             exp: now + 3600,
             jti: format!("jti-{now}-{sub}-{}", Secret::generate().expose()),
             gid: Some(format!("grant-{sub}")),
+            email: None,
+            name: None,
         }
     }
 

@@ -453,15 +453,7 @@ async fn finish(
             format!("{email} may not sign in here. Ask the administrator for access."),
         ));
     }
-    let user = linked_user(
-        state,
-        provider,
-        &upstream.issuer,
-        &upstream.subject,
-        &email,
-        now,
-    )
-    .await?;
+    let user = linked_user(state, provider, &upstream, &email, now).await?;
     if !user.is_enabled() {
         return Err(Failure::new(
             StatusCode::FORBIDDEN,
@@ -481,11 +473,11 @@ async fn finish(
 async fn linked_user(
     state: &AppState,
     provider: &Provider,
-    issuer: &str,
-    subject: &str,
+    upstream: &Upstream,
     email: &str,
     now: UnixTime,
 ) -> Result<User, Failure> {
+    let (issuer, subject) = (upstream.issuer.as_str(), upstream.subject.as_str());
     if let Some(user) = state.accounts.user_by_identity(issuer, subject).await? {
         return Ok(user);
     }
@@ -494,7 +486,10 @@ async fn linked_user(
         subject: subject.to_owned(),
         linked_at: now,
     };
-    let user = User::federated(email.to_owned(), identity, now);
+    let user = User {
+        name: upstream.person.name.clone(),
+        ..User::federated(email.to_owned(), identity, now)
+    };
     match state.accounts.create_user(&user).await {
         Ok(()) => {
             tracing::info!(
