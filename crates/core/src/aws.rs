@@ -61,6 +61,58 @@ impl Deployment {
     }
 }
 
+/// Secrets Manager, for secrets read at run time (an identity provider's client secret): each by
+/// its ARN on first use, then kept for the container's life. `SECRETSMANAGER_ENDPOINT_URL` points
+/// it at a local stand-in (tests).
+#[cfg(feature = "secrets")]
+pub struct SecretReader {
+    config: aws_sdk_secretsmanager::Config,
+    client: OnceLock<aws_sdk_secretsmanager::Client>,
+    kept: tokio::sync::Mutex<std::collections::HashMap<String, String>>,
+}
+
+#[cfg(feature = "secrets")]
+impl SecretReader {
+    /// A reader configured from the environment, as [`Deployment::from_env`] configures its clients.
+    pub async fn from_env() -> Self {
+        let mut config = aws_sdk_secretsmanager::config::Builder::from(&sdk_config().await);
+        if let Some(url) = endpoint_override("SECRETSMANAGER_ENDPOINT_URL") {
+            config = config.endpoint_url(url);
+        }
+        Self::new(config.build())
+    }
+
+    /// A reader with this client configuration (the client is built on the first read).
+    pub fn new(config: aws_sdk_secretsmanager::Config) -> Self {
+        Self {
+            config,
+            client: OnceLock::new(),
+            kept: Default::default(),
+        }
+    }
+
+    /// The secret's string value.
+    pub async fn read(&self, arn: &str) -> Result<String, String> {
+        let mut kept = self.kept.lock().await;
+        if let Some(value) = kept.get(arn) {
+            return Ok(value.clone());
+        }
+        let client = self
+            .client
+            .get_or_init(|| aws_sdk_secretsmanager::Client::from_conf(self.config.clone()));
+        let value = client
+            .get_secret_value()
+            .secret_id(arn)
+            .send()
+            .await
+            .map_err(|e| aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string())?
+            .secret_string
+            .ok_or_else(|| format!("{arn} holds no string"))?;
+        kept.insert(arn.to_owned(), value.clone());
+        Ok(value)
+    }
+}
+
 /// The SDK configuration, with no work at cold start that a request does not need. Lambda puts the
 /// region and the function's credentials in the environment, so they are read from there and
 /// nothing else is consulted: no profile files, no provider chain (which builds clients for IMDS,

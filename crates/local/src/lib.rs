@@ -161,6 +161,6 @@ pub fn app_with_providers(
     providers: Vec<oauth_function::federation::config::ProviderConfig>,
 ) -> Router {
     let (oauth, mcp) = states(config, store);
-    oauth_function::router(oauth.with_identity_providers(providers))
+    oauth_function::router(oauth.with_identity_providers(providers, None))
         .merge(mcp_function::router(mcp))
 }

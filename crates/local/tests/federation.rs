@@ -10,6 +10,7 @@
 
 mod support;
 
+use oauth_function::federation::SecretSource;
 use oauth_function::federation::config::{AllowList, Kind, ProviderConfig};
 use remote_mcp_core::{Clock, Config, Store, UnixTime};
 use remote_mcp_local::{dev_user, states_with_clock};
@@ -36,15 +37,17 @@ impl World {
     }
 
     async fn with_id_token_life(store: Arc<dyn Store>, allow: AllowList, seconds: u32) -> Self {
-        Self::with_extra(store, allow, seconds, Vec::new()).await
+        Self::with_extra(store, allow, seconds, Vec::new(), None).await
     }
 
-    /// With `extra` providers configured after the two OpenID providers.
+    /// With `extra` providers configured after the two OpenID providers; with `secret`, their
+    /// client secret is read from that source under that ARN.
     async fn with_extra(
         store: Arc<dyn Store>,
         allow: AllowList,
         seconds: u32,
         extra: Vec<ProviderConfig>,
+        secret: Option<(String, Arc<dyn SecretSource>)>,
     ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let origin = format!("http://{}", listener.local_addr().unwrap());
@@ -67,7 +70,12 @@ impl World {
             issuer: process.endpoint().into(),
             api_url: None,
             client_id: "remote-mcp".into(),
-            client_secret: "federation-test-secret".into(),
+            client_secret: if secret.is_some() {
+                String::new()
+            } else {
+                "federation-test-secret".into()
+            },
+            client_secret_arn: secret.as_ref().map(|(arn, _)| arn.clone()),
             scopes: "openid email profile".into(),
             allow: allow.clone(),
         };
@@ -85,8 +93,10 @@ impl World {
             store.clone(),
             clock.clone(),
         );
-        let app = oauth_function::router(oauth.with_identity_providers(providers))
-            .merge(mcp_function::router(mcp));
+        let app = oauth_function::router(
+            oauth.with_identity_providers(providers, secret.map(|(_, s)| s)),
+        )
+        .merge(mcp_function::router(mcp));
         tokio::spawn(async move {
             let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
             axum::serve(listener, app).await.unwrap()
@@ -781,6 +791,7 @@ async fn github_world(primary_verified: bool) -> (World, String) {
         api_url: Some(format!("{github}/api")),
         client_id: "gh-client".into(),
         client_secret: "gh-secret".into(),
+        client_secret_arn: None,
         scopes: "read:user user:email".into(),
         allow: AllowList {
             any_verified_email: true,
@@ -792,6 +803,7 @@ async fn github_world(primary_verified: bool) -> (World, String) {
         corp_only(),
         3600,
         vec![config],
+        None,
     )
     .await;
     (world, github)
@@ -859,4 +871,49 @@ async fn a_github_code_with_the_wrong_verifier_is_refused() {
             .unwrap()
             .is_none()
     );
+}
+
+// ------------------------------------------------------------------ Secrets Manager
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_secret_is_read_from_secrets_manager() {
+    use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
+    // moto's Secrets Manager (the server the KMS tests use).
+    let moto = remote_mcp_testkit::LocalKms::start().unwrap();
+    let config = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(moto.endpoint())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("local", "local", None, None, "moto"))
+        .build();
+    let arn = aws_sdk_secretsmanager::Client::from_conf(config.clone())
+        .create_secret()
+        .name("remote-mcp/corp")
+        .secret_string("federation-test-secret")
+        .send()
+        .await
+        .unwrap()
+        .arn
+        .unwrap();
+    let reader: Arc<dyn SecretSource> = Arc::new(remote_mcp_core::aws::SecretReader::new(config));
+    let world = World::with_extra(
+        remote_mcp_testkit::memory_store(),
+        corp_only(),
+        3600,
+        Vec::new(),
+        Some((arn, reader)),
+    )
+    .await;
+    let client = register(&world).await;
+    let browser = browser();
+    let upstream = continue_with(&browser, &client, &world, "Corp SSO").await;
+    let callback = sign_in_upstream(&browser, &upstream, "alice@corp.example").await;
+    let token = approve_and_exchange(
+        &browser,
+        &world,
+        &client,
+        back_to_us(&browser, &callback).await,
+    )
+    .await;
+    assert_eq!(whoami(&world, &token).await["email"], "alice@corp.example");
 }

@@ -103,12 +103,14 @@ impl AppState {
         }
     }
 
-    /// Offers sign-in with these identity providers on the consent page.
+    /// Offers sign-in with these identity providers on the consent page; client secrets given by
+    /// ARN are read from `secrets`.
     pub fn with_identity_providers(
         mut self,
         providers: Vec<federation::config::ProviderConfig>,
+        secrets: Option<Arc<dyn federation::SecretSource>>,
     ) -> Self {
-        self.federation = Arc::new(federation::Federation::new(providers));
+        self.federation = Arc::new(federation::Federation::new(providers, secrets));
         self
     }
 

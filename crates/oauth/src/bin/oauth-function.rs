@@ -2,7 +2,7 @@
 
 use oauth_function::federation::config;
 use oauth_function::{AppState, router};
-use remote_mcp_core::aws::Deployment;
+use remote_mcp_core::aws::{Deployment, SecretReader};
 use remote_mcp_core::telemetry::{self, LogFormat};
 use std::sync::Arc;
 
@@ -20,7 +20,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let providers = config::from_env()?;
     let store = Arc::new(store);
     let mut state = AppState::new(config, store.clone(), store, Arc::new(signing_key))
-        .with_identity_providers(providers);
+        .with_identity_providers(providers, Some(Arc::new(SecretReader::from_env().await)));
     if let Some(previous) = previous_signing_key {
         state = state.with_previous_key(Arc::new(previous));
     }

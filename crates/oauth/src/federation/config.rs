@@ -67,7 +67,12 @@ pub struct ProviderConfig {
     #[serde(default)]
     pub api_url: Option<String>,
     pub client_id: String,
+    /// The client secret itself (local development), or
+    #[serde(default)]
     pub client_secret: String,
+    /// the ARN of a Secrets Manager secret holding it (deployments): read on first use, then kept.
+    #[serde(default)]
+    pub client_secret_arn: Option<String>,
     /// Scopes asked for. OpenID Connect: `openid` is required (default `openid email profile`);
     /// GitHub: default `read:user user:email`.
     #[serde(default)]
@@ -152,6 +157,12 @@ pub fn parse(value: Option<&str>) -> Result<Vec<ProviderConfig>, String> {
                 provider.id
             ));
         }
+        if provider.client_secret.is_empty() == provider.client_secret_arn.is_none() {
+            return Err(format!(
+                "{VARIABLE}: {}: give client_secret or client_secret_arn, not both",
+                provider.id
+            ));
+        }
         if provider.kind == Kind::Oidc && !provider.scopes.split_whitespace().any(|s| s == "openid")
         {
             return Err(format!(
@@ -221,6 +232,8 @@ mod tests {
             r#"[{"id":"c","name":"C","issuer":"http://i.example","client_id":"c","client_secret":"s"}]"#,
             r#"[{"id":"c","name":"C","issuer":"https://i.example","client_id":"c","client_secret":"s","scopes":"email"}]"#,
             r#"[{"id":"c","name":"C","issuer":"https://i.example","client_id":"c","client_secret":"s"},{"id":"c","name":"D","issuer":"https://j.example","client_id":"c","client_secret":"s"}]"#,
+            r#"[{"id":"c","name":"C","issuer":"https://i.example","client_id":"c"}]"#,
+            r#"[{"id":"c","name":"C","issuer":"https://i.example","client_id":"c","client_secret":"s","client_secret_arn":"arn:aws:secretsmanager:eu-west-1:1:secret:x"}]"#,
         ] {
             assert!(parse(Some(bad)).is_err(), "{bad}");
         }

@@ -7,18 +7,17 @@
 //! this adapter against GitHub's documented response shapes.
 
 use super::config::ProviderConfig;
-use super::oidc::{Person, UpstreamError, read_limited, s256};
+use super::oidc::{Person, UpstreamError, http_client, read_limited, s256};
 use serde::Deserialize;
-use std::time::Duration;
 
-const TIMEOUT: Duration = Duration::from_secs(5);
 /// GitHub's REST API requires a `User-Agent`.
 const USER_AGENT: &str = concat!("remote-mcp/", env!("CARGO_PKG_VERSION"));
 
 /// One configured GitHub (or GitHub Enterprise Server).
 pub struct GitHubProvider {
     pub config: ProviderConfig,
-    http: reqwest::Client,
+    /// Built on first use: building one reads the system's trust store.
+    http: std::sync::OnceLock<reqwest::Client>,
 }
 
 #[derive(Deserialize)]
@@ -46,13 +45,14 @@ struct GitHubEmail {
 
 impl GitHubProvider {
     pub fn new(config: ProviderConfig) -> Self {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(TIMEOUT)
-            .user_agent(USER_AGENT)
-            .build()
-            .unwrap_or_default();
-        Self { config, http }
+        Self {
+            config,
+            http: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| http_client(Some(USER_AGENT)))
     }
 
     fn origin(&self) -> &str {
@@ -90,18 +90,19 @@ impl GitHubProvider {
     /// it.
     pub async fn finish(
         &self,
+        client_secret: &str,
         code: &str,
         redirect_uri: &str,
         code_verifier: &str,
     ) -> Result<(String, Person), UpstreamError> {
         let unreachable = |e: reqwest::Error| UpstreamError::Unreachable(e.to_string());
         let response = self
-            .http
+            .http()
             .post(format!("{}/login/oauth/access_token", self.origin()))
             .header("accept", "application/json")
             .form(&[
                 ("client_id", self.config.client_id.as_str()),
-                ("client_secret", self.config.client_secret.as_str()),
+                ("client_secret", client_secret),
                 ("code", code),
                 ("redirect_uri", redirect_uri),
                 ("code_verifier", code_verifier),
@@ -141,7 +142,7 @@ impl GitHubProvider {
         token: &str,
     ) -> Result<T, UpstreamError> {
         let response = self
-            .http
+            .http()
             .get(url)
             .bearer_auth(token)
             .header("accept", "application/vnd.github+json")

@@ -38,6 +38,7 @@ use oidc::{OidcProvider, Person, UpstreamError};
 use remote_mcp_core::model::{FederatedSignIn, LinkedIdentity, User, normalize_email};
 use remote_mcp_core::secret::{Secret, SecretHash};
 use remote_mcp_core::{StoreError, UnixTime};
+use std::sync::Arc;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
 
@@ -111,17 +112,37 @@ impl Provider {
         }
     }
 
+    /// The client secret: configured, or read from Secrets Manager by its ARN (kept after).
+    async fn client_secret(
+        &self,
+        secrets: Option<&dyn SecretSource>,
+    ) -> Result<String, UpstreamError> {
+        let config = self.config();
+        let Some(arn) = &config.client_secret_arn else {
+            return Ok(config.client_secret.clone());
+        };
+        let secrets = secrets
+            .ok_or_else(|| UpstreamError::Unreachable(format!("no secret store to read {arn}")))?;
+        secrets
+            .read(arn)
+            .await
+            .map_err(|e| UpstreamError::Unreachable(format!("reading {arn}: {e}")))
+    }
+
     async fn finish(
         &self,
+        secrets: Option<&dyn SecretSource>,
         code: &str,
         redirect_uri: &str,
         sign_in: &FederatedSignIn,
         now: UnixTime,
     ) -> Result<Upstream, UpstreamError> {
+        let client_secret = self.client_secret(secrets).await?;
         match self {
             Self::Oidc(p) => {
                 let claims = p
                     .finish(
+                        &client_secret,
                         code,
                         redirect_uri,
                         &sign_in.code_verifier,
@@ -136,8 +157,9 @@ impl Provider {
                 })
             }
             Self::GitHub(p) => {
-                let (subject, person) =
-                    p.finish(code, redirect_uri, &sign_in.code_verifier).await?;
+                let (subject, person) = p
+                    .finish(&client_secret, code, redirect_uri, &sign_in.code_verifier)
+                    .await?;
                 Ok(Upstream {
                     issuer: p.config.issuer.clone(),
                     subject,
@@ -148,16 +170,33 @@ impl Provider {
     }
 }
 
+/// Where client secrets given by ARN are read: Secrets Manager in AWS.
+#[async_trait::async_trait]
+pub trait SecretSource: Send + Sync + 'static {
+    /// The secret's value.
+    async fn read(&self, arn: &str) -> Result<String, String>;
+}
+
+#[async_trait::async_trait]
+impl SecretSource for remote_mcp_core::aws::SecretReader {
+    async fn read(&self, arn: &str) -> Result<String, String> {
+        remote_mcp_core::aws::SecretReader::read(self, arn).await
+    }
+}
+
 /// The configured providers.
 #[derive(Default)]
 pub struct Federation {
     providers: Vec<Provider>,
+    secrets: Option<Arc<dyn SecretSource>>,
 }
 
 impl Federation {
-    pub fn new(providers: Vec<ProviderConfig>) -> Self {
+    /// `providers`, with client secrets given by ARN read from `secrets`.
+    pub fn new(providers: Vec<ProviderConfig>, secrets: Option<Arc<dyn SecretSource>>) -> Self {
         Self {
             providers: providers.into_iter().map(Provider::new).collect(),
+            secrets,
         }
     }
 
@@ -425,7 +464,13 @@ async fn finish(
     }
     let code = params.get("code").ok_or_else(lost)?;
     let upstream = provider
-        .finish(code, &callback_url(state, id), &sign_in, now)
+        .finish(
+            state.federation.secrets.as_deref(),
+            code,
+            &callback_url(state, id),
+            &sign_in,
+            now,
+        )
         .await
         .map_err(unverifiable)?;
     let refuse = |status, message: String| Failure::new(status, message).again(&again);

@@ -192,24 +192,24 @@ pub fn s256(verifier: &str) -> String {
 /// One configured OpenID Connect provider, with what it publishes once fetched.
 pub struct OidcProvider {
     pub config: ProviderConfig,
-    http: reqwest::Client,
+    /// Built on first use: building one reads the system's trust store.
+    http: std::sync::OnceLock<reqwest::Client>,
     discovery: OnceCell<Discovery>,
     keys: Mutex<Option<(JwkSet, std::time::Instant)>>,
 }
 
 impl OidcProvider {
     pub fn new(config: ProviderConfig) -> Self {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(FETCH_TIMEOUT)
-            .build()
-            .unwrap_or_default();
         Self {
             config,
-            http,
+            http: std::sync::OnceLock::new(),
             discovery: OnceCell::new(),
             keys: Mutex::new(None),
         }
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| http_client(None))
     }
 
     /// The discovery document, fetched once; its `issuer` must be the configured one.
@@ -259,6 +259,7 @@ impl OidcProvider {
     /// token or, when it has none, from `userinfo`.
     pub async fn finish(
         &self,
+        client_secret: &str,
         code: &str,
         redirect_uri: &str,
         code_verifier: &str,
@@ -267,11 +268,11 @@ impl OidcProvider {
     ) -> Result<IdClaims, UpstreamError> {
         let discovery = self.discovery().await?;
         let response = self
-            .http
+            .http()
             .post(&discovery.token_endpoint)
             .basic_auth(
                 form_encode(&self.config.client_id),
-                Some(form_encode(&self.config.client_secret)),
+                Some(form_encode(client_secret)),
             )
             .form(&[
                 ("grant_type", "authorization_code"),
@@ -340,7 +341,7 @@ impl OidcProvider {
         url: &str,
         bearer: Option<&str>,
     ) -> Result<T, UpstreamError> {
-        let mut request = self.http.get(url).header("accept", "application/json");
+        let mut request = self.http().get(url).header("accept", "application/json");
         if let Some(token) = bearer {
             request = request.bearer_auth(token);
         }
@@ -358,6 +359,17 @@ struct UserInfo {
     sub: String,
     #[serde(flatten)]
     person: Person,
+}
+
+/// The HTTP client for a provider: no redirects followed, a deadline on every call.
+pub(super) fn http_client(user_agent: Option<&str>) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(FETCH_TIMEOUT);
+    if let Some(agent) = user_agent {
+        builder = builder.user_agent(agent);
+    }
+    builder.build().unwrap_or_default()
 }
 
 /// RFC 6749 §2.3.1: client credentials are form-encoded before Basic authentication.
