@@ -5,8 +5,9 @@
 //   node scripts/browser-journeys.mjs '{"origin": …, "email": …, "password": …,
 //                                       "provider": "Corp SSO", "login": "alice@corp.example"}'
 //
-// Journeys, each in a fresh browser profile: an account on this server approves; it denies; a
-// person signs in with the identity provider, comes back and approves. Each approval's code is
+// Journeys, each in a fresh browser profile: an account on this server approves, then disconnects
+// the app on /account; it denies; a person signs in with the identity provider, comes back and
+// approves. Each approval's code is
 // exchanged and the token calls a tool. A Content-Security-Policy violation on our pages fails the
 // journey: the page must work under its own CSP and cookie rules. One line per journey.
 import { chromium } from 'playwright-core';
@@ -115,8 +116,13 @@ const journeys = {
     await page.fill('input[name=password]', config.password);
     await page.click('button[value=approve]');
     const subject = await redeem(client, await redirected);
+    // The same session on the account page: the app is listed; disconnect it.
+    await page.goto(`${origin}/account`);
+    await page.getByText('Browser journey client').waitFor();
+    await page.getByRole('button', { name: 'Disconnect' }).click();
+    await page.getByText('No apps are connected.').waitFor();
     await context.close();
-    return { violations, detail: `whoami as ${subject}` };
+    return { violations, detail: `whoami as ${subject}; disconnected on /account` };
   },
   async 'account on this server, deny'(browser) {
     const client = await register();

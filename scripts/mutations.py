@@ -177,6 +177,20 @@ MUTATIONS = {
             "Some(iss) if iss != issuer && false => {",
         ),
     ],
+    "/account lists another user's grants": [
+        (
+            "crates/core/src/store/memory.rs",
+            ".filter(|g| g.subject == subject && now < g.expires_at)",
+            ".filter(|g| now < g.expires_at)",
+        ),
+    ],
+    "/account disconnects another user's grant": [
+        (
+            "crates/oauth/src/account.rs",
+            "Ok(found) => found.is_some_and(|g| g.subject == person.subject),",
+            "Ok(found) => found.is_some(),",
+        ),
+    ],
     "direct answers for a Host that is not ours": [
         (
             "crates/mcp/src/direct.rs",

@@ -65,6 +65,7 @@ async fn main() -> anyhow::Result<()> {
     println!("  AS metadata:  {origin}/.well-known/oauth-authorization-server");
     println!("  PRM:          {origin}/.well-known/oauth-protected-resource");
     println!("  Sign in on the consent page as: {email} / {password}");
+    println!("  Connected apps: {origin}/account");
     if let Some((endpoint, table)) = remote_mcp_local::dynamo_local_table() {
         println!(
             "  Admin: cargo run -p remote-mcp-admin -- --endpoint-url {endpoint} --table {table} user list"

@@ -329,7 +329,9 @@ async fn park(
     Ok(ConsentPage {
         browser_cookie: Some(cookies.set(Cookie::ConsentBinding, &binding, CONSENT_TTL)),
         signed_in: signed_in.as_ref().map(|s| s.email.as_str()),
-        sign_in_with: state.federation.links(incoming.query),
+        sign_in_with: state
+            .federation
+            .links(&format!("/authorize?{}", incoming.query)),
         ..consent_page(state, page.client, page.to, &scopes, transaction.expose())
     }
     .render(StatusCode::OK))

@@ -44,7 +44,7 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}\
+pub(crate) const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}\
 h1{font-size:1.4rem}.host{font-family:ui-monospace,monospace;background:#f2f2f2;padding:.1rem .3rem;border-radius:4px}\
 .warn{background:#fff4e5;border-left:4px solid #f0a020;padding:.5rem .8rem}ul{padding-left:1.2rem}\
 button{font-size:1rem;padding:.6rem 1.4rem;margin-right:.6rem;border-radius:6px;border:1px solid #888;cursor:pointer}\
@@ -85,7 +85,8 @@ impl ConsentPage<'_> {
 <input type=\"hidden\" name=\"transaction\" value=\"{transaction}\">{identity}\
 <button class=\"primary\" type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>\
 <button type=\"submit\" name=\"decision\" value=\"deny\" formnovalidate>Deny</button>\
-</form></body></html>",
+</form><p><small><a href=\"/account\">Your connected apps</a>: see and disconnect what you approved.</small></p>\
+</body></html>",
             resource = escape(self.resource_name),
             name = escape(name),
             host = escape(&host),
@@ -160,7 +161,7 @@ pub fn error_page_with_retry(status: StatusCode, message: &str, again: Option<&s
     response
 }
 
-fn protect(response: &mut Response, csp: &str) {
+pub(crate) fn protect(response: &mut Response, csp: &str) {
     let headers = response.headers_mut();
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(

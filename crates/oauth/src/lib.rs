@@ -8,6 +8,7 @@
 //! | [`metadata`] | `GET /.well-known/oauth-authorization-server`, `/.well-known/openid-configuration` | RFC 8414, OIDC Discovery |
 //! | [`register`] | `POST /register`, `GET`/`DELETE /register/{client_id}` | RFC 7591, RFC 7592 |
 //! | [`cimd`] | URL client ids | Client ID Metadata Documents |
+//! | [`account`] | `GET`/`POST /account`: connected apps, disconnect | RFC 7009 (by the user) |
 //! | [`authorize`] | `GET`/`POST /authorize` | RFC 6749 §4.1, RFC 9207, RFC 8707 |
 //! | [`consent`], [`cookies`] | the consent page; its binding and session cookies | RFC 9700 §4.7, §4.16 |
 //! | [`sign_in`], [`resource_owner`] | who may approve: accounts, sessions, throttle | — |
@@ -20,6 +21,7 @@
 //! | [`redirect_uri`], [`pkce`], [`scope`], [`client_auth`], [`params`] | pure policy | RFC 8252 §7, RFC 7636, RFC 6749 §2.3, §3.1–3.3 |
 //! | [`error`], [`no_store`] | the error boundary; uncacheable answers | RFC 6749 §5.1, §5.2 |
 
+pub mod account;
 pub mod authorize;
 pub mod cimd;
 pub mod client_auth;
@@ -136,7 +138,7 @@ impl AppState {
 
 /// Every path the authorization server serves, as its routes and API Gateway's name them (a test
 /// holds `template.yaml` to this list).
-pub const PATHS: [&str; 11] = [
+pub const PATHS: [&str; 12] = [
     metadata::PATH,
     metadata::OIDC_PATH,
     jwks::PATH,
@@ -148,6 +150,7 @@ pub const PATHS: [&str; 11] = [
     introspect::PATH,
     federation::START_PATH,
     federation::CALLBACK_PATH,
+    account::PATH,
 ];
 
 /// The authorization server's routes.
@@ -161,5 +164,6 @@ pub fn router(state: AppState) -> Router {
         .merge(revoke::routes())
         .merge(introspect::routes())
         .merge(federation::routes())
+        .merge(account::routes())
         .with_state(state)
 }

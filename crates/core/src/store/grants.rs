@@ -99,6 +99,10 @@ pub trait GrantStore: GrantReader + Send + Sync + 'static {
     /// Records that the access token `jti` is revoked (RFC 7009) until it would have expired.
     async fn revoke_access_token(&self, jti: &str, expires_at: UnixTime) -> Result<(), StoreError>;
 
-    /// Every grant, or those of one user (administration).
+    /// Every grant, or those of one user (administration: a scan).
     async fn grants(&self, subject: Option<&str>) -> Result<Vec<Grant>, StoreError>;
+
+    /// The live grants of one user, oldest first (their connected apps: read by key, never a
+    /// scan).
+    async fn user_grants(&self, subject: &str, now: UnixTime) -> Result<Vec<Grant>, StoreError>;
 }

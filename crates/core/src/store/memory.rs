@@ -234,6 +234,18 @@ impl GrantStore for MemoryStore {
         Ok(())
     }
 
+    async fn user_grants(&self, subject: &str, now: UnixTime) -> Result<Vec<Grant>, StoreError> {
+        let mut grants: Vec<Grant> = self
+            .lock()
+            .grants
+            .values()
+            .filter(|g| g.subject == subject && now < g.expires_at)
+            .cloned()
+            .collect();
+        grants.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        Ok(grants)
+    }
+
     async fn grants(&self, subject: Option<&str>) -> Result<Vec<Grant>, StoreError> {
         let mut grants: Vec<Grant> = self
             .lock()

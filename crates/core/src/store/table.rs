@@ -8,6 +8,7 @@
 //! | grant | `GRANT#<grant_id>` | `GRANT` | `data`, `expires_at`, `rev` |
 //! | revoked access token | `REVOKED#<jti>` | `REVOKED` | `expires_at` |
 //! | note | `USER#<subject>` | `NOTE#<note_id>` | `data` (no TTL) |
+//! | a user's grant | `USER#<subject>` | `GRANT#<grant_id>` | (no TTL; dropped with the grant) |
 //! | user | `USER#<user_id>` | `PROFILE` | `data` (no TTL) |
 //! | email → user | `EMAIL#<email>` | `EMAIL` | `data` = user id (no TTL) |
 //! | sign-in session | `SESSION#<sha256(id)>` | `SESSION` | `data`, `expires_at` |
@@ -92,6 +93,14 @@ impl Key {
         }
     }
 
+    /// The entry listing a grant in its user's partition.
+    pub fn user_grant(subject: &str, grant: &str) -> Self {
+        Self {
+            pk: Self::user(subject),
+            sk: format!("{USER_GRANT_PREFIX}{grant}"),
+        }
+    }
+
     /// A user's partition.
     pub fn user(owner: &str) -> String {
         format!("USER#{owner}")
@@ -150,3 +159,5 @@ impl Key {
 
 /// Sort-key prefix of notes within a user's partition.
 pub const NOTE_PREFIX: &str = "NOTE#";
+/// Sort-key prefix of the grant entries within a user's partition.
+pub const USER_GRANT_PREFIX: &str = "GRANT#";

@@ -226,6 +226,46 @@ async fn grant_round_trip_and_expiry(store: Arc<dyn GrantStore>) {
     assert_eq!(store.grant(&g.id, g.expires_at).await.unwrap(), None);
 }
 
+async fn a_users_grants_are_listed_by_key_until_revoked_or_expired(store: Arc<dyn GrantStore>) {
+    let (first, _) = grant();
+    let (second, _) = grant();
+    let second = Grant {
+        created_at: T0 + secs(1),
+        ..second
+    };
+    let (someone_elses, _) = grant();
+    let someone_elses = Grant {
+        subject: "user-2".into(),
+        ..someone_elses
+    };
+    for g in [&second, &first, &someone_elses] {
+        store.create_grant(g).await.unwrap();
+    }
+    let ids = |grants: Vec<Grant>| grants.into_iter().map(|g| g.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.user_grants("user-1", T0).await.unwrap()),
+        [first.id.clone(), second.id.clone()],
+        "only the user's, oldest first"
+    );
+    assert!(store.revoke_grant(&first.id).await.unwrap());
+    assert_eq!(
+        ids(store.user_grants("user-1", T0).await.unwrap()),
+        vec![second.id.clone()]
+    );
+    assert_eq!(
+        ids(store
+            .user_grants("user-1", second.expires_at)
+            .await
+            .unwrap()),
+        Vec::<GrantId>::new(),
+        "expired grants are not listed"
+    );
+    assert_eq!(
+        ids(store.user_grants("user-2", T0).await.unwrap()),
+        vec![someone_elses.id.clone()]
+    );
+}
+
 async fn rotation_follows_the_grace_policy(store: Arc<dyn GrantStore>) {
     let (g, t1) = grant();
     store.create_grant(&g).await.unwrap();
@@ -437,6 +477,7 @@ super::contract!(
     unknown_code_is_missing,
     concurrent_takes_of_one_code_have_exactly_one_winner,
     grant_round_trip_and_expiry,
+    a_users_grants_are_listed_by_key_until_revoked_or_expired,
     rotation_follows_the_grace_policy,
     replay_after_grace_is_reported,
     rotation_of_revoked_or_expired_grant_is_unknown,

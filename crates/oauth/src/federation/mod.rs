@@ -3,8 +3,8 @@
 //! We stay the authorization server for MCP clients: our consent page, our tokens, our audience.
 //! The provider only answers "who is this person". The journey:
 //!
-//! 1. The consent page (`GET /authorize`) offers "Continue with <provider>", a link to
-//!    `GET /federation/<id>/start` carrying the authorization request to come back to.
+//! 1. The consent page (`GET /authorize`) and the account page offer "Continue with <provider>",
+//!    a link to `GET /federation/<id>/start` carrying the page to come back to.
 //! 2. `start` keeps a one-time sign-in under the hash of a fresh `state` (with a `nonce` and a PKCE
 //!    verifier), binds it to the browser with a cookie, and sends the browser to the provider.
 //! 3. `GET /federation/<id>/callback` takes that sign-in once (this browser's, this provider's),
@@ -204,10 +204,10 @@ impl Federation {
         self.providers.iter().find(|p| p.config().id == id)
     }
 
-    /// "Continue with" links for the consent page of the authorization request `query`: (name,
-    /// relative URL).
-    pub fn links(&self, query: &str) -> Vec<(String, String)> {
-        let return_to: String = form_urlencoded::byte_serialize(query.as_bytes()).collect();
+    /// "Continue with" links that come back to `return_to` (the consent page of an authorization
+    /// request, `/authorize?…`, or `/account`): (name, relative URL).
+    pub fn links(&self, return_to: &str) -> Vec<(String, String)> {
+        let return_to: String = form_urlencoded::byte_serialize(return_to.as_bytes()).collect();
         self.providers
             .iter()
             .map(|p| {
@@ -338,14 +338,14 @@ async fn begin(
     let return_to = Params::parse(query)
         .ok()
         .and_then(|p| p.get("return_to").map(str::to_owned))
-        .filter(|r| !r.is_empty() && r.len() <= MAX_RETURN_BYTES)
+        .filter(|r| r.len() <= MAX_RETURN_BYTES && is_ours(r))
         .ok_or_else(|| {
             Failure::new(
                 StatusCode::BAD_REQUEST,
                 "This sign-in link is incomplete. Return to the application and connect again.",
             )
         })?;
-    let again = format!("/authorize?{return_to}");
+    let again = return_to.clone();
     let browser_state = Secret::generate();
     let nonce = Secret::generate();
     let code_verifier = format!(
@@ -432,7 +432,7 @@ async fn finish(
         .filter(|_| sign_in.provider == id)
         .ok_or_else(lost)?;
     let name = &provider.config().name;
-    let again = format!("/authorize?{}", sign_in.return_to);
+    let again = sign_in.return_to.clone();
     if let Some(error) = params.get("error") {
         tracing::info!(error, "identity provider returned an error");
         let message = if error == "access_denied" {
@@ -560,6 +560,12 @@ async fn linked_user(
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// Where a sign-in may return: an authorization request's consent page, or the account page.
+/// Nothing else, so a crafted link cannot make this server redirect elsewhere.
+fn is_ours(path: &str) -> bool {
+    path == crate::account::PATH || path.starts_with("/authorize?")
 }
 
 /// A 303 to `location`, setting `cookies`.

@@ -10,7 +10,9 @@ use crate::model::{
     GrantId, RefreshDecision, RefreshPolicy, Rotation,
 };
 use crate::secret::SecretHash;
-use crate::store::table::{Key, REDEEMED_BY, REVISION, TTL_ATTRIBUTE};
+use crate::store::table::{
+    Key, PARTITION_KEY, REDEEMED_BY, REVISION, SORT_KEY, TTL_ATTRIBUTE, USER_GRANT_PREFIX,
+};
 use crate::store::{GrantReader, GrantStore, StoreError};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -144,7 +146,13 @@ impl GrantStore for DynamoStore {
     }
 
     async fn create_grant(&self, grant: &Grant) -> Result<(), StoreError> {
-        self.insert(Self::grant_item(grant, 0)?).await
+        self.insert(Self::grant_item(grant, 0)?).await?;
+        // Listed in the user's partition, so their connected apps are one query.
+        self.insert(key_attributes(&Key::user_grant(
+            &grant.subject,
+            grant.id.as_str(),
+        )))
+        .await
     }
 
     async fn rotate_refresh(
@@ -198,7 +206,13 @@ impl GrantStore for DynamoStore {
     }
 
     async fn revoke_grant(&self, id: &GrantId) -> Result<bool, StoreError> {
-        self.delete(&Key::grant(id.as_str())).await
+        let Some(item) = self.remove(&Key::grant(id.as_str())).await? else {
+            return Ok(false);
+        };
+        let grant: Grant = decode(&item)?;
+        self.delete(&Key::user_grant(&grant.subject, id.as_str()))
+            .await?;
+        Ok(true)
     }
 
     async fn revoke_access_token(&self, jti: &str, expires_at: UnixTime) -> Result<(), StoreError> {
@@ -212,6 +226,47 @@ impl GrantStore for DynamoStore {
             .await
             .map_err(backend)?;
         Ok(())
+    }
+
+    async fn user_grants(&self, subject: &str, now: UnixTime) -> Result<Vec<Grant>, StoreError> {
+        let mut ids = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client()
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#pk", PARTITION_KEY)
+                .expression_attribute_names("#sk", SORT_KEY)
+                .expression_attribute_values(":pk", AttributeValue::S(Key::user(subject)))
+                .expression_attribute_values(":prefix", AttributeValue::S(USER_GRANT_PREFIX.into()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(backend)?;
+            for item in out.items() {
+                if let Some(AttributeValue::S(sk)) = item.get(SORT_KEY)
+                    && let Some(id) = sk.strip_prefix(USER_GRANT_PREFIX)
+                {
+                    ids.push(GrantId::new(id));
+                }
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        // Entries of grants that expired (the table's TTL removed them) are skipped.
+        let mut grants = Vec::new();
+        for id in ids {
+            if let Some(grant) = self.grant(&id, now).await? {
+                grants.push(grant);
+            }
+        }
+        grants.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        Ok(grants)
     }
 
     async fn grants(&self, subject: Option<&str>) -> Result<Vec<Grant>, StoreError> {

@@ -242,11 +242,22 @@ impl DynamoStore {
             .build()
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         let grant_put = self.put_new(Self::grant_item(grant, 0)?)?;
+        // The grant's entry in its user's partition (their connected apps), in the same
+        // transaction.
+        let user_grant = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(key_attributes(&Key::user_grant(
+                &grant.subject,
+                grant.id.as_str(),
+            ))))
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
         let result = self
             .client()
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().update(code_update).build())
             .transact_items(TransactWriteItem::builder().put(grant_put).build())
+            .transact_items(TransactWriteItem::builder().put(user_grant).build())
             .send()
             .await;
         let cancelled = match result {

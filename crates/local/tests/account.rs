@@ -1,0 +1,214 @@
+//! Connected apps at `/account`, through HTTP on both stores: a person signs in, sees the app
+//! they approved, and disconnects it (its refresh token fails at once); nobody else can see or
+//! disconnect it, by guessing its id or by a forged form.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use remote_mcp_core::Store;
+use remote_mcp_local::dev_user;
+use remote_mcp_testkit::hidden_field;
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::sync::Arc;
+use support::{CLAUDE_CALLBACK, EMAIL, PASSWORD, authorize, serve};
+
+const OTHER_EMAIL: &str = "someone-else@example.com";
+const OTHER_PASSWORD: &str = "another long password";
+
+/// A browser signed in on `/account` as `email`.
+async fn signed_in(origin: &str, email: &str, password: &str) -> reqwest::Client {
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = browser
+        .get(format!("{origin}/account"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("Sign in to see your connected apps")
+    );
+    let signed = browser
+        .post(format!("{origin}/account"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), StatusCode::SEE_OTHER);
+    browser
+}
+
+async fn account_page(browser: &reqwest::Client, origin: &str) -> String {
+    let page = browser
+        .get(format!("{origin}/account"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
+    assert!(
+        page.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("no-store")
+    );
+    page.text().await.unwrap()
+}
+
+async fn disconnect(
+    browser: &reqwest::Client,
+    origin: &str,
+    grant: &str,
+    form_token: &str,
+) -> StatusCode {
+    browser
+        .post(format!("{origin}/account"))
+        .form(&[("disconnect", grant), ("form_token", form_token)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn refresh(origin: &str, client_id: &str, token: &str) -> (u16, Value) {
+    let reply = reqwest::Client::new()
+        .post(format!("{origin}/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", token),
+            ("client_id", client_id),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (reply.status().as_u16(), reply.json().await.unwrap())
+}
+
+async fn connected_apps(store: Arc<dyn Store>) {
+    dev_user(store.as_ref(), OTHER_EMAIL, Some(OTHER_PASSWORD.into()))
+        .await
+        .unwrap();
+    let origin = serve(store.clone()).await;
+    let session = authorize(&origin, CLAUDE_CALLBACK, CLAUDE_CALLBACK, "mcp").await;
+    let refresh_token = session.tokens["refresh_token"].as_str().unwrap().to_owned();
+    let grant = refresh_token.split('.').next().unwrap().to_owned();
+
+    // The owner sees the app: its name, where its codes go, how it registered, its scopes.
+    let owner = signed_in(&origin, EMAIL, PASSWORD).await;
+    let page = account_page(&owner, &origin).await;
+    assert!(
+        page.contains(&format!("Connected apps of {EMAIL}")),
+        "{page}"
+    );
+    assert!(
+        page.contains("remote-mcp-token") && page.contains("claude.ai"),
+        "{page}"
+    );
+    assert!(
+        page.contains("registered itself") && page.contains(">mcp<"),
+        "{page}"
+    );
+    assert_eq!(
+        hidden_field(&page, "disconnect").as_deref(),
+        Some(grant.as_str())
+    );
+    let owners_token = hidden_field(&page, "form_token").unwrap();
+
+    // Someone else sees nothing of it and cannot disconnect it, even with the id.
+    let stranger = signed_in(&origin, OTHER_EMAIL, OTHER_PASSWORD).await;
+    let strangers_page = account_page(&stranger, &origin).await;
+    assert!(
+        strangers_page.contains("No apps are connected."),
+        "{strangers_page}"
+    );
+    assert!(!strangers_page.contains(&grant));
+    let strangers_token = hidden_field(&strangers_page, "form_token");
+    assert_eq!(strangers_token, None, "no form without an app");
+    let guessed = disconnect(&stranger, &origin, &grant, "").await;
+    assert_eq!(guessed, StatusCode::FORBIDDEN, "no form token, no action");
+    // A form token is the session's own: the owner's token does not work in another session...
+    assert_eq!(
+        disconnect(&stranger, &origin, &grant, &owners_token).await,
+        StatusCode::FORBIDDEN
+    );
+    // ...nor does the owner's session act without its token (a forged cross-site form).
+    assert_eq!(
+        disconnect(&owner, &origin, &grant, "forged").await,
+        StatusCode::FORBIDDEN
+    );
+    let (status, _) = refresh(&origin, &session.client_id, &refresh_token).await;
+    assert_eq!(status, 200, "the app is still connected");
+
+    // The owner disconnects it: the refresh token fails at once, and the page no longer lists it.
+    let page = account_page(&owner, &origin).await;
+    let token = hidden_field(&page, "form_token").unwrap();
+    assert_eq!(
+        disconnect(&owner, &origin, &grant, &token).await,
+        StatusCode::SEE_OTHER
+    );
+    let (status, body) = refresh(&origin, &session.client_id, &refresh_token).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    assert!(
+        account_page(&owner, &origin)
+            .await
+            .contains("No apps are connected.")
+    );
+    // Disconnecting it again is answered like any grant that is not yours.
+    assert_eq!(
+        disconnect(&owner, &origin, &grant, &token).await,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connected_apps_on_the_memory_store() {
+    connected_apps(remote_mcp_testkit::memory_store()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connected_apps_on_dynamodb_local() {
+    connected_apps(remote_mcp_testkit::fresh_dynamo_store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_users_grant_cannot_be_disconnected_by_its_id() {
+    let store = remote_mcp_testkit::memory_store();
+    dev_user(store.as_ref(), OTHER_EMAIL, Some(OTHER_PASSWORD.into()))
+        .await
+        .unwrap();
+    let origin = serve(store.clone()).await;
+    let victims = authorize(&origin, CLAUDE_CALLBACK, CLAUDE_CALLBACK, "mcp").await;
+    let victims_refresh = victims.tokens["refresh_token"].as_str().unwrap().to_owned();
+    let victims_grant = victims_refresh.split('.').next().unwrap().to_owned();
+
+    // The stranger has an app of their own, so their page carries a valid form token.
+    let stranger = signed_in(&origin, OTHER_EMAIL, OTHER_PASSWORD).await;
+    let grants = store.grants(None).await.unwrap();
+    assert_eq!(grants.len(), 1);
+    let other_user = store.user_by_email(OTHER_EMAIL).await.unwrap().unwrap();
+    let mut own = grants[0].clone();
+    own.id = remote_mcp_core::model::GrantId::generate();
+    own.subject = other_user.id.clone();
+    store.create_grant(&own).await.unwrap();
+    let page = account_page(&stranger, &origin).await;
+    let token = hidden_field(&page, "form_token").unwrap();
+    assert!(!page.contains(&victims_grant));
+    assert_eq!(
+        disconnect(&stranger, &origin, &victims_grant, &token).await,
+        StatusCode::NOT_FOUND,
+        "someone else's grant is answered like one that does not exist"
+    );
+    let (status, _) = refresh(&origin, &victims.client_id, &victims_refresh).await;
+    assert_eq!(status, 200, "the victim's app is still connected");
+}

@@ -1,0 +1,298 @@
+//! Connected apps: `/account`, where a person sees the clients they approved and disconnects them.
+//!
+//! Sign-in is the consent page's (an account here, or a configured identity provider; the same
+//! session). The page lists the person's live grants, read by key from their partition: the
+//! client's name and the host its codes go to, how it registered, the scopes granted and when.
+//! "Disconnect" revokes the grant: its refresh token fails at once, its access tokens at the MCP
+//! function within the revocation bound. The form carries a token derived from the session, so
+//! another site cannot post it (and the session cookie is `SameSite=Lax`); a grant that is not the
+//! signed-in person's is answered like one that does not exist. No JavaScript, never framed,
+//! never cached.
+
+use crate::AppState;
+use crate::consent::{STYLE, error_page, escape, protect};
+use crate::cookies::{Cookie, Cookies};
+use crate::no_store::NoStore;
+use crate::params::Params;
+use crate::resource_owner::{ApprovalRequest, SignInError};
+use crate::source::source_address;
+use axum::Router;
+use axum::body::to_bytes;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use remote_mcp_core::model::{Grant, GrantId, Registration};
+use remote_mcp_core::secret::SecretHash;
+use remote_mcp_core::time::iso8601;
+use remote_mcp_core::{StoreError, UnixTime};
+use subtle::ConstantTimeEq;
+
+/// Where the page is served.
+pub const PATH: &str = "/account";
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route(PATH, get(show).post(act))
+}
+
+fn cookies(state: &AppState) -> Cookies {
+    Cookies {
+        secure: state.config.is_https(),
+    }
+}
+
+/// The form token of this browser's session: anyone can compute it from the session cookie, which
+/// only this browser holds.
+fn form_token(session: &str) -> String {
+    SecretHash::of(&format!("account-form:{session}"))
+        .as_str()
+        .to_owned()
+}
+
+fn unavailable(err: StoreError) -> Response {
+    tracing::error!(%err, "store failure on /account");
+    error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "This page is unavailable right now. Try again shortly.",
+    )
+}
+
+#[tracing::instrument(name = "account", skip_all)]
+async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let now = state.clock.now();
+    let Some(person) = state.owner.signed_in(&headers, now).await else {
+        return sign_in_page(&state, None, StatusCode::OK);
+    };
+    let Some(session) = cookies(&state).get(&headers, Cookie::Session) else {
+        return sign_in_page(&state, None, StatusCode::OK);
+    };
+    match state.grants.user_grants(&person.subject, now).await {
+        Ok(grants) => {
+            let rows = rows(&state, &grants, now).await;
+            page(
+                &format!("Connected apps of {}", person.email),
+                &format!(
+                    "{}<p><small>Disconnecting stops an app at once; it can connect again only \
+                     if you approve it again.</small></p>",
+                    listing(&rows, &form_token(&session))
+                ),
+                StatusCode::OK,
+            )
+        }
+        Err(err) => unavailable(err),
+    }
+}
+
+/// One grant as the page shows it.
+struct Row {
+    grant: GrantId,
+    client: String,
+    host: String,
+    registered: &'static str,
+    scope: String,
+    connected: String,
+}
+
+async fn rows(state: &AppState, grants: &[Grant], now: UnixTime) -> Vec<Row> {
+    let mut rows = Vec::with_capacity(grants.len());
+    for grant in grants {
+        let client = state
+            .grants
+            .client(&grant.client_id, now)
+            .await
+            .ok()
+            .flatten();
+        let (name, host, registered) = match &client {
+            Some(client) => (
+                client
+                    .metadata
+                    .client_name
+                    .clone()
+                    .unwrap_or_else(|| "An unnamed application".into()),
+                client
+                    .metadata
+                    .redirect_uris
+                    .first()
+                    .and_then(|u| url::Url::parse(u).ok())
+                    .and_then(|u| u.host_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                match client.registered_by {
+                    Registration::Dynamic => "registered itself",
+                    Registration::MetadataDocument => "client metadata document",
+                    Registration::Operator => "created by an operator",
+                },
+            ),
+            None => ("A removed application".into(), String::new(), "—"),
+        };
+        rows.push(Row {
+            grant: grant.id.clone(),
+            client: name,
+            host,
+            registered,
+            scope: grant.scope.clone(),
+            connected: iso8601(grant.created_at),
+        });
+    }
+    rows
+}
+
+fn listing(rows: &[Row], token: &str) -> String {
+    if rows.is_empty() {
+        return "<p>No apps are connected.</p>".to_owned();
+    }
+    let items: String = rows
+        .iter()
+        .map(|row| {
+            format!(
+                "<tr><td><strong>{client}</strong><br><span class=\"host\">{host}</span></td>\
+<td>{registered}</td><td>{scope}</td><td>{connected}</td><td>\
+<form method=\"post\" action=\"{PATH}\"><input type=\"hidden\" name=\"form_token\" value=\"{token}\">\
+<input type=\"hidden\" name=\"disconnect\" value=\"{grant}\">\
+<button type=\"submit\">Disconnect</button></form></td></tr>",
+                client = escape(&row.client),
+                host = escape(&row.host),
+                registered = row.registered,
+                scope = escape(&row.scope),
+                connected = row.connected,
+                grant = escape(row.grant.as_str()),
+            )
+        })
+        .collect();
+    format!(
+        "<table><thead><tr><th>App</th><th>How it registered</th><th>Scopes</th>\
+<th>Connected</th><th></th></tr></thead><tbody>{items}</tbody></table>"
+    )
+}
+
+fn sign_in_page(state: &AppState, error: Option<&str>, status: StatusCode) -> Response {
+    let providers: String = state
+        .federation
+        .links(PATH)
+        .into_iter()
+        .map(|(name, href)| {
+            format!(
+                "<p><a class=\"provider\" href=\"{}\">Continue with {}</a></p>",
+                escape(&href),
+                escape(&name)
+            )
+        })
+        .collect();
+    let error = error
+        .map(|e| format!("<p class=\"warn\" role=\"alert\">{}</p>", escape(e)))
+        .unwrap_or_default();
+    page(
+        "Sign in to see your connected apps",
+        &format!(
+            "{error}{providers}<form method=\"post\" action=\"{PATH}\">\
+<p><label>Email<br><input type=\"email\" name=\"email\" autocomplete=\"username\" required></label></p>\
+<p><label>Password<br><input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label></p>\
+<button class=\"primary\" type=\"submit\">Sign in</button></form>"
+        ),
+        status,
+    )
+}
+
+fn page(title: &str, body: &str, status: StatusCode) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+<title>{title}</title><style>{STYLE}table{{border-collapse:collapse}}td,th{{text-align:left;\
+padding:.4rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}}</style></head><body>\
+<h1>{title}</h1>{body}</body></html>",
+        title = escape(title),
+    );
+    let mut response = NoStore((status, Html(html))).into_response();
+    protect(
+        &mut response,
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    response
+}
+
+fn see_account(set_cookie: Option<String>) -> Response {
+    let mut response = NoStore(StatusCode::SEE_OTHER).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::LOCATION, HeaderValue::from_static(PATH));
+    if let Some(cookie) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        headers.append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// `POST /account`: a sign-in, or a disconnection.
+#[tracing::instrument(name = "account_action", skip_all)]
+async fn act(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = to_bytes(body, 16 * 1024).await else {
+        return error_page(StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.");
+    };
+    let Ok(form) = Params::parse(&String::from_utf8_lossy(&body)) else {
+        return error_page(StatusCode::BAD_REQUEST, "The form could not be read.");
+    };
+    let now = state.clock.now();
+    if let Some(grant) = form.get("disconnect") {
+        return disconnect(&state, &parts.headers, &form, grant, now).await;
+    }
+    let source = source_address(&parts.extensions);
+    let approval = ApprovalRequest {
+        headers: &parts.headers,
+        form: &form,
+        source: &source,
+        now,
+    };
+    match state.owner.approve(&approval).await {
+        Ok(approver) => see_account(approver.set_cookie),
+        Err(err) => {
+            let status = match err {
+                SignInError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+                SignInError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                SignInError::Required | SignInError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            };
+            sign_in_page(&state, Some(&err.to_string()), status)
+        }
+    }
+}
+
+async fn disconnect(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &Params,
+    grant: &str,
+    now: UnixTime,
+) -> Response {
+    let session = cookies(state).get(headers, Cookie::Session);
+    let person = state.owner.signed_in(headers, now).await;
+    let (Some(session), Some(person)) = (session, person) else {
+        return sign_in_page(
+            state,
+            Some("Sign in again to continue."),
+            StatusCode::UNAUTHORIZED,
+        );
+    };
+    let presented = form.get("form_token").unwrap_or_default();
+    if !bool::from(presented.as_bytes().ct_eq(form_token(&session).as_bytes())) {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "This form did not come from your account page. Open the page again.",
+        );
+    }
+    let id = GrantId::new(grant);
+    // Someone else's grant is answered exactly like one that does not exist.
+    let owned = match state.grants.grant(&id, now).await {
+        Ok(found) => found.is_some_and(|g| g.subject == person.subject),
+        Err(err) => return unavailable(err),
+    };
+    if !owned {
+        return error_page(
+            StatusCode::NOT_FOUND,
+            "That app is not connected to your account.",
+        );
+    }
+    match state.grants.revoke_grant(&id).await {
+        Ok(_) => {
+            tracing::info!(user = person.subject, grant = %id, "grant disconnected by its user");
+            see_account(None)
+        }
+        Err(err) => unavailable(err),
+    }
+}
