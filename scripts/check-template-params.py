@@ -31,13 +31,14 @@ SCENARIOS = {
         "RefreshGraceSeconds": "60",
         "Architecture": "x86_64",
         "CognitoUserPool": "true",
+        "AlarmEmail": "ops@example.com",
         "IdentityProviders": '[{"id": "google", "name": "Google", "issuer": "https://accounts.google.com", "client_id": "c", "client_secret_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:remote-mcp/google-AbCdEf", "allowed_domains": ["example.com"]}]',
     },
 }
 
 EXPECT = {
     "defaults": {
-        "resources": {"CustomDomain": False, "CustomDomainMapping": False, "SigningKey": True, "UserPool": False, "UserPoolClient": False, "CognitoClientSecret": False},
+        "resources": {"CustomDomain": False, "CustomDomainMapping": False, "SigningKey": True, "UserPool": False, "UserPoolClient": False, "CognitoClientSecret": False, "AlarmEmailSubscription": False, "Api5xxAlarm": True},
         "env": {
             "PUBLIC_BASE_URL": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}",
             "SIGNING_KEY_ID": "GetAtt:SigningKey.Arn",
@@ -47,7 +48,7 @@ EXPECT = {
         },
     },
     "custom domain, key rotation overlap, tuned settings": {
-        "resources": {"CustomDomain": True, "CustomDomainMapping": True, "SigningKey": True, "UserPool": True, "UserPoolClient": True, "CognitoClientSecret": True},
+        "resources": {"CustomDomain": True, "CustomDomainMapping": True, "SigningKey": True, "UserPool": True, "UserPoolClient": True, "CognitoClientSecret": True, "AlarmEmailSubscription": True, "Api5xxAlarm": True},
         "env": {
             "PUBLIC_BASE_URL": "https://mcp.example.com",
             "SIGNING_KEY_ID": KEY.format("2222abcd"),

@@ -17,16 +17,35 @@ pub const DEFAULT_FILTER: &str = "info,rmcp=warn";
 
 /// Installs the global subscriber. Safe to call more than once (later calls are ignored).
 pub fn init(format: LogFormat) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    use tracing_subscriber::util::SubscriberInitExt;
     let _ = match format {
-        LogFormat::Json => builder
-            .json()
-            .with_ansi(false)
-            .without_time() // CloudWatch stamps every line already
-            .with_current_span(false)
+        LogFormat::Json => json(std::io::stdout).try_init(),
+        LogFormat::Pretty => tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .compact()
+            .finish()
             .try_init(),
-        LogFormat::Pretty => builder.compact().try_init(),
     };
+}
+
+/// The filter: `RUST_LOG`, else [`DEFAULT_FILTER`].
+fn filter() -> EnvFilter {
+    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER))
+}
+
+/// The subscriber of the Lambda functions, writing to `writer`: one JSON object per line, the
+/// event's message and fields under `fields` (the template's metric filters read
+/// `$.fields.message`), without ANSI colours or a time (CloudWatch stamps every line).
+pub fn json<W>(writer: W) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt()
+        .with_env_filter(filter())
+        .json()
+        .with_ansi(false)
+        .without_time()
+        .with_current_span(false)
+        .with_writer(writer)
+        .finish()
 }
