@@ -13,6 +13,7 @@
 //!   [`MemoryStore`] and [`DynamoStore`].
 //! - [`telemetry`]: tracing setup (JSON on Lambda, human-readable locally).
 
+pub mod audit;
 #[cfg(feature = "kms")]
 pub mod aws;
 pub mod config;

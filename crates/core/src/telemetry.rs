@@ -28,9 +28,15 @@ pub fn init(format: LogFormat) {
     };
 }
 
-/// The filter: `RUST_LOG`, else [`DEFAULT_FILTER`].
+/// The filter: `RUST_LOG`, else [`DEFAULT_FILTER`]; the audit trail
+/// ([`crate::audit`]) is written whatever `RUST_LOG` says.
 fn filter() -> EnvFilter {
-    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER))
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    match "audit=info".parse() {
+        Ok(audit) => filter.add_directive(audit),
+        Err(_) => filter,
+    }
 }
 
 /// The subscriber of the Lambda functions, writing to `writer`: one JSON object per line, the

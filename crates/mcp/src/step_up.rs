@@ -1,7 +1,8 @@
 //! Step-up authorization (MCP 2025-11-25 / 2026-07-28 "Runtime Insufficient Scope Errors"): a
 //! `tools/call` of a tool that needs more than the token grants is answered with HTTP 403 and a
 //! `WWW-Authenticate: Bearer error="insufficient_scope"` challenge naming every scope the call
-//! needs, so the client can re-authorize once with all of them.
+//! needs, so the client can re-authorize once with all of them. Every tool call that passes is
+//! written to the audit trail with its outcome and latency.
 
 use crate::envelope::Envelope;
 use crate::principal::Principal;
@@ -11,6 +12,7 @@ use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use remote_mcp_core::audit::Audit;
 
 /// Middleware (after the bearer layer and [`crate::envelope::read`]): enforce per-tool scopes.
 #[tracing::instrument(name = "step_up", level = "debug", skip_all)]
@@ -18,8 +20,9 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
     let tool = request
         .extensions()
         .get::<Envelope>()
-        .and_then(Envelope::called_tool);
-    if let Some(tool) = tool {
+        .and_then(Envelope::called_tool)
+        .map(str::to_owned);
+    if let Some(tool) = tool.as_deref() {
         let needed = required_scopes(tool);
         let granted = request
             .extensions()
@@ -41,5 +44,24 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
             return response;
         }
     }
-    next.run(request).await
+    let Some(tool) = tool else {
+        return next.run(request).await;
+    };
+    // Every tool call goes to the audit trail: who, for whom, what, how it went, how long.
+    let caller = request.extensions().get::<Principal>().cloned();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    if let Some(caller) = caller {
+        let detail = format!(
+            "{tool} {} {}ms",
+            response.status().as_u16(),
+            started.elapsed().as_millis()
+        );
+        Audit::new("tool.called")
+            .user(&caller.subject)
+            .client(&caller.client_id)
+            .detail(&detail)
+            .log();
+    }
+    response
 }

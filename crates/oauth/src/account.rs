@@ -22,6 +22,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use remote_mcp_core::audit::Audit;
 use remote_mcp_core::model::{Grant, GrantId, Registration};
 use remote_mcp_core::secret::SecretHash;
 use remote_mcp_core::time::iso8601;
@@ -290,7 +291,10 @@ async fn disconnect(
     }
     match state.grants.revoke_grant(&id).await {
         Ok(_) => {
-            tracing::info!(user = person.subject, grant = %id, "grant disconnected by its user");
+            Audit::new("grant.disconnected")
+                .user(&person.subject)
+                .grant(id.as_str())
+                .log();
             see_account(None)
         }
         Err(err) => unavailable(err),

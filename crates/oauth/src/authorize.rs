@@ -29,6 +29,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use remote_mcp_core::UnixTime;
+use remote_mcp_core::audit::Audit;
 use remote_mcp_core::model::{AuthorizationCode, Client, ConsentRequest};
 use remote_mcp_core::secret::{Secret, SecretHash};
 use std::time::Duration;
@@ -396,6 +397,10 @@ async fn decision(
         return Err(show(StatusCode::BAD_REQUEST, EXPIRED));
     }
     let Some(approver) = approver else {
+        Audit::new("consent.denied")
+            .client(client.id.as_str())
+            .source(source)
+            .log();
         return Err(AuthorizeError::RedirectToClient {
             to: Box::new(to),
             error: OAuthError::new(ErrorCode::AccessDenied, "the user denied the request"),
@@ -521,7 +526,11 @@ async fn issue_code(
         expires_at: now + state.config.lifetimes.authorization_code,
     };
     state.grants.save_code(&code.hash(), &record).await?;
-    tracing::info!(client_id = %client.id, scope = %record.scope, "authorization approved");
+    Audit::new("consent.approved")
+        .user(&record.subject)
+        .client(client.id.as_str())
+        .detail(&record.scope)
+        .log();
     let mut response = answer_client(
         to,
         &[("code", code.expose())],

@@ -12,7 +12,7 @@ use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::no_store::NoStore;
 use crate::redirect_uri;
 use crate::scope::Scopes;
-use crate::source::source_address;
+use crate::source::{request_id, source_address};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{Extensions, HeaderMap, StatusCode, header};
@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use remote_mcp_core::UnixTime;
+use remote_mcp_core::audit::Audit;
 use remote_mcp_core::model::{Client, ClientCredential, ClientId, ClientMetadata, Registration};
 use remote_mcp_core::secret::{Secret, random_id};
 use serde::{Deserialize, Serialize};
@@ -236,7 +237,12 @@ async fn register(
         expires_at: now + state.config.lifetimes.client_registration,
     };
     state.grants.save_client(&client).await?;
-    tracing::info!(client_id = %client.id, name = ?client.metadata.client_name, "client registered");
+    Audit::new("client.registered")
+        .client(client.id.as_str())
+        .source(&source_address(&extensions))
+        .request(request_id(&extensions).as_deref())
+        .detail(client.metadata.client_name.as_deref().unwrap_or_default())
+        .log();
     let body = response(&state, &client, secret.as_ref(), Some(&registration_token));
     Ok(NoStore((StatusCode::CREATED, Json(body))).into_response())
 }

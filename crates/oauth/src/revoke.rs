@@ -11,6 +11,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
+use remote_mcp_core::audit::Audit;
 use remote_mcp_core::model::RefreshToken;
 
 /// Where this endpoint is served (at the root: Claude falls back to it without metadata).
@@ -43,7 +44,12 @@ async fn revoke(
                     .is_some_and(|p| p.ct_eq(&refresh.hash())))
         {
             state.grants.revoke_grant(&grant.id).await?;
-            tracing::info!(grant = %grant.id, "grant revoked by its client");
+            Audit::new("grant.revoked")
+                .user(&grant.subject)
+                .client(client.id.as_str())
+                .grant(grant.id.as_str())
+                .detail("refresh token revoked by its client")
+                .log();
         }
         return Ok(NoStore(StatusCode::OK));
     }
@@ -54,7 +60,12 @@ async fn revoke(
             .grants
             .revoke_access_token(&claims.jti, claims.expires_at())
             .await?;
-        tracing::info!(jti = claims.jti, "access token revoked by its client");
+        Audit::new("token.revoked")
+            .user(&claims.sub)
+            .client(client.id.as_str())
+            .grant(claims.gid.as_deref().unwrap_or_default())
+            .detail("access token revoked by its client")
+            .log();
     }
     Ok(NoStore(StatusCode::OK))
 }

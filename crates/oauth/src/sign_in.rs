@@ -18,6 +18,7 @@ use crate::params::Params;
 use crate::resource_owner::{ApprovalRequest, Approver, ResourceOwner, SignInError, SignedIn};
 use async_trait::async_trait;
 use axum::http::HeaderMap;
+use remote_mcp_core::audit::Audit;
 use remote_mcp_core::model::{Session, normalize_email};
 use remote_mcp_core::secret::{Secret, SecretHash};
 use remote_mcp_core::{AccountStore, UnixTime, password};
@@ -161,7 +162,10 @@ impl Accounts {
                 self.release(&limits[..reserved], now)
                     .await
                     .map_err(unavailable)?;
-                tracing::warn!(source, limit = key.split(':').next(), "sign-in throttled");
+                Audit::new("signin.throttled")
+                    .source(source)
+                    .detail(key.split(':').next().unwrap_or_default())
+                    .log();
                 return Err(SignInError::Throttled);
             }
         }
@@ -181,7 +185,10 @@ impl Accounts {
         let user = match user {
             Some(user) if verified => user,
             _ => {
-                tracing::info!(source, "sign-in failed");
+                Audit::new("signin.failed")
+                    .source(source)
+                    .detail(&email)
+                    .log();
                 return Err(SignInError::InvalidCredentials);
             }
         };
@@ -190,7 +197,11 @@ impl Accounts {
         let set_cookie = open_session(self.store.as_ref(), self.cookies(), &user.id, now)
             .await
             .map_err(unavailable)?;
-        tracing::info!(user = user.id, "signed in");
+        Audit::new("signin.succeeded")
+            .user(&user.id)
+            .source(source)
+            .detail("password")
+            .log();
         Ok(Approver {
             subject: user.id,
             set_cookie: Some(set_cookie),

@@ -19,6 +19,17 @@ pub fn source_address(extensions: &Extensions) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// API Gateway's id of this request (what its access log and the Lambda context name it), when
+/// there is one.
+pub fn request_id(extensions: &Extensions) -> Option<String> {
+    match extensions.get::<lambda_http::request::RequestContext>() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => {
+            context.request_id.clone()
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

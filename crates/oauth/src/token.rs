@@ -20,6 +20,7 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use remote_mcp_core::UnixTime;
+use remote_mcp_core::audit::Audit;
 use remote_mcp_core::model::{
     Client, CodeRedemption, Grant, GrantId, RefreshPolicy, RefreshState, RefreshToken, Rotation,
 };
@@ -400,7 +401,11 @@ fn check_bound_resource(state: &AppState, requested: Option<&str>, bound: &str) 
 
 async fn revoke_after_replay(state: &AppState, grant: &GrantId, what: &str) -> OAuthResult<()> {
     let revoked = state.grants.revoke_grant(grant).await?;
-    tracing::warn!(grant = %grant, revoked, "{what} replayed: grant revoked");
+    let detail = format!("{what} replayed; grant revoked: {revoked}");
+    Audit::new("replay.detected")
+        .grant(grant.as_str())
+        .detail(&detail)
+        .log();
     Ok(())
 }
 
@@ -436,6 +441,12 @@ async fn issue(
         name: person.and_then(|u| u.name),
     };
     let access_token = encode(&claims, state.signer.as_ref()).await?;
+    Audit::new("token.issued")
+        .user(&claims.sub)
+        .client(&claims.client_id)
+        .grant(claims.gid.as_deref().unwrap_or_default())
+        .detail(&claims.scope)
+        .log();
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",

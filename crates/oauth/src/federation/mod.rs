@@ -35,6 +35,7 @@ use config::Kind;
 use config::ProviderConfig;
 use github::GitHubProvider;
 use oidc::{OidcProvider, Person, UpstreamError};
+use remote_mcp_core::audit::Audit;
 use remote_mcp_core::model::{FederatedSignIn, LinkedIdentity, User, normalize_email};
 use remote_mcp_core::secret::{Secret, SecretHash};
 use remote_mcp_core::{StoreError, UnixTime};
@@ -506,7 +507,10 @@ async fn finish(
         ));
     }
     let session = open_session(state.accounts.as_ref(), cookies, &user.id, now).await?;
-    tracing::info!(user = user.id, "signed in with an identity provider");
+    Audit::new("signin.succeeded")
+        .user(&user.id)
+        .detail(&provider.config().id)
+        .log();
     Ok(redirect(
         &again,
         &[session, cookies.clear(Cookie::Federation)],
