@@ -191,6 +191,29 @@ MUTATIONS = {
             "Ok(found) => found.is_some(),",
         ),
     ],
+    "tools/list not filtered by scope": [
+        (
+            "crates/mcp/src/server.rs",
+            "tools.retain(|tool| caller.has_all(remote_mcp_core::scopes::required(&tool.name)));",
+            "tools.retain(|tool| caller.has_all(&[]) || tool.name.is_empty());",
+        ),
+    ],
+    "the consent page's read-only choice is ignored": [
+        (
+            "crates/oauth/src/authorize.rs",
+            "Some(ACCESS_READ_ONLY) => Ok(asked.read_only()),",
+            "Some(ACCESS_READ_ONLY) => Ok(asked),",
+        ),
+    ],
+    "a write tool needs only the read scope": [
+        (
+            "crates/core/src/scopes.rs",
+            """        if self.read_only {
+            &[READ]""",
+            """        if self.read_only || self.name == "add_note" {
+            &[READ]""",
+        ),
+    ],
     "direct answers for a Host that is not ours": [
         (
             "crates/mcp/src/direct.rs",

@@ -599,10 +599,18 @@ async fn list_grants(
         None => None,
     };
     let listing = Listing {
-        headers: &["GRANT ID", "USER ID", "CLIENT ID", "SCOPE", "EXPIRES"],
+        headers: &[
+            "GRANT ID",
+            "USER ID",
+            "CLIENT ID",
+            "SCOPE",
+            "LAST USED",
+            "EXPIRES",
+        ],
         json: |g: &Grant| {
             json!({"grant_id": g.id, "user_id": g.subject, "client_id": g.client_id,
-                   "scope": g.scope, "created_at": g.created_at, "expires_at": g.expires_at})
+                   "scope": g.scope, "created_at": g.created_at,
+                   "last_used_at": g.last_used_at, "expires_at": g.expires_at})
         },
         cells: |g: &Grant| {
             vec![
@@ -610,6 +618,7 @@ async fn list_grants(
                 g.subject.clone(),
                 g.client_id.to_string(),
                 g.scope.clone(),
+                g.last_used_at.map_or_else(|| "-".to_owned(), iso8601),
                 iso8601(g.expires_at),
             ]
         },

@@ -124,6 +124,7 @@ async fn round_trip(store: Arc<dyn Store>) {
         created_at: now,
         expires_at: now + Duration::from_secs(3600),
         refresh: RefreshState::new(Secret::generate().hash()),
+        last_used_at: None,
     };
     s.create_grant(&grant).await.unwrap();
     assert!(

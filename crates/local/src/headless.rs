@@ -71,6 +71,9 @@ pub struct SignIn<'a> {
     /// The one the authorization request names: the registered one, or for a loopback one the
     /// same with any port (RFC 8252 §7.3).
     pub used_redirect: &'a str,
+    /// The consent page's choice of access (`access=read` grants read-only); `None` leaves the
+    /// page's default, everything asked for.
+    pub access: Option<&'a str>,
 }
 
 /// Runs the whole authorization for the MCP server at `mcp_url` as `remote-mcp-token` does (a
@@ -85,6 +88,7 @@ pub async fn sign_in(
         scope,
         registered_redirect: REDIRECT_URI,
         used_redirect: REDIRECT_URI,
+        access: None,
     };
     sign_in_with(mcp_url, &request).await
 }
@@ -96,6 +100,7 @@ pub async fn sign_in_with(mcp_url: &Url, request: &SignIn<'_>) -> anyhow::Result
         scope,
         registered_redirect,
         used_redirect,
+        access,
     } = *request;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -151,7 +156,7 @@ pub async fn sign_in_with(mcp_url: &Url, request: &SignIn<'_>) -> anyhow::Result
         state: state.expose(),
         issuer,
     };
-    let code = approve(&http, authorize, credentials, &expected).await?;
+    let code = approve(&http, authorize, credentials, access, &expected).await?;
 
     let exchanged = http
         .post(&metadata.token_endpoint)
@@ -182,6 +187,7 @@ async fn approve(
     http: &reqwest::Client,
     authorize: Url,
     credentials: &Credentials,
+    access: Option<&str>,
     expected: &Expected<'_>,
 ) -> anyhow::Result<String> {
     let page = http.get(authorize.clone()).send().await?;
@@ -201,15 +207,17 @@ async fn approve(
     let transaction =
         hidden_field(&html, "transaction").context("no transaction on the consent page")?;
 
+    let mut form = vec![
+        ("transaction", transaction.as_str()),
+        ("decision", "approve"),
+        ("email", &credentials.email),
+        ("password", &credentials.password),
+    ];
+    form.extend(access.map(|access| ("access", access)));
     let answer = http
         .post(authorize.join("/authorize")?)
         .header(reqwest::header::COOKIE, cookies.join("; "))
-        .form(&[
-            ("transaction", transaction.as_str()),
-            ("decision", "approve"),
-            ("email", &credentials.email),
-            ("password", &credentials.password),
-        ])
+        .form(&form)
         .send()
         .await?;
     if answer.status() != StatusCode::SEE_OTHER {

@@ -12,7 +12,7 @@ use remote_mcp_testkit::hidden_field;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::sync::Arc;
-use support::{CLAUDE_CALLBACK, EMAIL, PASSWORD, authorize, serve};
+use support::{CLAUDE_CALLBACK, EMAIL, PASSWORD, authorize, serve, whoami};
 
 const OTHER_EMAIL: &str = "someone-else@example.com";
 const OTHER_PASSWORD: &str = "another long password";
@@ -113,7 +113,7 @@ async fn connected_apps(store: Arc<dyn Store>) {
         "{page}"
     );
     assert!(
-        page.contains("registered itself") && page.contains(">mcp<"),
+        page.contains("registered itself") && page.contains(">Read your data<"),
         "{page}"
     );
     assert_eq!(
@@ -121,6 +121,18 @@ async fn connected_apps(store: Arc<dyn Store>) {
         Some(grant.as_str())
     );
     let owners_token = hidden_field(&page, "form_token").unwrap();
+
+    // "Last used": not yet, until the app's token is used at the MCP function.
+    assert!(page.contains("<td>not yet</td>"), "{page}");
+    let access_token = session.tokens["access_token"].as_str().unwrap();
+    assert_eq!(whoami(&origin, access_token).await.0, 200);
+    let page = account_page(&owner, &origin).await;
+    assert!(!page.contains("<td>not yet</td>"), "{page}");
+    let year = remote_mcp_core::time::iso8601(remote_mcp_core::UnixTime::now());
+    assert!(
+        page.matches(&year[..4]).count() >= 2,
+        "connected and last used: {page}"
+    );
 
     // Someone else sees nothing of it and cannot disconnect it, even with the id.
     let stranger = signed_in(&origin, OTHER_EMAIL, OTHER_PASSWORD).await;

@@ -192,7 +192,7 @@ async fn audit_lines_name_who_did_what_and_no_line_holds_a_secret() {
                 assert_eq!(fields["client"], client_id.as_str());
                 assert_eq!(fields["grant"], grant);
                 assert!(fields["user"].as_str().is_some_and(|u| !u.is_empty()));
-                assert_eq!(fields["detail"], "mcp");
+                assert_eq!(fields["detail"], "mcp mcp:write");
             }
             let call = audit
                 .iter()

@@ -79,7 +79,7 @@ async fn headless_sign_in_returns_a_working_token() {
         password: PASSWORD.into(),
     };
     let tokens = sign_in(&mcp, &credentials, "").await.unwrap();
-    assert_eq!(tokens.scope.as_deref(), Some("mcp"));
+    assert_eq!(tokens.scope.as_deref(), Some("mcp mcp:write"));
     assert!(tokens.refresh_token.is_some());
     let listed = http()
         .post(mcp.as_str())

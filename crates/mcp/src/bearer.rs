@@ -4,7 +4,7 @@
 //! query string are ignored). The token is verified in memory: signature, issuer, audience (this
 //! resource, RFC 8707) and expiry; then [`crate::revocation`] says whether it still stands (a
 //! store read at most once per token per interval). No token → 401 with the protected-resource
-//! metadata URL and the default scope; a bad or revoked one → 401 `invalid_token` (never 403:
+//! metadata URL and every scope; a bad or revoked one → 401 `invalid_token` (never 403:
 //! clients refresh only on 401); the store unreachable → 503 with `Retry-After`.
 
 use crate::AppState;
@@ -33,7 +33,7 @@ fn unauthorized(state: &AppState, error: Option<(&str, &str)>) -> Response {
     let mut response = StatusCode::UNAUTHORIZED.into_response();
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
-        challenge(state, error, &[crate::DEFAULT_SCOPE]),
+        challenge(state, error, &crate::CHALLENGE_SCOPES),
     );
     response
 }

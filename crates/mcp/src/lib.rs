@@ -38,8 +38,9 @@ use std::sync::Arc;
 pub use principal::Principal;
 use revocation::Revocations;
 
-/// The scope a token needs for any MCP request (and the one named in 401 challenges).
-pub const DEFAULT_SCOPE: &str = tools::READ;
+/// The scopes a 401 challenge names: what a client should ask for to use every tool (MCP "Scope
+/// Selection Strategy"); the person may grant less on the consent page.
+pub const CHALLENGE_SCOPES: [&str; 2] = remote_mcp_core::scopes::SUPPORTED;
 
 /// Everything a request handler may use, built once at cold start. Cheap to clone (every layer
 /// gets a copy per request): shared parts are behind `Arc`s.

@@ -14,7 +14,9 @@
 //! - it is a machine client's own token: that client still exists and may act for itself;
 //! - and its own id was not revoked (RFC 7009 on the access token).
 //!
-//! A token found revoked is remembered as such until it expires; it never comes back.
+//! A token found revoked is remembered as such until it expires; it never comes back. A reading
+//! that finds the grant standing also records its use, when the recorded one is older than
+//! [`remote_mcp_core::model::LAST_USED_PRECISION`] (what `/account` and the admin CLI show).
 
 use remote_mcp_core::model::{ClientId, GrantId};
 use remote_mcp_core::token::AccessClaims;
@@ -77,9 +79,17 @@ impl Revocations {
         let grant = self.store.grant(&grant_id, now);
         let (revoked, client, grant) = tokio::try_join!(revoked, client, grant)?;
         let client_stands = client.is_some() || is_metadata_document(&claims.client_id);
-        let grant_stands = grant
-            .is_some_and(|g| g.client_id.as_str() == claims.client_id && g.subject == claims.sub);
-        Ok(!revoked && client_stands && grant_stands)
+        let grant =
+            grant.filter(|g| g.client_id.as_str() == claims.client_id && g.subject == claims.sub);
+        let standing = !revoked && client_stands && grant.is_some();
+        // "Last used" on /account: written only when the recorded use is older than its
+        // precision, so a busy connection costs one write per few minutes, never one per call.
+        if let Some(grant) = grant.filter(|g| standing && g.last_use_is_stale(now))
+            && let Err(err) = self.store.touch_grant(&grant.id, now).await
+        {
+            tracing::warn!(%err, "could not record a grant's last use");
+        }
+        Ok(standing)
     }
 
     fn remember(&self, claims: &AccessClaims, now: UnixTime, standing: bool) {
@@ -151,6 +161,7 @@ mod tests {
             created_at: T0,
             expires_at: T0 + Duration::from_secs(86_400),
             refresh: RefreshState::new(Secret::generate().hash()),
+            last_used_at: None,
         }
     }
 

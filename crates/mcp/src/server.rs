@@ -11,11 +11,12 @@ use rmcp::handler::server::common::{AsRequestContext, FromContextPart};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorCode,
+    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorCode,
     GetPromptRequestParams, GetPromptResult, Implementation, ListPromptsResult,
-    ListResourceTemplatesResult, ListResourcesResult, PaginatedRequestParams, Prompt,
-    PromptArgument, PromptMessage, ReadResourceRequestParams, ReadResourceResult, Resource,
-    ResourceContents, ResourceTemplate, Role, ServerCapabilities, ServerConfig,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    Prompt, PromptArgument, PromptMessage, ProtocolVersion, ReadResourceRequestParams,
+    ReadResourceResult, Resource, ResourceContents, ResourceTemplate, ResultType, Role,
+    ServerCapabilities, ServerConfig,
 };
 use rmcp::service::{Peer, RequestContext, RxJsonRpcMessage, TxJsonRpcMessage, serve_directly};
 use rmcp::transport::Transport;
@@ -71,9 +72,16 @@ impl McpServer {
         self.tool_router.get_or_init(Self::tool_router)
     }
 
-    /// Every tool's definition, as `tools/list` returns it.
+    /// Every tool's definition.
     pub fn tools(&self) -> Vec<rmcp::model::Tool> {
         self.router().list_all()
+    }
+
+    /// The definitions of the tools `caller`'s scopes allow, as `tools/list` returns them.
+    pub fn tools_for(&self, caller: &Principal) -> Vec<rmcp::model::Tool> {
+        let mut tools = self.tools();
+        tools.retain(|tool| caller.has_all(remote_mcp_core::scopes::required(&tool.name)));
+        tools
     }
 }
 
@@ -140,8 +148,31 @@ impl ServerHandler for McpServer {
         .with_server_info(Implementation::new("remote-mcp", env!("CARGO_PKG_VERSION")))
         .with_instructions(
             "Personal notes for the signed-in user: add, list, search and delete them. \
-             Each note is also a resource (note://{id}). Deleting needs the mcp:write scope.",
+             Each note is also a resource (note://{id}). Adding and deleting need the mcp:write \
+             scope; a connection granted read-only lists only the tools that read.",
         )
+    }
+
+    /// The tools this caller's token may call, and no others (consent by scope): a connection
+    /// granted read-only does not see the tools that change data. The listing depends on the
+    /// token, so it is cacheable by this client only.
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let caller = caller(&context)?;
+        let modern = context
+            .protocol_version()
+            .is_some_and(|version| version >= ProtocolVersion::V_2026_07_28);
+        Ok(ListToolsResult {
+            result_type: Some(ResultType::COMPLETE),
+            tools: self.tools_for(&caller),
+            meta: None,
+            next_cursor: None,
+            ttl_ms: modern.then_some(0),
+            cache_scope: modern.then_some(CacheScope::Private),
+        })
     }
 
     async fn call_tool(

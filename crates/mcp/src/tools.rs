@@ -6,7 +6,9 @@
 //! result with `isError: true`; only protocol faults are JSON-RPC errors. The caller arrives as a
 //! [`Caller`] argument, already verified: a tool cannot run without one.
 //!
-//! A tool that needs more than the `mcp` scope gets a row in [`TOOL_SCOPES`].
+//! Every tool has a row in the one tool → scope table, [`remote_mcp_core::scopes::TOOLS`]: a
+//! read-only tool (`read_only_hint = true`) needs `mcp`, any other also `mcp:write`. The tests hold
+//! the annotations here to that table.
 
 use crate::server::{Caller, McpServer};
 use remote_mcp_core::model::Note;
@@ -21,17 +23,9 @@ pub const READ: &str = remote_mcp_core::scopes::READ;
 /// Scope of tools that destroy data.
 pub const WRITE: &str = remote_mcp_core::scopes::WRITE;
 
-/// The tools that need more than [`READ`], and every scope each needs (all of them, so one
-/// step-up asks for everything at once). The one table the bearer layer's step-up, the tools'
-/// own checks and the documentation read.
-pub const TOOL_SCOPES: &[(&str, &[&str])] = &[("delete_note", &[READ, WRITE])];
-
 /// Every scope a call of `tool` needs.
 pub fn required_scopes(tool: &str) -> &'static [&'static str] {
-    TOOL_SCOPES
-        .iter()
-        .find(|(name, _)| *name == tool)
-        .map_or(&[READ], |(_, scopes)| scopes)
+    remote_mcp_core::scopes::required(tool)
 }
 
 const MAX_TITLE: usize = 200;
@@ -161,6 +155,10 @@ impl McpServer {
         Caller(p): Caller,
         Parameters(input): Parameters<NewNote>,
     ) -> Result<Json<NoteView>, String> {
+        // Defence in depth: the step-up layer already refused tokens without the scope.
+        if !p.has_all(required_scopes("add_note")) {
+            return Err("adding needs the mcp:write scope".into());
+        }
         let title = input.title.trim();
         if title.is_empty() || title.chars().count() > MAX_TITLE {
             return Err(format!("title must be 1 to {MAX_TITLE} characters"));
@@ -212,7 +210,7 @@ impl McpServer {
         Ok(Json(hits.into()))
     }
 
-    /// Deletes one of the signed-in user's notes. Needs the `mcp:write` scope.
+    /// Deletes one of the signed-in user's notes.
     #[tool(annotations(
         title = "Delete a note",
         read_only_hint = false,

@@ -24,7 +24,7 @@ async fn missing_token_gets_401_with_metadata_url_and_scope() {
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path}");
         assert_eq!(
             reply.header("www-authenticate"),
-            Some(format!(r#"Bearer resource_metadata="{PRM}", scope="mcp""#).as_str())
+            Some(format!(r#"Bearer resource_metadata="{PRM}", scope="mcp mcp:write""#).as_str())
         );
         assert_eq!(reply.header("cache-control"), Some("no-store"));
     }

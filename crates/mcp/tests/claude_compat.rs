@@ -47,7 +47,7 @@ fn error_code(reply: &Reply) -> Value {
 #[tokio::test]
 async fn legacy_header_with_2026_07_28_meta_is_served_as_2026_07_28() {
     let s = Server::new();
-    let token = s.token("alice", "mcp").await;
+    let token = s.token("alice", "mcp mcp:write").await;
     let discover = modern(1, "server/discover", json!({}), "2026-07-28");
     let reply = post_exact(&s, &token, &discover, &[CLAUDE_ACCEPT, LEGACY_HEADER]).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
@@ -94,7 +94,7 @@ async fn legacy_header_with_2026_07_28_meta_is_served_as_2026_07_28() {
 #[tokio::test]
 async fn tolerated_requests_still_need_matching_mcp_method_and_name() {
     let s = Server::new();
-    let token = s.token("alice", "mcp").await;
+    let token = s.token("alice", "mcp mcp:write").await;
     let call = modern(
         4,
         "tools/call",
@@ -117,7 +117,7 @@ async fn tolerated_requests_still_need_matching_mcp_method_and_name() {
 #[tokio::test]
 async fn modern_header_disagreeing_with_meta_is_still_header_mismatch() {
     let s = Server::new();
-    let token = s.token("alice", "mcp").await;
+    let token = s.token("alice", "mcp mcp:write").await;
     let list = modern(5, "tools/list", json!({}), "2025-11-25");
     let headers = [
         CLAUDE_ACCEPT,
@@ -143,7 +143,7 @@ async fn modern_header_disagreeing_with_meta_is_still_header_mismatch() {
 #[tokio::test]
 async fn unsupported_versions_are_still_unsupported_protocol_version() {
     let s = Server::new();
-    let token = s.token("alice", "mcp").await;
+    let token = s.token("alice", "mcp mcp:write").await;
     let list = modern(7, "tools/list", json!({}), "2099-01-01");
     let headers = [
         CLAUDE_ACCEPT,
@@ -186,7 +186,7 @@ async fn tolerated_tool_calls_still_step_up_for_missing_scopes() {
 #[tokio::test]
 async fn accept_json_any_or_none_gets_the_json_answer() {
     let s = Server::new();
-    let token = s.token("alice", "mcp").await;
+    let token = s.token("alice", "mcp mcp:write").await;
     let modern_list = modern(9, "tools/list", json!({}), "2026-07-28");
     let legacy_list = json!({"jsonrpc": "2.0", "id": 10, "method": "tools/list", "params": {}});
     for accept in [
@@ -224,7 +224,7 @@ async fn accept_json_any_or_none_gets_the_json_answer() {
 #[tokio::test]
 async fn accept_that_excludes_json_is_406() {
     let s = Server::new();
-    let token = s.token("alice", "mcp").await;
+    let token = s.token("alice", "mcp mcp:write").await;
     let list = json!({"jsonrpc": "2.0", "id": 11, "method": "tools/list", "params": {}});
     for accept in [
         "text/event-stream",
@@ -240,7 +240,7 @@ async fn accept_that_excludes_json_is_406() {
 #[tokio::test]
 async fn a_body_that_is_not_one_json_rpc_object_is_a_json_rpc_error() {
     let s = Server::new();
-    let token = s.token("alice", "mcp").await;
+    let token = s.token("alice", "mcp mcp:write").await;
     let send = |body: &'static str| {
         let request = Request::post("/mcp")
             .header("host", HOST)

@@ -12,7 +12,7 @@ use support::*;
 #[tokio::test]
 async fn initialize_for_each_legacy_version_on_both_paths() {
     let s = Server::new();
-    let token = s.token("alice", "mcp").await;
+    let token = s.token("alice", "mcp mcp:write").await;
     for path in ["/mcp", "/"] {
         for version in ["2025-03-26", "2025-06-18", "2025-11-25"] {
             let reply = s.post(path, Some(&token), &initialize(version), &[]).await;
@@ -43,7 +43,7 @@ async fn initialize_for_each_legacy_version_on_both_paths() {
 #[tokio::test]
 async fn initialized_notification_is_accepted_with_202() {
     let s = Server::new();
-    let token = s.token("alice", "mcp").await;
+    let token = s.token("alice", "mcp mcp:write").await;
     let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
     let reply = s
         .post(
@@ -60,7 +60,7 @@ async fn initialized_notification_is_accepted_with_202() {
 #[tokio::test]
 async fn ping_answers_empty_object() {
     let s = Server::new();
-    let token = s.token("alice", "mcp").await;
+    let token = s.token("alice", "mcp mcp:write").await;
     let reply = s.rpc(&token, "ping", json!({})).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.json()["result"], json!({}));
@@ -79,7 +79,7 @@ fn modern(method: &str, params: Value) -> Value {
 #[tokio::test]
 async fn modern_requests_need_no_initialize() {
     let s = Server::new();
-    let token = s.token("alice", "mcp").await;
+    let token = s.token("alice", "mcp mcp:write").await;
     let headers = [
         ("mcp-protocol-version", "2026-07-28"),
         ("mcp-method", "tools/list"),
@@ -111,7 +111,7 @@ async fn modern_requests_need_no_initialize() {
 #[tokio::test]
 async fn server_discover_describes_the_server() {
     let s = Server::new();
-    let token = s.token("alice", "mcp").await;
+    let token = s.token("alice", "mcp mcp:write").await;
     let headers = [
         ("mcp-protocol-version", "2026-07-28"),
         ("mcp-method", "server/discover"),
@@ -147,7 +147,7 @@ async fn server_discover_describes_the_server() {
 #[tokio::test]
 async fn header_body_mismatch_is_400() {
     let s = Server::new();
-    let token = s.token("alice", "mcp").await;
+    let token = s.token("alice", "mcp mcp:write").await;
     let headers = [
         ("mcp-protocol-version", "2026-07-28"),
         ("mcp-method", "tools/call"),
@@ -167,7 +167,7 @@ async fn header_body_mismatch_is_400() {
 #[tokio::test]
 async fn unsupported_protocol_version_header_is_400() {
     let s = Server::new();
-    let token = s.token("alice", "mcp").await;
+    let token = s.token("alice", "mcp mcp:write").await;
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}});
     let reply = s
         .post(
@@ -183,7 +183,7 @@ async fn unsupported_protocol_version_header_is_400() {
 #[tokio::test]
 async fn unknown_method_is_a_json_rpc_error() {
     let s = Server::new();
-    let token = s.token("alice", "mcp").await;
+    let token = s.token("alice", "mcp mcp:write").await;
     let reply = s.rpc(&token, "no/such/method", json!({})).await;
     assert_eq!(reply.json()["error"]["code"], -32601, "{}", reply.text);
 }

@@ -15,7 +15,7 @@ fn is_error(result: &Value) -> bool {
 #[tokio::test]
 async fn every_tool_is_described_with_schemas_and_annotations() {
     let s = Server::new();
-    let token = s.token("alice", "mcp").await;
+    let token = s.token("alice", "mcp mcp:write").await;
     let tools = s.rpc(&token, "tools/list", json!({})).await.result()["tools"].clone();
     let names: Vec<&str> = tools
         .as_array()
@@ -56,14 +56,13 @@ async fn every_tool_is_described_with_schemas_and_annotations() {
 
 /// What clients show users and what our scopes promise must agree: every tool says whether it only
 /// reads and whether it reaches beyond this server (either answer is fine: a tool that calls an
-/// API says `openWorldHint: true`); a read-only tool neither destroys nor needs more than `mcp`;
-/// a destructive tool needs `mcp:write`.
+/// API says `openWorldHint: true`); a read-only tool does not destroy; and the tool's row in the
+/// one tool → scope table (`remote_mcp_core::scopes::TOOLS`) has its title and read-only-ness, so
+/// a read-only tool needs `mcp` alone and any other needs `mcp:write` too.
 fn assert_annotations_consistent(name: &str, annotations: &serde_json::Value) {
     use mcp_function::tools::{WRITE, required_scopes};
-    assert!(
-        annotations["title"].as_str().is_some_and(|t| !t.is_empty()),
-        "{name}: a title"
-    );
+    let title = annotations["title"].as_str().unwrap_or_default();
+    assert!(!title.is_empty(), "{name}: a title");
     let read_only = annotations["readOnlyHint"]
         .as_bool()
         .unwrap_or_else(|| panic!("{name}: readOnlyHint must be stated"));
@@ -71,24 +70,31 @@ fn assert_annotations_consistent(name: &str, annotations: &serde_json::Value) {
         annotations["openWorldHint"].is_boolean(),
         "{name}: openWorldHint must be stated"
     );
-    let destructive = annotations["destructiveHint"]
-        .as_bool()
-        .unwrap_or(!read_only);
+    let row = remote_mcp_core::scopes::TOOLS
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("{name}: a row in remote_mcp_core::scopes::TOOLS"));
+    assert_eq!(
+        row.title, title,
+        "{name}: the table's title is the annotation's"
+    );
+    assert_eq!(
+        row.read_only, read_only,
+        "{name}: the table says whether it only reads"
+    );
     let needs_write = required_scopes(name).contains(&WRITE);
     if read_only {
-        assert!(!destructive, "{name}: read-only yet destructive");
+        assert!(
+            annotations["destructiveHint"].as_bool() != Some(true),
+            "{name}: read-only yet destructive"
+        );
         assert!(!needs_write, "{name}: read-only yet needs {WRITE}");
     } else {
         assert!(
             annotations["destructiveHint"].is_boolean(),
             "{name}: a tool that writes must say whether it destroys"
         );
-    }
-    if destructive {
-        assert!(
-            needs_write,
-            "{name}: destructive, so it must need {WRITE} (TOOL_SCOPES)"
-        );
+        assert!(needs_write, "{name}: it changes data, so it needs {WRITE}");
     }
 }
 
@@ -325,18 +331,16 @@ async fn summarize_prompt_uses_the_callers_notes() {
     assert!(!text.contains("ship the connector"));
 }
 
-/// The tool → scope table names only tools that exist, and every row keeps the base scope (a
-/// token without it cannot reach the MCP endpoint at all).
+/// The tool → scope table names only tools that exist.
 #[test]
-fn every_scoped_tool_exists() {
+fn every_tool_in_the_scope_table_exists() {
     use mcp_function::server::McpServer;
-    use mcp_function::tools::{READ, TOOL_SCOPES};
     let tools = McpServer::new(std::sync::Arc::new(remote_mcp_core::MemoryStore::new())).tools();
-    for (name, scopes) in TOOL_SCOPES {
+    for row in remote_mcp_core::scopes::TOOLS {
         assert!(
-            tools.iter().any(|t| t.name == *name),
-            "TOOL_SCOPES names {name}, which is not a tool"
+            tools.iter().any(|t| t.name == row.name),
+            "remote_mcp_core::scopes::TOOLS names {}, which is not a tool",
+            row.name
         );
-        assert!(scopes.contains(&READ), "{name} must keep the {READ} scope");
     }
 }

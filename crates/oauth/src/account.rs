@@ -92,6 +92,7 @@ struct Row {
     registered: &'static str,
     scope: String,
     connected: String,
+    last_used: String,
 }
 
 async fn rows(state: &AppState, grants: &[Grant], now: UnixTime) -> Vec<Row> {
@@ -130,8 +131,16 @@ async fn rows(state: &AppState, grants: &[Grant], now: UnixTime) -> Vec<Row> {
             client: name,
             host,
             registered,
-            scope: grant.scope.clone(),
+            scope: grant
+                .scope
+                .split_ascii_whitespace()
+                .map(remote_mcp_core::scopes::describe)
+                .collect::<Vec<_>>()
+                .join("; "),
             connected: iso8601(grant.created_at),
+            last_used: grant
+                .last_used_at
+                .map_or_else(|| "not yet".to_owned(), iso8601),
         });
     }
     rows
@@ -146,7 +155,7 @@ fn listing(rows: &[Row], token: &str) -> String {
         .map(|row| {
             format!(
                 "<tr><td><strong>{client}</strong><br><span class=\"host\">{host}</span></td>\
-<td>{registered}</td><td>{scope}</td><td>{connected}</td><td>\
+<td>{registered}</td><td>{scope}</td><td>{connected}</td><td>{last_used}</td><td>\
 <form method=\"post\" action=\"{PATH}\"><input type=\"hidden\" name=\"form_token\" value=\"{token}\">\
 <input type=\"hidden\" name=\"disconnect\" value=\"{grant}\">\
 <button type=\"submit\">Disconnect</button></form></td></tr>",
@@ -155,13 +164,14 @@ fn listing(rows: &[Row], token: &str) -> String {
                 registered = row.registered,
                 scope = escape(&row.scope),
                 connected = row.connected,
+                last_used = row.last_used,
                 grant = escape(row.grant.as_str()),
             )
         })
         .collect();
     format!(
-        "<table><thead><tr><th>App</th><th>How it registered</th><th>Scopes</th>\
-<th>Connected</th><th></th></tr></thead><tbody>{items}</tbody></table>"
+        "<table><thead><tr><th>App</th><th>How it registered</th><th>Access</th>\
+<th>Connected</th><th>Last used</th><th></th></tr></thead><tbody>{items}</tbody></table>"
     )
 }
 

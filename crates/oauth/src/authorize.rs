@@ -12,7 +12,7 @@
 
 use crate::AppState;
 use crate::clients;
-use crate::consent::{ConsentPage, error_page};
+use crate::consent::{ACCESS_ALL, ACCESS_FIELD, ACCESS_READ_ONLY, ConsentPage, error_page};
 use crate::cookies::{Cookie, Cookies};
 use crate::error::{ErrorCode, OAuthError};
 use crate::no_store::NoStore;
@@ -392,6 +392,7 @@ async fn decision(
         Some("deny") => None,
         _ => return Err(show(StatusCode::BAD_REQUEST, INCOMPLETE)),
     };
+    let granted = chosen_scopes(&form, &request)?;
     // One-time: of concurrent or repeated submissions only one gets here.
     if state.grants.take_consent(&hash, now).await?.is_none() {
         return Err(show(StatusCode::BAD_REQUEST, EXPIRED));
@@ -407,7 +408,17 @@ async fn decision(
             state: request.state.clone(),
         });
     };
-    issue_code(state, &client, &request, &to, approver, now).await
+    issue_code(state, &client, &request, &granted, &to, approver, now).await
+}
+
+/// What the person chose to grant: everything asked for, or its read-only part; never more.
+fn chosen_scopes(form: &Params, request: &ConsentRequest) -> Result<Scopes, AuthorizeError> {
+    let asked = Scopes::from_stored(&request.scope);
+    match form.get(ACCESS_FIELD) {
+        None | Some(ACCESS_ALL) => Ok(asked),
+        Some(ACCESS_READ_ONLY) => Ok(asked.read_only()),
+        Some(_) => Err(show(StatusCode::BAD_REQUEST, INCOMPLETE)),
+    }
 }
 
 const INCOMPLETE: &str = "The form is incomplete.";
@@ -510,6 +521,7 @@ async fn issue_code(
     state: &AppState,
     client: &Client,
     request: &ConsentRequest,
+    granted: &Scopes,
     to: &VerifiedRedirectUri,
     approver: Approver,
     now: UnixTime,
@@ -520,7 +532,7 @@ async fn issue_code(
         redirect_uri: request.redirect_uri.clone(),
         code_challenge: request.code_challenge.clone(),
         resource: request.resource.clone(),
-        scope: request.scope.clone(),
+        scope: granted.to_string(),
         subject: approver.subject,
         issued_at: now,
         expires_at: now + state.config.lifetimes.authorization_code,

@@ -6,9 +6,10 @@
 
 use crate::no_store::NoStore;
 use crate::redirect_uri::VerifiedRedirectUri;
-use crate::scope::{Scopes, WRITE_SCOPE};
+use crate::scope::Scopes;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use remote_mcp_core::scopes;
 
 /// What the page shows.
 pub struct ConsentPage<'a> {
@@ -49,18 +50,56 @@ h1{font-size:1.4rem}.host{font-family:ui-monospace,monospace;background:#f2f2f2;
 .warn{background:#fff4e5;border-left:4px solid #f0a020;padding:.5rem .8rem}ul{padding-left:1.2rem}\
 button{font-size:1rem;padding:.6rem 1.4rem;margin-right:.6rem;border-radius:6px;border:1px solid #888;cursor:pointer}\
 button.primary{background:#1a1a1a;color:#fff;border-color:#1a1a1a}\
-input{font-size:1rem;padding:.4rem;width:100%;max-width:22rem}\
+input{font-size:1rem;padding:.4rem;width:100%;max-width:22rem}input[type=radio]{width:auto}\
+fieldset{border:1px solid #ccc;border-radius:6px;margin:0 0 1rem}\
 a.provider{display:inline-block;padding:.6rem 1.4rem;border:1px solid #1a1a1a;border-radius:6px;color:#1a1a1a;text-decoration:none}";
 
 const SIGN_IN_FIELDS: &str = "<p><label>Email<br><input type=\"email\" name=\"email\" autocomplete=\"username\" required></label></p>\
 <p><label>Password<br><input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label></p>";
 
+/// What each requested scope allows, in words and by the tools it unlocks.
 fn scope_descriptions(scopes: &Scopes) -> String {
-    let mut items = vec!["<li>Use this server's tools, resources and prompts on your behalf</li>"];
-    if scopes.contains(WRITE_SCOPE) {
-        items.push("<li>Change and delete your data</li>");
+    scopes
+        .iter()
+        .map(|scope| {
+            let tools: Vec<String> = scopes::tools_unlocked_by(scope)
+                .map(|tool| escape(tool.title))
+                .collect();
+            format!(
+                "<li><strong>{}</strong>{}</li>",
+                escape(scopes::describe(scope)),
+                if tools.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", tools.join(", "))
+                }
+            )
+        })
+        .collect()
+}
+
+/// The form field that grants less than asked, and its values.
+pub const ACCESS_FIELD: &str = "access";
+/// Everything the client asked for.
+pub const ACCESS_ALL: &str = "all";
+/// The read-only part of it.
+pub const ACCESS_READ_ONLY: &str = "read";
+
+/// The choice to grant less than asked, when the request includes changing data.
+fn access_choice(scopes: &Scopes) -> String {
+    if scopes.read_only() == *scopes {
+        return String::new();
     }
-    items.concat()
+    let read: Vec<&str> = scopes::tools_unlocked_by(scopes::READ)
+        .map(|t| t.title)
+        .collect();
+    format!(
+        "<fieldset><legend>Access to grant</legend>\
+<p><label><input type=\"radio\" name=\"{ACCESS_FIELD}\" value=\"{ACCESS_ALL}\" checked> Everything asked for</label></p>\
+<p><label><input type=\"radio\" name=\"{ACCESS_FIELD}\" value=\"{ACCESS_READ_ONLY}\"> Read only ({})</label></p>\
+</fieldset>",
+        escape(&read.join(", "))
+    )
 }
 
 impl ConsentPage<'_> {
@@ -79,10 +118,10 @@ impl ConsentPage<'_> {
 <title>Connect to {resource}</title><style>{STYLE}</style></head><body>\
 <h1>Allow <strong>{name}</strong> to access {resource}?</h1>\
 <p>It will receive access at <span class=\"host\">{host}</span>.</p>{loopback_warning}\
-<p>If you approve, it may:</p><ul>{scopes}</ul>\
+<p>It asks to:</p><ul>{scopes}</ul>\
 <p><small>Client ID: <span class=\"host\">{client_id}</span></small></p>{error}\
 <form method=\"post\" action=\"/authorize\">\
-<input type=\"hidden\" name=\"transaction\" value=\"{transaction}\">{identity}\
+<input type=\"hidden\" name=\"transaction\" value=\"{transaction}\">{choice}{identity}\
 <button class=\"primary\" type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>\
 <button type=\"submit\" name=\"decision\" value=\"deny\" formnovalidate>Deny</button>\
 </form><p><small><a href=\"/account\">Your connected apps</a>: see and disconnect what you approved.</small></p>\
@@ -91,6 +130,7 @@ impl ConsentPage<'_> {
             name = escape(name),
             host = escape(&host),
             scopes = scope_descriptions(self.scopes),
+            choice = access_choice(self.scopes),
             client_id = escape(self.client_id),
             transaction = escape(self.transaction),
             error = self

@@ -1,18 +1,18 @@
 //! Scopes (RFC 6749 §3.3) and resource indicators (RFC 8707).
 //!
-//! Scopes: `mcp` (use the tools) and `mcp:write` (change data), where `mcp:write` implies `mcp`.
-//! Claude's 2025 connector asks for `claudeai`, accepted as an alias of the default scope.
+//! Scopes: `mcp` (the read-only tools) and `mcp:write` (the tools that change or delete data),
+//! where `mcp:write` implies `mcp`. A client that names no scope asks for every scope, and so does
+//! Claude's 2025 connector with its `claudeai`: the person approving chooses on the consent page
+//! what the connection gets (all of it, or read-only).
 //! Resources: the canonical MCP URL only; Claude's `https://host/` (root with a trailing slash) is
 //! normalised to it, and nothing else is.
 
 use crate::metadata::Capabilities;
 use std::collections::BTreeSet;
 
-/// The scope granted when a client asks for none.
-pub const DEFAULT_SCOPE: &str = remote_mcp_core::scopes::READ;
-/// The scope needed to change data.
-pub const WRITE_SCOPE: &str = remote_mcp_core::scopes::WRITE;
-/// Claude's 2025 scope name, an alias of [`DEFAULT_SCOPE`].
+/// What a client asking for no scope asks for: every scope.
+pub const DEFAULT_SCOPES: [&str; 2] = remote_mcp_core::scopes::SUPPORTED;
+/// Claude's 2025 scope name, an alias of [`DEFAULT_SCOPES`].
 const CLAUDE_ALIAS: &str = "claudeai";
 
 /// A validated, de-duplicated scope set.
@@ -23,19 +23,18 @@ impl Scopes {
     /// Parses a requested `scope`; unknown values are an error (`invalid_scope`).
     pub fn parse(requested: Option<&str>, capabilities: &Capabilities) -> Result<Self, String> {
         let mut scopes = BTreeSet::new();
-        for scope in requested.unwrap_or(DEFAULT_SCOPE).split_ascii_whitespace() {
-            let scope = if scope == CLAUDE_ALIAS {
-                DEFAULT_SCOPE
-            } else {
-                scope
-            };
+        for scope in requested.unwrap_or_default().split_ascii_whitespace() {
+            if scope == CLAUDE_ALIAS {
+                scopes.extend(DEFAULT_SCOPES.map(str::to_owned));
+                continue;
+            }
             if !capabilities.scopes_supported.contains(&scope) {
                 return Err(format!("unknown scope {scope:?}"));
             }
             scopes.insert(scope.to_owned());
         }
         if scopes.is_empty() {
-            scopes.insert(DEFAULT_SCOPE.to_owned());
+            scopes.extend(DEFAULT_SCOPES.map(str::to_owned));
         }
         for (scope, implied) in remote_mcp_core::scopes::IMPLIES {
             if scopes.contains(scope) {
@@ -43,6 +42,26 @@ impl Scopes {
             }
         }
         Ok(Self(scopes))
+    }
+
+    /// A refresh's `scope`, at most `granted` (RFC 6749 §6): Claude's `claudeai` there means
+    /// "what I was granted", however much less than everything the person chose.
+    pub fn narrowing(
+        requested: &str,
+        granted: &Scopes,
+        capabilities: &Capabilities,
+    ) -> Result<Self, String> {
+        if requested
+            .split_ascii_whitespace()
+            .all(|s| s == CLAUDE_ALIAS)
+        {
+            return Ok(granted.clone());
+        }
+        let requested = Self::parse(Some(requested), capabilities)?;
+        if !requested.is_subset_of(granted) {
+            return Err("a refresh may only narrow the granted scope".into());
+        }
+        Ok(requested)
     }
 
     /// Reads a stored scope string (already validated when stored).
@@ -53,6 +72,13 @@ impl Scopes {
     /// Whether every scope here is also in `granted`.
     pub fn is_subset_of(&self, granted: &Scopes) -> bool {
         self.0.is_subset(&granted.0)
+    }
+
+    /// These scopes without any that changes data: what "read-only" on the consent page grants.
+    pub fn read_only(&self) -> Self {
+        let mut scopes = self.0.clone();
+        scopes.retain(|s| s == remote_mcp_core::scopes::READ);
+        Self(scopes)
     }
 
     /// Whether `scope` is included.
@@ -98,16 +124,25 @@ mod tests {
     #[test]
     fn scope_defaults_aliases_and_hierarchy() {
         let c = caps();
-        assert_eq!(Scopes::parse(None, &c).unwrap().to_string(), "mcp");
+        let all = "mcp mcp:write";
+        assert_eq!(Scopes::parse(None, &c).unwrap().to_string(), all);
         assert_eq!(
             Scopes::parse(Some("claudeai"), &c).unwrap().to_string(),
-            "mcp"
+            all
         );
         assert_eq!(
             Scopes::parse(Some("mcp:write"), &c).unwrap().to_string(),
-            "mcp mcp:write"
+            all
         );
-        assert_eq!(Scopes::parse(Some("  "), &c).unwrap().to_string(), "mcp");
+        assert_eq!(Scopes::parse(Some("  "), &c).unwrap().to_string(), all);
+        assert_eq!(Scopes::parse(Some("mcp"), &c).unwrap().to_string(), "mcp");
+        assert_eq!(
+            Scopes::parse(Some("mcp:write"), &c)
+                .unwrap()
+                .read_only()
+                .to_string(),
+            "mcp"
+        );
         assert!(Scopes::parse(Some("mcp admin"), &c).is_err());
         assert!(Scopes::parse(Some("offline_access"), &c).is_err());
     }

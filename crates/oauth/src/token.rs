@@ -234,6 +234,7 @@ async fn authorization_code(
         created_at: now,
         expires_at: now + state.config.lifetimes.refresh_token,
         refresh: RefreshState::new(refresh.hash()),
+        last_used_at: None,
     };
     match state.grants.take_code(&hash, &grant, now).await? {
         CodeRedemption::Redeemed => {}
@@ -285,17 +286,8 @@ async fn refresh_token(
     let granted = Scopes::from_stored(&grant.scope);
     let scopes = match scope {
         None => granted.clone(),
-        Some(requested) => {
-            let requested = Scopes::parse(Some(requested), &state.capabilities)
-                .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e))?;
-            if !requested.is_subset_of(&granted) {
-                return Err(OAuthError::new(
-                    ErrorCode::InvalidScope,
-                    "a refresh may only narrow the granted scope",
-                ));
-            }
-            requested
-        }
+        Some(requested) => Scopes::narrowing(requested, &granted, &state.capabilities)
+            .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e))?,
     };
     check_bound_resource(state, resource, &grant.resource)?;
     // Derived, not random: a retry within the grace gets the same successor (idempotent).

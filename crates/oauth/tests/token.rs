@@ -33,7 +33,10 @@ async fn full_flow(s: &Server, redirect: &str) {
     let client = s.public_client(redirect).await;
     let tokens = s.tokens(&client, redirect).await;
     assert_eq!(tokens["token_type"], "Bearer");
-    assert_eq!(tokens["scope"], "mcp");
+    assert_eq!(
+        tokens["scope"], "mcp mcp:write",
+        "no scope asked: every scope"
+    );
     assert_eq!(tokens["expires_in"], 3600);
     let claims = s
         .state

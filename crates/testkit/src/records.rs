@@ -41,6 +41,7 @@ pub async fn back(grants: &dyn GrantStore, claims: &AccessClaims, now: UnixTime)
                 created_at: now,
                 expires_at: now + day,
                 refresh: RefreshState::new(Secret::generate().hash()),
+                last_used_at: None,
             })
             .await;
     }

@@ -49,6 +49,23 @@ pub struct Grant {
     /// The grant (and its refresh token) is gone from this instant; rotation extends it.
     pub expires_at: UnixTime,
     pub refresh: RefreshState,
+    /// When its tokens were last used, to within [`LAST_USED_PRECISION`]: at the MCP function
+    /// (once per that interval at most) or at a refresh. `None` until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<UnixTime>,
+}
+
+/// How stale a grant's "last used" may get: the resource server records a use only when the one
+/// recorded is older, so a busy connection costs one write per grant per this interval, not one
+/// per call.
+pub const LAST_USED_PRECISION: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+impl Grant {
+    /// Whether a use at `now` is worth recording (the recorded one is older than the precision).
+    pub fn last_use_is_stale(&self, now: UnixTime) -> bool {
+        self.last_used_at
+            .is_none_or(|at| at + LAST_USED_PRECISION <= now)
+    }
 }
 
 /// An opaque refresh token as the client sees it: `<grant id>.<secret>`. Only its hash is stored.

@@ -21,6 +21,11 @@ pub trait GrantReader: Send + Sync + 'static {
 
     /// Whether `jti` was revoked (RFC 7009), until it would have expired.
     async fn is_access_token_revoked(&self, jti: &str, now: UnixTime) -> Result<bool, StoreError>;
+
+    /// Records that the grant's tokens were used at `now`, unless a use within
+    /// [`crate::model::LAST_USED_PRECISION`] is already recorded (or the grant is gone): the one
+    /// write the resource server makes about grants.
+    async fn touch_grant(&self, id: &GrantId, now: UnixTime) -> Result<(), StoreError>;
 }
 
 /// The authorization server's verbs.

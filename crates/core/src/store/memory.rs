@@ -97,6 +97,15 @@ impl GrantReader for MemoryStore {
             .get(jti)
             .is_some_and(|until| now < *until))
     }
+
+    async fn touch_grant(&self, id: &GrantId, now: UnixTime) -> Result<(), StoreError> {
+        if let Some(grant) = self.lock().grants.get_mut(id)
+            && grant.last_use_is_stale(now)
+        {
+            grant.last_used_at = Some(now);
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -215,6 +224,7 @@ impl GrantStore for MemoryStore {
             RefreshDecision::Rotate(state) => {
                 grant.refresh = state;
                 grant.expires_at = now + policy.lifetime;
+                grant.last_used_at = Some(now);
                 Rotation::Rotated(grant.clone())
             }
             RefreshDecision::Duplicate => Rotation::Duplicate,

@@ -462,7 +462,46 @@ async fn concurrent_rotations_leave_exactly_one_live_token(store: Arc<dyn GrantS
     ));
 }
 
+/// A use is recorded at most once per precision interval, survives a rotation (which is a use
+/// itself), and never brings back a revoked grant.
+async fn last_use_is_recorded_once_per_precision(store: Arc<dyn GrantStore>) {
+    use remote_mcp_core::model::LAST_USED_PRECISION;
+    let (g, t1) = grant();
+    store.create_grant(&g).await.unwrap();
+    let seen = |at| {
+        let store = store.clone();
+        let id = g.id.clone();
+        async move { store.grant(&id, at).await.unwrap().unwrap().last_used_at }
+    };
+    assert_eq!(seen(T0).await, None, "not used yet");
+    store.touch_grant(&g.id, T0 + secs(5)).await.unwrap();
+    assert_eq!(seen(T0 + secs(5)).await, Some(T0 + secs(5)));
+    // Within the precision, later uses write nothing.
+    store.touch_grant(&g.id, T0 + secs(60)).await.unwrap();
+    assert_eq!(seen(T0 + secs(60)).await, Some(T0 + secs(5)));
+    let later = T0 + secs(5) + LAST_USED_PRECISION;
+    store.touch_grant(&g.id, later).await.unwrap();
+    assert_eq!(seen(later).await, Some(later));
+    // Listings show it too.
+    let listed = store.grants(Some("user-1")).await.unwrap();
+    assert_eq!(listed[0].last_used_at, Some(later));
+    // A refresh is a use, and keeps what was recorded beside the record.
+    let t2 = t1.successor(&g.refresh.successor_key);
+    let refreshed = later + secs(30);
+    store
+        .rotate_refresh(&g.id, &t1.hash(), t2.hash(), refreshed, POLICY)
+        .await
+        .unwrap();
+    assert_eq!(seen(refreshed).await, Some(refreshed));
+    // A revoked grant stays gone.
+    assert!(store.revoke_grant(&g.id).await.unwrap());
+    let much_later = refreshed + LAST_USED_PRECISION + secs(1);
+    store.touch_grant(&g.id, much_later).await.unwrap();
+    assert_eq!(store.grant(&g.id, much_later).await.unwrap(), None);
+}
+
 super::contract!(
+    last_use_is_recorded_once_per_precision,
     client_round_trip,
     duplicate_client_id_is_rejected,
     deleted_client_is_gone,

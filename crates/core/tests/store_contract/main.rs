@@ -75,6 +75,7 @@ fn grant() -> (Grant, RefreshToken) {
         created_at: T0,
         expires_at: T0 + POLICY.lifetime,
         refresh: RefreshState::new(token.hash()),
+        last_used_at: None,
     };
     (grant, token)
 }

@@ -68,6 +68,18 @@ pub async fn authorize(
     used_redirect: &str,
     scope: &str,
 ) -> Session {
+    authorize_choosing(origin, registered_redirect, used_redirect, scope, None).await
+}
+
+/// [`authorize`], with the person choosing `access` on the consent page (`Some("read")`:
+/// read-only).
+pub async fn authorize_choosing(
+    origin: &str,
+    registered_redirect: &str,
+    used_redirect: &str,
+    scope: &str,
+    access: Option<&str>,
+) -> Session {
     let metadata: Value = http()
         .get(format!("{origin}/.well-known/oauth-authorization-server"))
         .send()
@@ -86,6 +98,7 @@ pub async fn authorize(
         scope,
         registered_redirect,
         used_redirect,
+        access,
     };
     let mcp = url::Url::parse(&format!("{origin}/mcp")).unwrap();
     let tokens = sign_in_with(&mcp, &request)

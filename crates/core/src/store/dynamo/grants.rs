@@ -1,13 +1,13 @@
 //! [`GrantReader`] and [`GrantStore`] on DynamoDB.
 
 use super::{
-    Contention, DynamoStore, backend, decode, is_condition_failure, is_live, key_attributes,
+    Contention, DynamoStore, Item, backend, decode, is_condition_failure, is_live, key_attributes,
     number, record_item, revision,
 };
 use crate::UnixTime;
 use crate::model::{
     AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, ConsentRequest, Grant,
-    GrantId, RefreshDecision, RefreshPolicy, Rotation,
+    GrantId, LAST_USED_PRECISION, RefreshDecision, RefreshPolicy, Rotation,
 };
 use crate::secret::SecretHash;
 use crate::store::table::{
@@ -24,7 +24,11 @@ impl GrantReader for DynamoStore {
     }
 
     async fn grant(&self, id: &GrantId, now: UnixTime) -> Result<Option<Grant>, StoreError> {
-        self.live_record(&Key::grant(id.as_str()), now).await
+        self.read_live(&Key::grant(id.as_str()), now)
+            .await?
+            .as_ref()
+            .map(decode_grant)
+            .transpose()
     }
 
     async fn is_access_token_revoked(&self, jti: &str, now: UnixTime) -> Result<bool, StoreError> {
@@ -33,6 +37,48 @@ impl GrantReader for DynamoStore {
             .await?
             .is_some())
     }
+
+    async fn touch_grant(&self, id: &GrantId, now: UnixTime) -> Result<(), StoreError> {
+        // An attribute of its own beside the record, so recording a use never rewrites (or
+        // races) the grant; a rotation folds it into the record.
+        let precision = i64::try_from(LAST_USED_PRECISION.as_secs()).unwrap_or(i64::MAX);
+        let stale_before = now.seconds().saturating_sub(precision);
+        let result = self
+            .client()
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_attributes(&Key::grant(id.as_str()))))
+            .update_expression("SET #used = :now")
+            .condition_expression(
+                "attribute_exists(#pk) AND (attribute_not_exists(#used) OR #used <= :stale)",
+            )
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#used", LAST_USED)
+            .expression_attribute_values(":now", number(now.seconds()))
+            .expression_attribute_values(":stale", number(stale_before))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Ok(()),
+            Err(e) => Err(backend(e)),
+        }
+    }
+}
+
+/// The attribute [`GrantReader::touch_grant`] writes on a grant's item.
+const LAST_USED: &str = "last_used";
+
+/// A grant's record, with the use recorded beside it when that is later.
+fn decode_grant(item: &Item) -> Result<Grant, StoreError> {
+    let mut grant: Grant = decode(item)?;
+    if let Some(AttributeValue::N(n)) = item.get(LAST_USED)
+        && let Ok(seconds) = n.parse::<i64>()
+    {
+        let recorded = UnixTime(seconds);
+        grant.last_used_at = grant.last_used_at.max(Some(recorded));
+    }
+    Ok(grant)
 }
 
 #[async_trait]
@@ -168,12 +214,13 @@ impl GrantStore for DynamoStore {
             let Some(item) = self.read_live(&Key::grant(id.as_str()), now).await? else {
                 return Ok(Rotation::Unknown);
             };
-            let mut grant: Grant = decode(&item)?;
+            let mut grant = decode_grant(&item)?;
             let rev = revision(&item)?;
             match grant.refresh.decide(presented, next.clone(), now, policy) {
                 RefreshDecision::Rotate(state) => {
                     grant.refresh = state;
                     grant.expires_at = now + policy.lifetime;
+                    grant.last_used_at = Some(now);
                 }
                 RefreshDecision::Duplicate => return Ok(Rotation::Duplicate),
                 RefreshDecision::Replayed => return Ok(Rotation::Replayed(grant)),
@@ -274,7 +321,7 @@ impl GrantStore for DynamoStore {
             .scan_sort_key("GRANT")
             .await?
             .iter()
-            .map(decode)
+            .map(decode_grant)
             .filter(|g: &Result<Grant, _>| {
                 g.as_ref()
                     .map_or(true, |g| subject.is_none_or(|s| g.subject == s))
