@@ -5,10 +5,10 @@
 //   node scripts/browser-journeys.mjs '{"origin": …, "email": …, "password": …,
 //                                       "provider": "Corp SSO", "login": "alice@corp.example"}'
 //
-// Journeys, each in a fresh browser profile: an account on this server approves, then disconnects
-// the app on /account; it denies; a person signs in with the identity provider, comes back and
-// approves. Each approval's code is
-// exchanged and the token calls a tool. A Content-Security-Policy violation on our pages fails the
+// Journeys, each in a fresh browser profile: an account on this server approves read-only (the
+// token lists only the read tools and a write is refused), then disconnects the app on /account;
+// it denies; a person signs in with the identity provider, comes back and approves everything.
+// Each approval's code is exchanged and the token calls a tool. A Content-Security-Policy violation on our pages fails the
 // journey: the page must work under its own CSP and cookie rules. One line per journey.
 import { chromium } from 'playwright-core';
 import { createHash, randomBytes } from 'node:crypto';
@@ -37,7 +37,7 @@ async function register() {
     response_type: 'code',
     client_id: clientId,
     redirect_uri: redirectUri,
-    scope: 'mcp',
+    scope: 'mcp mcp:write',
     state,
     code_challenge: b64url(createHash('sha256').update(verifier).digest()),
     code_challenge_method: 'S256',
@@ -46,7 +46,22 @@ async function register() {
   return { clientId, verifier, state, url: `${origin}/authorize?${query}` };
 }
 
-/// Exchanges the code in `redirect` and calls whoami with the token: the subject it reports.
+/// A JSON-RPC request to /mcp with `token`.
+async function mcp(token, method, params) {
+  return fetch(`${origin}/mcp`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-11-25',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+}
+
+/// Exchanges the code in `redirect` and calls whoami with the token: the subject it reports,
+/// the scope granted and the token.
 async function redeem(client, redirect) {
   const answer = new URL(redirect);
   if (answer.searchParams.get('state') !== client.state) throw new Error('state did not come back');
@@ -64,21 +79,11 @@ async function redeem(client, redirect) {
     }),
   }).then((r) => r.json());
   if (!token.access_token) throw new Error(`token endpoint: ${JSON.stringify(token)}`);
-  const reply = await fetch(`${origin}/mcp`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token.access_token}`,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2025-11-25',
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} },
-    }),
-  }).then((r) => r.json());
+  const reply = await mcp(token.access_token, 'tools/call', { name: 'whoami', arguments: {} })
+    .then((r) => r.json());
   const subject = reply?.result?.structuredContent?.subject;
   if (!subject) throw new Error(`whoami: ${JSON.stringify(reply)}`);
-  return subject;
+  return { subject, scope: token.scope, token: token.access_token };
 }
 
 /// A fresh profile whose navigations to the client's redirect URI are caught (nothing listens
@@ -107,22 +112,36 @@ async function profile(browser) {
 }
 
 const journeys = {
-  async 'account on this server, approve'(browser) {
+  async 'account on this server, approve read-only'(browser) {
     const client = await register();
     const { context, page, violations, redirected } = await profile(browser);
     await page.goto(client.url);
     await page.getByRole('heading', { name: /Allow .* to access/ }).waitFor();
+    // The client asked for everything; the person grants read-only.
+    await page.getByLabel(/Read only/).check();
     await page.fill('input[name=email]', config.email);
     await page.fill('input[name=password]', config.password);
     await page.click('button[value=approve]');
-    const subject = await redeem(client, await redirected);
-    // The same session on the account page: the app is listed; disconnect it.
+    const { subject, scope, token } = await redeem(client, await redirected);
+    if (scope !== 'mcp') throw new Error(`read-only approval gave the scope ${scope}`);
+    const listed = await mcp(token, 'tools/list', {}).then((r) => r.json());
+    const names = (listed?.result?.tools ?? []).map((t) => t.name);
+    if (!names.includes('list_notes') || names.includes('add_note') || names.includes('delete_note')) {
+      throw new Error(`a read-only token lists ${names.join(', ')}`);
+    }
+    const write = await mcp(token, 'tools/call', { name: 'add_note', arguments: { title: 't', body: 'b' } });
+    if (write.status !== 403) throw new Error(`a write with a read-only token answered ${write.status}`);
+    // The same session on the account page: the app is listed, read-only; disconnect it.
     await page.goto(`${origin}/account`);
     await page.getByText('Browser journey client').waitFor();
+    await page.getByRole('cell', { name: 'Read your data', exact: true }).waitFor();
     await page.getByRole('button', { name: 'Disconnect' }).click();
     await page.getByText('No apps are connected.').waitFor();
     await context.close();
-    return { violations, detail: `whoami as ${subject}; disconnected on /account` };
+    return {
+      violations,
+      detail: `whoami as ${subject}; tools/list: ${names.join(', ')}; add_note 403; disconnected on /account`,
+    };
   },
   async 'account on this server, deny'(browser) {
     const client = await register();
@@ -145,9 +164,10 @@ const journeys = {
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByText(`Signed in as ${config.login}`).waitFor();
     await page.click('button[value=approve]');
-    const subject = await redeem(client, await redirected);
+    const { subject, scope } = await redeem(client, await redirected);
+    if (scope !== 'mcp mcp:write') throw new Error(`approving everything gave the scope ${scope}`);
     await context.close();
-    return { violations, detail: `whoami as ${subject}` };
+    return { violations, detail: `whoami as ${subject} with ${scope}` };
   },
 };
 
