@@ -61,10 +61,8 @@ MUTATIONS = {
     "refresh does not rotate the refresh token": [
         (
             "crates/oauth/src/token.rs",
-            """                &grant.resource,
-                Some((&grant.id, next)),""",
-            """                &grant.resource,
-                Some((&grant.id, token)),""",
+            "Under::Refresh(&grant.id, next),",
+            "Under::Refresh(&grant.id, token),",
         ),
     ],
     "a replayed refresh token does not revoke the grant": [

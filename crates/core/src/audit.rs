@@ -76,16 +76,25 @@ impl<'a> Audit<'a> {
         }
     }
 
-    /// Writes the line.
+    /// Writes the line, with the source address and request id of the request being served
+    /// ([`crate::observe`]) unless given, and counts the event in that request's metrics.
     pub fn log(self) {
+        let current = crate::observe::current();
+        let source = self
+            .source
+            .or(current.as_ref().map(|(source, _)| source.as_str()));
+        let request = self
+            .request
+            .or(current.as_ref().and_then(|(_, request)| request.as_deref()));
+        crate::observe::count(self.event);
         tracing::info!(
             target: "audit",
             event = self.event,
             user = self.user,
             client = self.client,
             grant = self.grant,
-            source = self.source,
-            request = self.request,
+            source,
+            request,
             detail = self.detail,
             "{}",
             self.event

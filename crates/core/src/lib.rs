@@ -18,6 +18,7 @@ pub mod audit;
 pub mod aws;
 pub mod config;
 pub mod model;
+pub mod observe;
 pub mod password;
 pub mod scopes;
 pub mod secret;

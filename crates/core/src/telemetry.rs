@@ -20,38 +20,94 @@ pub fn init(format: LogFormat) {
     use tracing_subscriber::util::SubscriberInitExt;
     let _ = match format {
         LogFormat::Json => json(std::io::stdout).try_init(),
+        // Metrics records are for CloudWatch, not for a terminal.
         LogFormat::Pretty => tracing_subscriber::fmt()
-            .with_env_filter(filter())
+            .with_env_filter(with(filter(), "emf=off"))
             .compact()
             .finish()
             .try_init(),
     };
 }
 
-/// The filter: `RUST_LOG`, else [`DEFAULT_FILTER`]; the audit trail
-/// ([`crate::audit`]) is written whatever `RUST_LOG` says.
+/// The filter: `RUST_LOG`, else [`DEFAULT_FILTER`]; the audit trail ([`crate::audit`]) and the
+/// metrics records ([`crate::observe`]) are written whatever `RUST_LOG` says.
 fn filter() -> EnvFilter {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
-    match "audit=info".parse() {
-        Ok(audit) => filter.add_directive(audit),
+    with(with(filter, "audit=info"), "emf=info")
+}
+
+fn with(filter: EnvFilter, directive: &str) -> EnvFilter {
+    match directive.parse() {
+        Ok(directive) => filter.add_directive(directive),
         Err(_) => filter,
     }
 }
 
 /// The subscriber of the Lambda functions, writing to `writer`: one JSON object per line, the
-/// event's message and fields under `fields` (the template's metric filters read
-/// `$.fields.message`), without ANSI colours or a time (CloudWatch stamps every line).
+/// event's message and fields under `fields`, without ANSI colours or a time (CloudWatch stamps
+/// every line); metrics records ([`crate::observe::EMF_TARGET`]) as they are, for CloudWatch's
+/// Embedded Metric Format.
 pub fn json<W>(writer: W) -> impl tracing::Subscriber + Send + Sync
 where
-    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Clone + Send + Sync + 'static,
 {
-    tracing_subscriber::fmt()
-        .with_env_filter(filter())
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    let lines = tracing_subscriber::fmt::layer()
         .json()
         .with_ansi(false)
         .without_time()
         .with_current_span(false)
-        .with_writer(writer)
-        .finish()
+        .with_span_list(false)
+        .with_writer(writer.clone())
+        .with_filter(tracing_subscriber::filter::filter_fn(|metadata| {
+            metadata.target() != crate::observe::EMF_TARGET
+        }));
+    tracing_subscriber::registry()
+        .with(filter())
+        .with(lines)
+        .with(Emf(writer))
+}
+
+/// Writes each EMF record's text as one line.
+struct Emf<W>(W);
+
+impl<S, W> tracing_subscriber::Layer<S> for Emf<W>
+where
+    S: tracing::Subscriber,
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + 'static,
+{
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _context: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        if event.metadata().target() != crate::observe::EMF_TARGET {
+            return;
+        }
+        let mut record = Record(None);
+        event.record(&mut record);
+        if let Some(mut line) = record.0 {
+            use std::io::Write;
+            line.push('\n');
+            let _ = self.0.make_writer().write_all(line.as_bytes());
+        }
+    }
+}
+
+struct Record(Option<String>);
+
+impl tracing::field::Visit for Record {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "emf" {
+            self.0 = Some(format!("{value:?}"));
+        }
+    }
+
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        if field.name() == "emf" {
+            self.0 = Some(value.to_owned());
+        }
+    }
 }

@@ -174,8 +174,10 @@ async fn audit_lines_name_who_did_what_and_no_line_holds_a_secret() {
                 "client.registered",
                 "signin.failed",
                 "signin.succeeded",
+                "consent.shown",
                 "consent.approved",
                 "token.issued",
+                "token.refreshed",
                 "tool.called",
                 "grant.revoked",
             ] {
@@ -183,9 +185,14 @@ async fn audit_lines_name_who_did_what_and_no_line_holds_a_secret() {
             }
             let issued: Vec<&Value> = audit
                 .iter()
-                .filter(|l| l["fields"]["event"] == "token.issued")
+                .filter(|l| {
+                    ["token.issued", "token.refreshed"]
+                        .contains(&l["fields"]["event"].as_str().unwrap_or_default())
+                })
                 .collect();
             assert_eq!(issued.len(), 2, "the exchange and the refresh");
+            assert_eq!(issued[0]["fields"]["event"], "token.issued");
+            assert_eq!(issued[1]["fields"]["event"], "token.refreshed");
             let grant = first_refresh.split('.').next().unwrap();
             for line in issued {
                 let fields = &line["fields"];
@@ -202,8 +209,37 @@ async fn audit_lines_name_who_did_what_and_no_line_holds_a_secret() {
                 call["fields"]["detail"]
                     .as_str()
                     .unwrap()
-                    .starts_with("whoami 200 "),
+                    .starts_with("whoami ok 200 "),
                 "{call}"
+            );
+            // Every line says where the request came from (the request id is API Gateway's,
+            // absent locally).
+            for line in &audit {
+                assert_eq!(line["fields"]["source"], "127.0.0.1", "{line}");
+            }
+            // One metrics record per request; the tool call's names the tool and its outcome.
+            let records: Vec<Value> = text
+                .lines()
+                .map(|l| serde_json::from_str::<Value>(l).unwrap())
+                .filter(|l| l.get("_aws").is_some())
+                .collect();
+            let tool = records
+                .iter()
+                .find(|r| r["Tool"] == "whoami")
+                .expect("a metrics record of the tool call");
+            assert_eq!(
+                (
+                    &tool["Function"],
+                    &tool["Route"],
+                    &tool["Outcome"],
+                    &tool["ToolCalls"]
+                ),
+                (&json!("mcp"), &json!("/mcp"), &json!("ok"), &json!(1))
+            );
+            assert!(
+                records
+                    .iter()
+                    .any(|r| r["Function"] == "oauth" && r["Route"] == "/token")
             );
             return;
         }

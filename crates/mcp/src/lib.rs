@@ -127,7 +127,14 @@ pub fn router(state: AppState) -> Router {
         .merge(protected_resource::routes())
         .merge(transport::routes(&state))
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            FUNCTION_NAME,
+            remote_mcp_core::observe::layer,
+        ))
 }
+
+/// This function in metrics (`Function` dimension).
+pub const FUNCTION_NAME: &str = "mcp";
 
 /// `Host` values for the MCP endpoint: the public authority; on a loopback origin, every loopback
 /// name with that port (a local server is reached as localhost, 127.0.0.1 or [::1]).

@@ -8,6 +8,7 @@ use crate::envelope::Envelope;
 use crate::principal::Principal;
 use crate::tools::required_scopes;
 use crate::{AppState, bearer};
+use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
@@ -47,15 +48,19 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
     let Some(tool) = tool else {
         return next.run(request).await;
     };
-    // Every tool call goes to the audit trail: who, for whom, what, how it went, how long.
+    // Every tool call goes to the audit trail and the metrics: who, for whom, what, how it went,
+    // how long.
     let caller = request.extensions().get::<Principal>().cloned();
     let started = std::time::Instant::now();
     let response = next.run(request).await;
+    let latency = started.elapsed();
+    let (response, outcome) = outcome(response).await;
+    remote_mcp_core::observe::tool_call(&tool, outcome, latency);
     if let Some(caller) = caller {
         let detail = format!(
-            "{tool} {} {}ms",
+            "{tool} {outcome} {} {}ms",
             response.status().as_u16(),
-            started.elapsed().as_millis()
+            latency.as_millis()
         );
         Audit::new("tool.called")
             .user(&caller.subject)
@@ -65,3 +70,26 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
     }
     response
 }
+
+/// How a tool call went: `ok`, `error` (a result with `isError: true`, for the model to read) or
+/// `failed` (an HTTP or JSON-RPC error). The answer is one small JSON body, already complete
+/// (stateless JSON responses), so reading it back costs a parse of a few hundred bytes.
+async fn outcome(response: Response) -> (Response, &'static str) {
+    if !response.status().is_success() {
+        return (response, "failed");
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_ANSWER_BYTES).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR.into_response(), "failed");
+    };
+    let outcome = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(answer) if answer.get("error").is_some() => "failed",
+        Ok(answer) if answer["result"]["isError"] == true => "error",
+        Ok(_) => "ok",
+        Err(_) => "failed",
+    };
+    (Response::from_parts(parts, Body::from(bytes)), outcome)
+}
+
+/// Larger than any answer a tool here gives (a note list is at most about 10 MB of text).
+const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;

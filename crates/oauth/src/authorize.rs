@@ -327,6 +327,10 @@ async fn park(
         .save_consent(&transaction.hash(), &request)
         .await?;
     let signed_in = state.owner.signed_in(headers, now).await;
+    Audit::new("consent.shown")
+        .client(page.client.id.as_str())
+        .detail(&request.scope)
+        .log();
     Ok(ConsentPage {
         browser_cookie: Some(cookies.set(Cookie::ConsentBinding, &binding, CONSENT_TTL)),
         signed_in: signed_in.as_ref().map(|s| s.email.as_str()),

@@ -166,4 +166,11 @@ pub fn router(state: AppState) -> Router {
         .merge(federation::routes())
         .merge(account::routes())
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            FUNCTION_NAME,
+            remote_mcp_core::observe::layer,
+        ))
 }
+
+/// This function in metrics (`Function` dimension).
+pub const FUNCTION_NAME: &str = "oauth";

@@ -1,38 +1,13 @@
 //! The caller's network address, for per-source limits (sign-in throttle, registrations).
 
-use axum::extract::ConnectInfo;
-use axum::http::Extensions;
-use std::net::SocketAddr;
-
-/// API Gateway's view of the caller on Lambda (`requestContext.http.sourceIp`), the socket peer
-/// locally, or `"unknown"` when neither is there (all such callers then share one budget).
-pub fn source_address(extensions: &Extensions) -> String {
-    if let Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) =
-        extensions.get::<lambda_http::request::RequestContext>()
-        && let Some(ip) = &context.http.source_ip
-    {
-        return ip.clone();
-    }
-    extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(peer)| peer.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
-/// API Gateway's id of this request (what its access log and the Lambda context name it), when
-/// there is one.
-pub fn request_id(extensions: &Extensions) -> Option<String> {
-    match extensions.get::<lambda_http::request::RequestContext>() {
-        Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => {
-            context.request_id.clone()
-        }
-        _ => None,
-    }
-}
+pub use remote_mcp_core::observe::{request_id, source_address};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::extract::ConnectInfo;
+    use axum::http::Extensions;
+    use std::net::SocketAddr;
 
     #[test]
     fn lambda_requests_use_api_gateways_source_ip() {

@@ -257,7 +257,7 @@ async fn authorization_code(
         client,
         &scopes,
         &grant.resource,
-        Some((&grant.id, refresh)),
+        Under::Exchange(&grant.id, refresh),
         now,
     )
     .await
@@ -308,7 +308,7 @@ async fn refresh_token(
                 client,
                 &scopes,
                 &grant.resource,
-                Some((&grant.id, next)),
+                Under::Refresh(&grant.id, next),
                 now,
             )
             .await
@@ -364,7 +364,7 @@ async fn client_credentials(
         client,
         &scopes,
         &resource,
-        None,
+        Under::Machine,
         now,
     )
     .await
@@ -401,18 +401,46 @@ async fn revoke_after_replay(state: &AppState, grant: &GrantId, what: &str) -> O
     Ok(())
 }
 
-/// Signs an access token and assembles the response; `grant` with its new refresh token for a
-/// person's approval, `None` for a machine client's own token.
+/// What a token is issued under.
+enum Under<'a> {
+    /// A person's approval, its code just exchanged: the grant and its first refresh token.
+    Exchange(&'a GrantId, RefreshToken),
+    /// A person's approval, refreshed: the grant and its next refresh token.
+    Refresh(&'a GrantId, RefreshToken),
+    /// A machine client acting for itself.
+    Machine,
+}
+
+impl<'a> Under<'a> {
+    /// Its name in the audit trail.
+    fn event(&self) -> &'static str {
+        match self {
+            Self::Refresh(..) => "token.refreshed",
+            Self::Exchange(..) | Self::Machine => "token.issued",
+        }
+    }
+
+    fn into_parts(self) -> Option<(&'a GrantId, RefreshToken)> {
+        match self {
+            Self::Exchange(id, refresh) | Self::Refresh(id, refresh) => Some((id, refresh)),
+            Self::Machine => None,
+        }
+    }
+}
+
+/// Signs an access token and assembles the response, with a new refresh token under a person's
+/// approval.
 async fn issue(
     state: &AppState,
     subject: &str,
     client: &Client,
     scopes: &Scopes,
     resource: &str,
-    grant: Option<(&GrantId, RefreshToken)>,
+    under: Under<'_>,
     now: UnixTime,
 ) -> OAuthResult<TokenResponse> {
-    let (grant_id, refresh) = grant.unzip();
+    let event = under.event();
+    let (grant_id, refresh) = under.into_parts().unzip();
     let lifetime = state.config.lifetimes.access_token;
     // A person's token says who they are, for the tools; a machine client's says nothing more.
     let person = match grant_id {
@@ -433,7 +461,7 @@ async fn issue(
         name: person.and_then(|u| u.name),
     };
     let access_token = encode(&claims, state.signer.as_ref()).await?;
-    Audit::new("token.issued")
+    Audit::new(event)
         .user(&claims.sub)
         .client(&claims.client_id)
         .grant(claims.gid.as_deref().unwrap_or_default())

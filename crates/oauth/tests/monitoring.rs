@@ -1,8 +1,8 @@
-//! The template's metric filters count security events from the functions' JSON log lines: each
-//! filter's message must be one the code logs, in the shape the filter reads. This drives the
-//! events (a wrong password, the throttle, a refresh-token replay) through the router with the
-//! Lambda functions' own log format capturing, and matches every `FilterPattern` of
-//! `template.yaml` against what was logged.
+//! The functions' metrics are CloudWatch Embedded Metric Format records in their logs; the
+//! template's alarms and dashboard read them. This drives the events (tokens issued, a
+//! refresh-token replay, wrong passwords until the throttle) through the router with the Lambda
+//! functions' own log format capturing, checks every record is well-formed EMF, and that every
+//! metric of our namespace the template names is one the records carry.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,6 +11,7 @@ mod support;
 use axum::http::StatusCode;
 use remote_mcp_testkit::{Pkce, workspace_root};
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use support::*;
 
@@ -28,36 +29,64 @@ impl std::io::Write for Captured {
     }
 }
 
-/// `{ $.fields.message = "<pattern>" }` of each metric filter in the template.
-fn filter_patterns() -> Vec<String> {
-    let template = std::fs::read_to_string(workspace_root().join("template.yaml")).unwrap();
-    template
-        .lines()
-        .filter_map(|l| {
-            l.trim()
-                .strip_prefix("FilterPattern: '{ $.fields.message = \"")
-        })
-        .map(|rest| rest.trim_end_matches("\" }'").to_owned())
-        .collect()
-}
+const NAMESPACE: &str = r#""remote-mcp/${AWS::StackName}""#;
 
-/// Whether `message` matches a metric filter's string, where `*` stands for any run of characters.
-fn matches(pattern: &str, message: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    let mut rest = message;
-    for (i, part) in parts.iter().enumerate() {
-        match rest.find(part) {
-            Some(at) if i > 0 || at == 0 => rest = &rest[at + part.len()..],
-            _ => return false,
+/// The metrics of our namespace the template's alarms (`Namespace:` then `MetricName:`) and
+/// dashboard (`["remote-mcp/${AWS::StackName}", "Name"], [".", "Name"]`) read.
+fn template_metrics() -> BTreeSet<String> {
+    let template = std::fs::read_to_string(workspace_root().join("template.yaml")).unwrap();
+    let lines: Vec<&str> = template.lines().map(str::trim).collect();
+    let mut names = BTreeSet::new();
+    for pair in lines.windows(2) {
+        if pair[0] == format!("Namespace: !Sub {NAMESPACE}")
+            && let Some(name) = pair[1].strip_prefix("MetricName: ")
+        {
+            names.insert(name.to_owned());
         }
     }
-    parts
-        .last()
-        .is_none_or(|last| last.is_empty() || rest.is_empty())
+    let start = template.find(&format!("[{NAMESPACE}, ")).unwrap();
+    let widget = &template[start..start + template[start..].find("]]").unwrap()];
+    for cell in widget.split(']') {
+        if let Some(name) = cell.rsplit(", \"").next().map(|n| n.trim_end_matches('"'))
+            && !name.is_empty()
+            && !name.contains('{')
+        {
+            names.insert(name.to_owned());
+        }
+    }
+    names
+}
+
+/// Every directive's dimensions and metrics are fields of the record, of the right kinds.
+fn assert_embedded_metric_format(record: &Value) -> Vec<String> {
+    let aws = &record["_aws"];
+    assert!(aws["Timestamp"].as_u64().is_some_and(|t| t > 0), "{record}");
+    let mut names = Vec::new();
+    for directive in aws["CloudWatchMetrics"].as_array().unwrap() {
+        assert_eq!(directive["Namespace"], "remote-mcp", "{record}");
+        for set in directive["Dimensions"].as_array().unwrap() {
+            for key in set.as_array().unwrap() {
+                assert!(
+                    record[key.as_str().unwrap()].is_string(),
+                    "{key} in {record}"
+                );
+            }
+        }
+        for metric in directive["Metrics"].as_array().unwrap() {
+            let name = metric["Name"].as_str().unwrap();
+            assert!(record[name].is_number(), "{name} in {record}");
+            assert!(
+                ["Count", "Milliseconds"].contains(&metric["Unit"].as_str().unwrap()),
+                "{record}"
+            );
+            names.push(name.to_owned());
+        }
+    }
+    names
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn every_metric_filter_counts_a_line_the_functions_write() {
+async fn every_metric_the_template_reads_is_one_the_functions_write() {
     let captured = Captured::default();
     let writer = captured.clone();
     let _guard =
@@ -92,16 +121,29 @@ async fn every_metric_filter_counts_a_line_the_functions_write() {
         .lines()
         .map(|line| serde_json::from_str(line).expect("every line is one JSON object"))
         .collect();
-    let messages: Vec<&str> = lines
-        .iter()
-        .filter_map(|line| line["fields"]["message"].as_str())
-        .collect();
-    let patterns = filter_patterns();
-    assert_eq!(patterns.len(), 3, "{patterns:?}");
-    for pattern in &patterns {
+    let records: Vec<&Value> = lines.iter().filter(|l| l.get("_aws").is_some()).collect();
+    let mut written = BTreeSet::new();
+    for record in &records {
+        written.extend(assert_embedded_metric_format(record));
+        assert_eq!(record["Function"], "oauth");
+    }
+    let token_requests = records.iter().filter(|r| r["Route"] == "/token").count();
+    assert_eq!(
+        token_requests, 4,
+        "one record per request: the exchange and three refreshes"
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| r["Route"] == "/authorize" && r["Status"] == "429"),
+        "requests by route and status"
+    );
+    let wanted = template_metrics();
+    assert!(wanted.len() >= 4, "{wanted:?}");
+    for name in &wanted {
         assert!(
-            messages.iter().any(|m| matches(pattern, m)),
-            "no log line matches the metric filter {pattern:?}; messages: {messages:?}"
+            written.contains(name),
+            "the template reads {name}, which no record carries; written: {written:?}"
         );
     }
 }
