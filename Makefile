@@ -91,12 +91,12 @@ replay: ## Replay the Claude fixtures over HTTP: make replay URL=https://… EMA
 	@test -n "$(URL)" -a -n "$(EMAIL)" || { echo "usage: make replay URL=http://127.0.0.1:8787 EMAIL=… (an account on that server; the password is asked for, or read from REMOTE_MCP_PASSWORD)" >&2; exit 1; }
 	cargo run -p remote-mcp-local --bin remote-mcp-replay -- --url "$(URL)" --email "$(EMAIL)"
 
-token: ## Sign in through the OAuth flow and print an access token: make token URL=https://…/mcp EMAIL=… [SCOPE='mcp mcp:write']
-	@test -n "$(URL)" -a -n "$(EMAIL)" || { echo "usage: make token URL=https://…/mcp EMAIL=you@example.com [SCOPE='mcp mcp:write']" >&2; exit 1; }
+token: ## Sign in through the OAuth flow and print an access token: make token URL=https://…/mcp EMAIL=… [SCOPE=mcp for read-only]
+	@test -n "$(URL)" -a -n "$(EMAIL)" || { echo "usage: make token URL=https://…/mcp EMAIL=you@example.com [SCOPE=mcp for read-only]" >&2; exit 1; }
 	@cargo run --quiet -p remote-mcp-local --bin remote-mcp-token -- --email "$(EMAIL)" --scope "$(SCOPE)" "$(URL)"
 
 inspect: node_modules/.installed ## MCP Inspector CLI with a fresh token: make inspect URL=…/mcp EMAIL=… [SCOPE=…] [ARGS='--method tools/list']
-	@test -n "$(URL)" -a -n "$(EMAIL)" || { echo "usage: make inspect URL=https://…/mcp EMAIL=you@example.com [SCOPE='mcp mcp:write'] [ARGS='--method tools/call --tool-name whoami']" >&2; exit 1; }
+	@test -n "$(URL)" -a -n "$(EMAIL)" || { echo "usage: make inspect URL=https://…/mcp EMAIL=you@example.com [SCOPE=mcp for read-only] [ARGS='--method tools/call --tool-name whoami']" >&2; exit 1; }
 	@token=$$(cargo run --quiet -p remote-mcp-local --bin remote-mcp-token -- --email "$(EMAIL)" --scope "$(SCOPE)" "$(URL)") \
 	  && TOKEN=$$token scripts/inspector.sh "$(URL)" $(or $(ARGS),--method tools/list)
 

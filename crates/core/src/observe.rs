@@ -217,6 +217,9 @@ mod http_layer {
         );
         let started = Instant::now();
         let (response, scope) = scope.run(next.run(request)).await;
+        if !tracing::enabled!(target: super::EMF_TARGET, tracing::Level::INFO) {
+            return response;
+        }
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());

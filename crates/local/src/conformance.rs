@@ -487,6 +487,7 @@ async fn conformance_user(mut request: Request, next: Next) -> Response {
             .to_vec(),
         email: None,
         name: None,
+        grant_id: None,
     });
     next.run(request).await
 }

@@ -212,6 +212,7 @@ async fn audit_lines_name_who_did_what_and_no_line_holds_a_secret() {
                     .starts_with("whoami ok 200 "),
                 "{call}"
             );
+            assert_eq!(call["fields"]["grant"], grant, "{call}");
             // Every line says where the request came from (the request id is API Gateway's,
             // absent locally).
             for line in &audit {

@@ -122,6 +122,21 @@ fn hot_path(c: &mut Criterion) {
                         "params": {"name": "whoami", "arguments": {}}}))
         })
     });
+    // As on Lambda: the functions' JSON log format, here into a sink, with the tool call's audit
+    // line and every request's metrics record.
+    {
+        let _logs =
+            tracing::subscriber::set_default(remote_mcp_core::telemetry::json(std::io::sink));
+        c.bench_function(
+            "POST /mcp tools/call whoami, with its audit and metrics lines",
+            |b| {
+                b.to_async(&runtime).iter(|| {
+                    send(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                            "params": {"name": "whoami", "arguments": {}}}))
+                })
+            },
+        );
+    }
     c.bench_function("POST /mcp without a token (401)", |b| {
         b.to_async(&runtime).iter(|| async {
             let request = Request::post("/mcp")

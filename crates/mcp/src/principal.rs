@@ -16,6 +16,8 @@ pub struct Principal {
     pub email: Option<String>,
     /// The person's name, when their identity provider gave one.
     pub name: Option<String>,
+    /// The grant (the person's approval) the token was issued under; absent for a machine client.
+    pub grant_id: Option<String>,
 }
 
 impl Principal {
@@ -33,6 +35,7 @@ impl From<AccessClaims> for Principal {
             client_id: claims.client_id,
             email: claims.email,
             name: claims.name,
+            grant_id: claims.gid,
         }
     }
 }

@@ -65,6 +65,7 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
         Audit::new("tool.called")
             .user(&caller.subject)
             .client(&caller.client_id)
+            .grant(caller.grant_id.as_deref().unwrap_or_default())
             .detail(&detail)
             .log();
     }
