@@ -370,3 +370,47 @@ async fn consent_pages_are_limited_per_source_address() {
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(page.text.contains("Too many authorization requests"));
 }
+
+/// The person grants less than asked: read-only, never more than the request (a form can only
+/// narrow), and a choice the page never offers is refused without using the transaction.
+#[tokio::test]
+async fn the_person_may_grant_read_only_and_nothing_else() {
+    let s = Server::memory().await;
+    let client = s.public_client(CLAUDE_CALLBACK).await;
+    let pkce = Pkce::new();
+    let scope = [("scope", "mcp mcp:write")];
+    let page = s.authorize(&client, CLAUDE_CALLBACK, &pkce, &scope).await;
+    let credentials = [("email", EMAIL), ("password", PASSWORD)];
+
+    let mut odd = credentials.to_vec();
+    odd.push(("access", "admin"));
+    let refused = s.submit(&page, "approve", &odd, None).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    assert!(refused.header("location").is_none());
+
+    let mut read_only = credentials.to_vec();
+    read_only.push(("access", "read"));
+    let approved = s.submit(&page, "approve", &read_only, None).await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.text);
+    let code = approved.location_param("code").expect("a code");
+    let tokens = s
+        .exchange(&client, CLAUDE_CALLBACK, &code, &pkce.verifier)
+        .await
+        .json();
+    assert_eq!(tokens["scope"], "mcp");
+
+    // Asked for read-only, "everything" is still only what was asked.
+    let pkce = Pkce::new();
+    let page = s
+        .authorize(&client, CLAUDE_CALLBACK, &pkce, &[("scope", "mcp")])
+        .await;
+    let mut all = credentials.to_vec();
+    all.push(("access", "all"));
+    let approved = s.submit(&page, "approve", &all, None).await;
+    let code = approved.location_param("code").expect("a code");
+    let tokens = s
+        .exchange(&client, CLAUDE_CALLBACK, &code, &pkce.verifier)
+        .await
+        .json();
+    assert_eq!(tokens["scope"], "mcp");
+}
