@@ -12,7 +12,7 @@ use remote_mcp_testkit::hidden_field;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::sync::Arc;
-use support::{CLAUDE_CALLBACK, EMAIL, PASSWORD, authorize, serve, whoami};
+use support::{CLAUDE_CALLBACK, EMAIL, PASSWORD, authorize, serve, serve_over, whoami};
 
 const OTHER_EMAIL: &str = "someone-else@example.com";
 const OTHER_PASSWORD: &str = "another long password";
@@ -96,7 +96,11 @@ async fn connected_apps(store: Arc<dyn Store>) {
     dev_user(store.as_ref(), OTHER_EMAIL, Some(OTHER_PASSWORD.into()))
         .await
         .unwrap();
-    let origin = serve(store.clone()).await;
+    // Revocation checked on every request (the bound itself is `revocation.rs`'s to test).
+    let origin = serve_over(store.clone(), |config| {
+        config.lifetimes.revocation_check = std::time::Duration::ZERO;
+    })
+    .await;
     let session = authorize(&origin, CLAUDE_CALLBACK, CLAUDE_CALLBACK, "mcp").await;
     let refresh_token = session.tokens["refresh_token"].as_str().unwrap().to_owned();
     let grant = refresh_token.split('.').next().unwrap().to_owned();
@@ -170,6 +174,11 @@ async fn connected_apps(store: Arc<dyn Store>) {
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_grant"))
+    );
+    assert_eq!(
+        whoami(&origin, access_token).await.0,
+        401,
+        "its access token no longer works at /mcp"
     );
     assert!(
         account_page(&owner, &origin)
