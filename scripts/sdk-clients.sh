@@ -31,7 +31,7 @@ report() { # label, then the command; prints the label with the command's pass l
 # The Inspector CLI lists the tools, calls two, and is refused with a bad token. (Runs under `if`,
 # where errexit is off: every step says `|| return 1`.)
 inspector() {
-  local url=$1 token tools added who
+  local url=$1 token tools added who readonly
   token=$(printf '%s\n' "$password" | ./target/debug/remote-mcp-token --email "$email" "$url") || return 1
   tools=$(TOKEN=$token scripts/inspector.sh "$url" --method tools/list) || return 1
   added=$(TOKEN=$token scripts/inspector.sh "$url" --method tools/call --tool-name add_note \
@@ -43,12 +43,20 @@ tools, added, who = (json.loads(arg) for arg in sys.argv[1:])
 names = sorted(tool["name"] for tool in tools["tools"])
 assert "add_note" in names, names
 assert added["isError"] is False and added["structuredContent"]["title"] == "From the Inspector", added
-assert who["structuredContent"]["scopes"] == ["mcp"], who
+assert who["structuredContent"]["scopes"] == ["mcp", "mcp:write"], who
+PY
+  # A token for the read-only scope: the Inspector lists only the tools that read.
+  token=$(printf '%s\n' "$password" | ./target/debug/remote-mcp-token --email "$email" --scope mcp "$url") || return 1
+  readonly=$(TOKEN=$token scripts/inspector.sh "$url" --method tools/list) || return 1
+  python3 - "$readonly" <<'PY' || return 1
+import json, sys
+names = sorted(tool["name"] for tool in json.loads(sys.argv[1])["tools"])
+assert names == ["list_notes", "search_notes", "whoami"], names
 PY
   if TOKEN=not-a-token scripts/inspector.sh "$url" --method tools/list >/dev/null 2>&1; then
     echo "a bad token was accepted"; return 1
   fi
-  echo "pass: $(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])["tools"]))' "$tools") tools listed, add_note and whoami called, bad token refused"
+  echo "pass: $(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])["tools"]))' "$tools") tools listed, add_note and whoami called, 3 with a read-only token, bad token refused"
 }
 
 for store in memory dynamodb-local; do
