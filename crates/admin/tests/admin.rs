@@ -142,6 +142,18 @@ async fn round_trip(store: Arc<dyn Store>) {
     let grants: serde_json::Value =
         serde_json::from_str(&admin(s, "grant list --json", "").await.unwrap()).unwrap();
     assert_eq!(grants[0]["user_id"], bob.id.as_str());
+    assert_eq!(grants[0]["last_used_at"], serde_json::Value::Null);
+    // Last used, once the MCP function has recorded a use.
+    s.touch_grant(&grant.id, now).await.unwrap();
+    let listed = admin(s, "grant list", "").await.unwrap();
+    assert!(listed.contains("LAST USED"), "{listed}");
+    assert!(
+        listed.contains(&remote_mcp_core::time::iso8601(now)),
+        "{listed}"
+    );
+    let grants: serde_json::Value =
+        serde_json::from_str(&admin(s, "grant list --json", "").await.unwrap()).unwrap();
+    assert_eq!(grants[0]["last_used_at"], now.seconds());
     admin(s, &format!("grant revoke {}", grant.id), "")
         .await
         .unwrap();
