@@ -83,14 +83,58 @@ async fn outcome(response: Response) -> (Response, &'static str) {
     let Ok(bytes) = to_bytes(body, MAX_ANSWER_BYTES).await else {
         return (StatusCode::INTERNAL_SERVER_ERROR.into_response(), "failed");
     };
-    let outcome = match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Ok(answer) if answer.get("error").is_some() => "failed",
-        Ok(answer) if answer["result"]["isError"] == true => "error",
+    let outcome = match serde_json::from_slice::<Answer>(&bytes) {
+        Ok(Answer { error: Some(_), .. }) | Err(_) => "failed",
+        Ok(Answer {
+            result: Some(Head { is_error: true }),
+            ..
+        }) => "error",
         Ok(_) => "ok",
-        Err(_) => "failed",
     };
     (Response::from_parts(parts, Body::from(bytes)), outcome)
 }
 
+/// What [`outcome`] reads of a JSON-RPC answer: nothing is kept but these two facts.
+#[derive(serde::Deserialize)]
+struct Answer {
+    result: Option<Head>,
+    error: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(serde::Deserialize)]
+struct Head {
+    #[serde(rename = "isError", default)]
+    is_error: bool,
+}
+
 /// Larger than any answer a tool here gives (a note list is at most about 10 MB of text).
 const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn of(status: StatusCode, body: &str) -> &'static str {
+        let response = (status, body.to_owned()).into_response();
+        let (response, outcome) = outcome(response).await;
+        assert_eq!(
+            response.status(),
+            status,
+            "the answer is passed on unchanged"
+        );
+        outcome
+    }
+
+    #[tokio::test]
+    async fn a_tool_call_is_ok_an_error_for_the_model_or_failed() {
+        let ok = r#"{"jsonrpc":"2.0","id":1,"result":{"content":[],"isError":false}}"#;
+        let error = r#"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"\"isError\":false"}],"isError":true}}"#;
+        let rpc_error =
+            r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"unknown tool"}}"#;
+        assert_eq!(of(StatusCode::OK, ok).await, "ok");
+        assert_eq!(of(StatusCode::OK, error).await, "error");
+        assert_eq!(of(StatusCode::OK, rpc_error).await, "failed");
+        assert_eq!(of(StatusCode::OK, "not json").await, "failed");
+        assert_eq!(of(StatusCode::BAD_REQUEST, ok).await, "failed");
+    }
+}
