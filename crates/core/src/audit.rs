@@ -79,14 +79,15 @@ impl<'a> Audit<'a> {
     /// Writes the line, with the source address and request id of the request being served
     /// ([`crate::observe`]) unless given, and counts the event in that request's metrics.
     pub fn log(self) {
-        let current = crate::observe::current();
-        let source = self
-            .source
-            .or(current.as_ref().map(|(source, _)| source.as_str()));
-        let request = self
-            .request
-            .or(current.as_ref().and_then(|(_, request)| request.as_deref()));
         crate::observe::count(self.event);
+        crate::observe::with_current(|current| {
+            let source = self.source.or(current.map(|(source, _)| source));
+            let request = self.request.or(current.and_then(|(_, request)| request));
+            self.write(source, request);
+        });
+    }
+
+    fn write(self, source: Option<&str>, request: Option<&str>) {
         tracing::info!(
             target: "audit",
             event = self.event,

@@ -2,7 +2,7 @@
 //! id on every audit line written while it runs, and one CloudWatch Embedded Metric Format (EMF)
 //! record when it ends (README: Metrics).
 //!
-//! Both functions put [`layer`] in front of their routes. It runs the request inside a [`Scope`]
+//! Both functions put `layer` in front of their routes. It runs the request inside a [`Scope`]
 //! (a task-local), which [`crate::audit::Audit::log`] reads for the source and request id and
 //! counts its event in, and [`tool_call`] notes a tool call in. At the end one JSON line goes to
 //! the log, which CloudWatch turns into metrics without an API call (nothing on the hot path, no
@@ -18,8 +18,8 @@
 //!  "Tool":"add_note","Outcome":"ok","ToolCalls":1,"ToolLatency":3.2,"request":"…"}
 //! ```
 
-use serde_json::{Map, Value, json};
 use std::cell::RefCell;
+use std::fmt::Write as _;
 use std::time::Duration;
 
 /// The tracing target of EMF records: [`crate::telemetry`] writes their text as it is.
@@ -92,7 +92,8 @@ impl Scope {
         }
     }
 
-    /// The EMF record of this request, answered with `status` after `latency` on `route`.
+    /// The EMF record of this request, answered with `status` after `latency` on `route`: one
+    /// line of JSON, written directly (it is built for every request).
     pub fn record(
         &self,
         namespace: &str,
@@ -101,65 +102,109 @@ impl Scope {
         status: u16,
         latency: Duration,
         timestamp_ms: u128,
-    ) -> Value {
-        let metric = |name: &str, unit: &str| json!({"Name": name, "Unit": unit});
-        let mut directives = vec![json!({
-            "Namespace": namespace,
-            "Dimensions": [["Function", "Route", "Status"]],
-            "Metrics": [metric("Requests", "Count"), metric("Latency", "Milliseconds")],
-        })];
-        let mut fields = Map::new();
-        fields.insert("Function".into(), function.into());
-        fields.insert("Route".into(), route.into());
-        fields.insert("Status".into(), status.to_string().into());
-        fields.insert("Requests".into(), 1.into());
-        fields.insert("Latency".into(), milliseconds(latency).into());
-        if let Some(call) = self.tool.borrow().as_ref() {
-            directives.push(json!({
-                "Namespace": namespace,
-                "Dimensions": [["Tool", "Outcome"]],
-                "Metrics": [metric("ToolCalls", "Count"), metric("ToolLatency", "Milliseconds")],
-            }));
-            fields.insert("Tool".into(), call.tool.clone().into());
-            fields.insert("Outcome".into(), call.outcome.into());
-            fields.insert("ToolCalls".into(), 1.into());
-            fields.insert("ToolLatency".into(), milliseconds(call.latency).into());
+    ) -> String {
+        let namespace = json_string(namespace);
+        let directive = |out: &mut String, dimensions: &str, metrics: &[(&str, &str)]| {
+            let metrics: Vec<String> = metrics
+                .iter()
+                .map(|(name, unit)| format!(r#"{{"Name":"{name}","Unit":"{unit}"}}"#))
+                .collect();
+            let _ = write!(
+                out,
+                r#"{{"Namespace":{namespace},"Dimensions":[{dimensions}],"Metrics":[{}]}}"#,
+                metrics.join(",")
+            );
+        };
+        let mut out = String::with_capacity(640);
+        let _ = write!(
+            out,
+            r#"{{"_aws":{{"Timestamp":{timestamp_ms},"CloudWatchMetrics":["#
+        );
+        directive(
+            &mut out,
+            r#"["Function","Route","Status"]"#,
+            &[("Requests", "Count"), ("Latency", "Milliseconds")],
+        );
+        let tool = self.tool.borrow();
+        if tool.is_some() {
+            out.push(',');
+            directive(
+                &mut out,
+                r#"["Tool","Outcome"]"#,
+                &[("ToolCalls", "Count"), ("ToolLatency", "Milliseconds")],
+            );
         }
         let counted = self.counted.borrow();
-        if !counted.is_empty() {
-            let mut names: Vec<&str> = counted.clone();
-            names.sort_unstable();
-            names.dedup();
-            directives.push(json!({
-                "Namespace": namespace,
-                "Dimensions": [[]],
-                "Metrics": names.iter().map(|n| metric(n, "Count")).collect::<Vec<_>>(),
-            }));
-            for name in names {
-                let times = counted.iter().filter(|n| **n == name).count();
-                fields.insert(name.into(), times.into());
-            }
+        let mut names: Vec<&str> = counted.clone();
+        names.sort_unstable();
+        names.dedup();
+        if !names.is_empty() {
+            out.push(',');
+            let metrics: Vec<(&str, &str)> = names.iter().map(|n| (*n, "Count")).collect();
+            directive(&mut out, "[]", &metrics);
+        }
+        let _ = write!(
+            out,
+            r#"]}},"Function":{},"Route":{},"Status":"{status}","Requests":1,"Latency":{}"#,
+            json_string(function),
+            json_string(route),
+            milliseconds(latency)
+        );
+        if let Some(call) = tool.as_ref() {
+            let _ = write!(
+                out,
+                r#","Tool":{},"Outcome":"{}","ToolCalls":1,"ToolLatency":{}"#,
+                json_string(&call.tool),
+                call.outcome,
+                milliseconds(call.latency)
+            );
+        }
+        for name in names {
+            let times = counted.iter().filter(|n| **n == name).count();
+            let _ = write!(out, r#","{name}":{times}"#);
         }
         if let Some(request) = &self.request {
-            fields.insert("request".into(), request.clone().into());
+            let _ = write!(out, r#","request":{}"#, json_string(request));
         }
-        fields.insert(
-            "_aws".into(),
-            json!({"Timestamp": timestamp_ms, "CloudWatchMetrics": directives}),
-        );
-        Value::Object(fields)
+        out.push('}');
+        out
     }
+}
+
+/// `text` as a JSON string.
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn milliseconds(duration: Duration) -> f64 {
     (duration.as_secs_f64() * 1000.0 * 100.0).round() / 100.0
 }
 
-/// The source and request id of the request being served, if any.
-pub fn current() -> Option<(String, Option<String>)> {
-    SCOPE
-        .try_with(|s| (s.source.clone(), s.request.clone()))
-        .ok()
+/// Calls `f` with the source and request id of the request being served, if any (borrowed: no
+/// copy on the hot path).
+pub fn with_current(f: impl FnOnce(Option<(&str, Option<&str>)>)) {
+    let mut f = Some(f);
+    let _ = SCOPE.try_with(|s| {
+        if let Some(f) = f.take() {
+            f(Some((s.source.as_str(), s.request.as_deref())));
+        }
+    });
+    if let Some(f) = f {
+        f(None);
+    }
 }
 
 /// Counts `event` in the request being served, when it is one of [`COUNTED_EVENTS`].
@@ -181,58 +226,100 @@ pub fn tool_call(tool: &str, outcome: &'static str, latency: Duration) {
     });
 }
 
-/// The namespace of this process's metrics.
-pub fn namespace() -> String {
-    std::env::var(NAMESPACE_VARIABLE).unwrap_or_else(|_| DEFAULT_NAMESPACE.to_owned())
+/// The namespace of this process's metrics, read once.
+pub fn namespace() -> &'static str {
+    static NAMESPACE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAMESPACE.get_or_init(|| {
+        std::env::var(NAMESPACE_VARIABLE).unwrap_or_else(|_| DEFAULT_NAMESPACE.to_owned())
+    })
 }
 
 #[cfg(feature = "http")]
-pub use http_layer::{layer, request_id, source_address};
+pub use http_layer::{ObserveLayer, Observed, layer, request_id, source_address};
 
 #[cfg(feature = "http")]
 mod http_layer {
     use super::Scope;
-    use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+    use axum::extract::{ConnectInfo, MatchedPath, Request};
     use axum::http::Extensions;
-    use axum::middleware::Next;
     use axum::response::Response;
+    use std::convert::Infallible;
     use std::net::SocketAddr;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
     use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-    /// Middleware (`axum::middleware::from_fn_with_state(FUNCTION_NAME, layer)`): serves the
-    /// request inside a [`Scope`] and writes its EMF record.
-    pub async fn layer(
-        State(function): State<&'static str>,
-        request: Request,
-        next: Next,
-    ) -> Response {
-        let route = request
-            .extensions()
-            .get::<MatchedPath>()
-            .map_or("unmatched", MatchedPath::as_str)
-            .to_owned();
-        let scope = Scope::new(
-            source_address(request.extensions()),
-            request_id(request.extensions()),
-        );
-        let started = Instant::now();
-        let (response, scope) = scope.run(next.run(request)).await;
-        if !tracing::enabled!(target: super::EMF_TARGET, tracing::Level::INFO) {
-            return response;
+    /// The layer both functions put in front of their routes (`.layer(observe::layer("mcp"))`):
+    /// serves each request inside a [`Scope`] and writes its EMF record. A plain tower service,
+    /// so it costs one boxed future per request.
+    pub fn layer(function: &'static str) -> ObserveLayer {
+        ObserveLayer(function)
+    }
+
+    /// See [`layer`].
+    #[derive(Clone, Copy, Debug)]
+    pub struct ObserveLayer(&'static str);
+
+    impl<S> tower::Layer<S> for ObserveLayer {
+        type Service = Observed<S>;
+
+        fn layer(&self, inner: S) -> Observed<S> {
+            Observed {
+                inner,
+                function: self.0,
+            }
         }
-        let timestamp = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis());
-        let record = scope.record(
-            &super::namespace(),
-            function,
-            &route,
-            response.status().as_u16(),
-            started.elapsed(),
-            timestamp,
-        );
-        tracing::info!(target: super::EMF_TARGET, emf = %record);
-        response
+    }
+
+    /// A service under [`ObserveLayer`].
+    #[derive(Clone, Debug)]
+    pub struct Observed<S> {
+        inner: S,
+        function: &'static str,
+    }
+
+    impl<S> tower::Service<Request> for Observed<S>
+    where
+        S: tower::Service<Request, Response = Response, Error = Infallible> + Send + 'static,
+        S::Future: Send + 'static,
+    {
+        type Response = Response;
+        type Error = Infallible;
+        type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+        fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            self.inner.poll_ready(cx)
+        }
+
+        fn call(&mut self, request: Request) -> Self::Future {
+            let route = request.extensions().get::<MatchedPath>().cloned();
+            let scope = Scope::new(
+                source_address(request.extensions()),
+                request_id(request.extensions()),
+            );
+            let function = self.function;
+            let served = self.inner.call(request);
+            Box::pin(async move {
+                let started = Instant::now();
+                let (response, scope) = scope.run(served).await;
+                let response = response?;
+                if tracing::enabled!(target: super::EMF_TARGET, tracing::Level::INFO) {
+                    let timestamp = SystemTime::now()
+                        .duration_since(UNIX_EPOCH)
+                        .map_or(0, |d| d.as_millis());
+                    let record = scope.record(
+                        super::namespace(),
+                        function,
+                        route.as_ref().map_or("unmatched", MatchedPath::as_str),
+                        response.status().as_u16(),
+                        started.elapsed(),
+                        timestamp,
+                    );
+                    tracing::info!(target: super::EMF_TARGET, emf = record.as_str());
+                }
+                Ok(response)
+            })
+        }
     }
 
     /// API Gateway's view of the caller on Lambda (`requestContext.http.sourceIp`), the socket
@@ -272,14 +359,16 @@ mod tests {
         let scope = Scope::new("203.0.113.7".into(), Some("r1".into()));
         let ((), scope) = scope
             .run(async {
-                assert_eq!(current(), Some(("203.0.113.7".into(), Some("r1".into()))));
+                with_current(|c| assert_eq!(c, Some(("203.0.113.7", Some("r1")))));
                 count("token.issued");
                 count("token.issued");
                 count("consent.approved");
                 tool_call("add_note", "ok", Duration::from_millis(3));
             })
             .await;
-        let record = scope.record("ns", "mcp", "/mcp", 200, Duration::from_millis(5), 1);
+        let record = scope.record("n\"s", "mcp", "/mcp", 200, Duration::from_millis(5), 1);
+        let record: serde_json::Value = serde_json::from_str(&record).unwrap();
+        assert_eq!(record["_aws"]["CloudWatchMetrics"][0]["Namespace"], "n\"s");
         assert_eq!(record["Requests"], 1);
         assert_eq!(record["Status"], "200");
         assert_eq!(record["TokensIssued"], 2);
@@ -289,6 +378,6 @@ mod tests {
         let directives = record["_aws"]["CloudWatchMetrics"].as_array().unwrap();
         assert_eq!(directives.len(), 3);
         assert_eq!(directives[2]["Metrics"][0]["Name"], "TokensIssued");
-        assert!(current().is_none(), "no scope outside a request");
+        with_current(|c| assert!(c.is_none(), "no scope outside a request"));
     }
 }

@@ -28,6 +28,8 @@ use crate::AppState;
 use crate::compat::{LEGACY, MODERN};
 use crate::envelope::{Envelope, MAX_BODY_BYTES};
 use crate::server::McpServer;
+use crate::step_up::ToolOutcome;
+use axum::Extension;
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
@@ -35,7 +37,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rmcp::model::{
     ClientRequest, ErrorCode, GetExtensions, GetMeta, JsonRpcRequest, ProtocolVersion,
-    ServerJsonRpcMessage,
+    ServerJsonRpcMessage, ServerResult,
 };
 use rmcp::service::{RequestContext, Service};
 
@@ -157,11 +159,22 @@ async fn respond(
     context.meta = std::mem::take(request.request.get_meta_mut());
     context.extensions = std::mem::take(request.request.extensions_mut());
     context.extensions.insert(parts);
-    let message = match server.handle_request(request.request, context).await {
-        Ok(result) => ServerJsonRpcMessage::response(result, id),
+    let (message, outcome) = match server.handle_request(request.request, context).await {
+        Ok(result) => {
+            let outcome = match &result {
+                ServerResult::CallToolResult(call) if call.is_error == Some(true) => {
+                    ToolOutcome::Error
+                }
+                _ => ToolOutcome::Ok,
+            };
+            (ServerJsonRpcMessage::response(result, id), outcome)
+        }
         Err(error) => {
             tracing::warn!(%id, ?error, "response error");
-            ServerJsonRpcMessage::error(error, Some(id))
+            (
+                ServerJsonRpcMessage::error(error, Some(id)),
+                ToolOutcome::Failed,
+            )
         }
     };
     let status = match (&message, era) {
@@ -175,6 +188,7 @@ async fn respond(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
             )],
+            Extension(outcome),
             body,
         )
             .into_response(),

@@ -42,10 +42,22 @@ use revocation::Revocations;
 /// Selection Strategy"); the person may grant less on the consent page.
 pub const CHALLENGE_SCOPES: [&str; 2] = remote_mcp_core::scopes::SUPPORTED;
 
-/// Everything a request handler may use, built once at cold start. Cheap to clone (every layer
-/// gets a copy per request): shared parts are behind `Arc`s.
+/// Everything a request handler may use, built once at cold start. One `Arc`: every layer gets a
+/// copy per request, so a copy is one reference count.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+#[derive(Clone)]
+pub struct Shared {
     pub config: Arc<Config>,
     /// The tools' data: all this function writes (its IAM policy says the same).
     pub notes: Arc<dyn NoteStore>,
@@ -80,7 +92,7 @@ impl AppState {
         let verifier = LazyVerifier::new(keys, config.issuer(), &config.mcp_resource());
         let allowed_hosts = allowed_hosts(config.issuer());
         let revocations = Revocations::new(grants, config.lifetimes.revocation_check);
-        Self {
+        Self(Arc::new(Shared {
             revocations: Arc::new(revocations),
             protected_resource_metadata_url: config.url(protected_resource::MCP_PATH).into(),
             config: Arc::new(config),
@@ -90,24 +102,25 @@ impl AppState {
             allowed_hosts: allowed_hosts.into(),
             clock: Clock::System,
             answer_directly: true,
-        }
+        }))
     }
 
     /// Sends every request through rmcp's own service, none through [`direct`].
     pub fn through_rmcp_only(mut self) -> Self {
-        self.answer_directly = false;
+        Arc::make_mut(&mut self.0).answer_directly = false;
         self
     }
 
     /// Also trusts `key`, the previous signing key, while tokens it signed may still be live.
     pub fn with_previous_key(mut self, key: Arc<dyn PublicKey>) -> Self {
-        self.verifier = Arc::new(self.verifier.also_trusting(key));
+        let verifier = Arc::new(self.verifier.also_trusting(key));
+        Arc::make_mut(&mut self.0).verifier = verifier;
         self
     }
 
     /// Reads the time from `clock` (tests step a manual one).
     pub fn with_clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
+        Arc::make_mut(&mut self.0).clock = clock;
         self
     }
 }
@@ -127,10 +140,7 @@ pub fn router(state: AppState) -> Router {
         .merge(protected_resource::routes())
         .merge(transport::routes(&state))
         .with_state(state)
-        .layer(axum::middleware::from_fn_with_state(
-            FUNCTION_NAME,
-            remote_mcp_core::observe::layer,
-        ))
+        .layer(remote_mcp_core::observe::layer(FUNCTION_NAME))
 }
 
 /// This function in metrics (`Function` dimension).

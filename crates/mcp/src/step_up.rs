@@ -54,8 +54,17 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
     let started = std::time::Instant::now();
     let response = next.run(request).await;
     let latency = started.elapsed();
-    let (response, outcome) = outcome(response).await;
-    remote_mcp_core::observe::tool_call(&tool, outcome, latency);
+    let (response, outcome) = match response.extensions().get::<ToolOutcome>().copied() {
+        Some(known) => (response, known.as_str()),
+        None => outcome(response).await,
+    };
+    // A metric's dimensions are ours to bound: a name that is no tool is counted as `unknown`.
+    let known = if state.server.has_tool(&tool) {
+        tool.as_str()
+    } else {
+        "unknown"
+    };
+    remote_mcp_core::observe::tool_call(known, outcome, latency);
     if let Some(caller) = caller {
         let detail = format!(
             "{tool} {outcome} {} {}ms",
@@ -70,6 +79,27 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
             .log();
     }
     response
+}
+
+/// How a tool call went, when whoever answered it says so (the direct answers do, as a response
+/// extension; rmcp's service does not, and [`outcome`] reads its answer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ToolOutcome {
+    Ok,
+    /// A result with `isError: true`, for the model to read.
+    Error,
+    /// An HTTP or JSON-RPC error.
+    Failed,
+}
+
+impl ToolOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Error => "error",
+            Self::Failed => "failed",
+        }
+    }
 }
 
 /// How a tool call went: `ok`, `error` (a result with `isError: true`, for the model to read) or

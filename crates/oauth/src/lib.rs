@@ -166,10 +166,7 @@ pub fn router(state: AppState) -> Router {
         .merge(federation::routes())
         .merge(account::routes())
         .with_state(state)
-        .layer(axum::middleware::from_fn_with_state(
-            FUNCTION_NAME,
-            remote_mcp_core::observe::layer,
-        ))
+        .layer(remote_mcp_core::observe::layer(FUNCTION_NAME))
 }
 
 /// This function in metrics (`Function` dimension).
