@@ -42,10 +42,11 @@ run: ## Serve OAuth + MCP on 127.0.0.1:$(PORT) (STORE=memory|dynamodb-local, PUB
 test: deps lint unit conformance lambda-replay sam-local-replay sdk-clients browser operator validate ## Everything CI runs: fmt, clippy, all tests (DynamoDB Local, replays, MCP conformance), template checks
 	@echo "make test: all checks passed"
 
-lint: ## cargo fmt --check, clippy -D warnings, and every mutation still anchored
+lint: ## cargo fmt --check, clippy -D warnings, every mutation still anchored, one feature set for every cargo command
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	python3 scripts/mutations.py --check
+	python3 scripts/check-features.py
 
 unit: node_modules/.installed $(VENV)/.installed ## All Rust tests (DynamoDB Local from node_modules, moto's KMS from .venv); the store contracts run on memory and DynamoDB Local
 	@command -v java >/dev/null || { echo "error: java not found: DynamoDB Local needs Java 17+ (apt-get install openjdk-17-jre-headless)" >&2; exit 1; }

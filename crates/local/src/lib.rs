@@ -5,6 +5,7 @@
 pub mod conformance;
 pub mod headless;
 pub mod local_aws;
+pub mod process_group;
 pub mod replay;
 
 use axum::Router;

@@ -8,13 +8,13 @@
 
 use anyhow::{Context, bail};
 use remote_mcp_local::local_aws::{self, LocalAws};
+use remote_mcp_local::process_group::ProcessGroup;
 use remote_mcp_local::replay::{
     LambdaInvoke, OverHttp, Sequence, Transport, initial_vars, load, replay_all,
 };
 use remote_mcp_testkit::workspace_root;
 use std::net::{IpAddr, Ipv4Addr, TcpListener};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const LAMBDA_HOST: &str = "r3mc9x2k1a.execute-api.eu-west-1.amazonaws.com";
@@ -65,19 +65,6 @@ fn password(email: &str) -> anyhow::Result<String> {
 
 fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-/// `cargo lambda watch`, stopped (with the function processes it started) when dropped.
-struct Emulator(Child);
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        // SIGKILL: cargo-lambda ignores SIGTERM; the function processes share its process group.
-        let _ = Command::new("kill")
-            .args(["-s", "KILL", "--", &format!("-{}", self.0.id())])
-            .status();
-        let _ = self.0.wait();
-    }
 }
 
 async fn lambda(sequences: &[Sequence]) -> anyhow::Result<()> {
@@ -133,9 +120,10 @@ async fn lambda(sequences: &[Sequence]) -> anyhow::Result<()> {
         )
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
-        .stderr(log)
-        .process_group(0);
-    let _emulator = Emulator(command.spawn().context("starting cargo lambda watch")?);
+        .stderr(log);
+    // Killed with the function processes it started (its group): cargo-lambda ignores SIGTERM.
+    let _emulator =
+        ProcessGroup::spawn(&mut command, Duration::ZERO).context("starting cargo lambda watch")?;
     let transport = LambdaInvoke {
         endpoint: format!("http://127.0.0.1:{port}"),
         client: reqwest::Client::builder()

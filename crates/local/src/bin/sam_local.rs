@@ -12,12 +12,12 @@
 
 use anyhow::{Context, bail};
 use remote_mcp_local::local_aws::{self, LocalAws};
+use remote_mcp_local::process_group::ProcessGroup;
 use remote_mcp_local::replay::{OverHttp, initial_vars, load, replay_all};
 use remote_mcp_testkit::workspace_root;
 use std::net::{IpAddr, TcpListener};
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long `sam local` may take to start both warm containers.
@@ -67,28 +67,6 @@ impl Args {
     }
 }
 
-/// `sam local start-api`, interrupted (so it removes its containers) and then killed with its
-/// process group when dropped.
-struct SamLocal(Child);
-
-impl Drop for SamLocal {
-    fn drop(&mut self) {
-        let group = format!("-{}", self.0.id());
-        let _ = Command::new("kill").args(["-s", "INT", &group]).status();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if matches!(self.0.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        let _ = Command::new("kill")
-            .args(["-s", "KILL", "--", &group])
-            .status();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse()?;
@@ -134,9 +112,10 @@ async fn main() -> anyhow::Result<()> {
         .current_dir(workspace_root())
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
-        .stderr(log)
-        .process_group(0);
-    let mut sam = SamLocal(command.spawn().context("starting sam local start-api")?);
+        .stderr(log);
+    // Interrupted first, so that it removes its containers, then killed with its group.
+    let mut sam = ProcessGroup::spawn(&mut command, Duration::from_secs(20))
+        .context("starting sam local start-api")?;
     wait_until_serving(&mut sam, &url, &args.log).await?;
 
     if args.replay {
@@ -161,7 +140,7 @@ async fn main() -> anyhow::Result<()> {
 
 /// Waits until both functions answer through `sam local`, or fails with the end of its log.
 async fn wait_until_serving(
-    sam: &mut SamLocal,
+    sam: &mut ProcessGroup,
     url: &str,
     log: &std::path::Path,
 ) -> anyhow::Result<()> {
@@ -174,7 +153,7 @@ async fn wait_until_serving(
         "/.well-known/jwks.json",
     ] {
         loop {
-            if let Ok(Some(status)) = sam.0.try_wait() {
+            if let Ok(Some(status)) = sam.child().try_wait() {
                 bail!("sam local exited ({status}):\n{}", tail(log));
             }
             match client.get(format!("{url}{probe}")).send().await {
@@ -192,9 +171,9 @@ async fn wait_until_serving(
     Ok(())
 }
 
-async fn wait_for_exit(sam: &mut SamLocal) -> String {
+async fn wait_for_exit(sam: &mut ProcessGroup) -> String {
     loop {
-        if let Ok(Some(status)) = sam.0.try_wait() {
+        if let Ok(Some(status)) = sam.child().try_wait() {
             return status.to_string();
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
