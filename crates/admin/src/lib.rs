@@ -5,7 +5,7 @@
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use remote_mcp_core::model::{
-    Client, ClientCredential, ClientId, ClientMetadata, Grant, GrantId, LinkedIdentity,
+    Client, ClientCredential, ClientId, ClientKeys, ClientMetadata, Grant, GrantId, LinkedIdentity,
     Registration, User, normalize_email,
 };
 use remote_mcp_core::secret::{Secret, random_id};
@@ -88,7 +88,9 @@ pub enum ClientCommand {
     /// its access tokens stop at the MCP function within the revocation bound.
     Delete { client_id: String },
     /// Create a machine client (OAuth client_credentials): it acts as itself, subject
-    /// `client:<client_id>`, with the scopes given here. The secret is shown once.
+    /// `client:<client_id>`, with the scopes given here. It authenticates with a secret (shown
+    /// once) or, given --jwks-uri or --jwks-file, with JWTs signed by its own keys
+    /// (private_key_jwt).
     AddMachine {
         /// A name for operators (shown in `client list`).
         name: String,
@@ -101,6 +103,12 @@ pub enum ClientCommand {
         /// How it sends its secret to the token endpoint.
         #[arg(long, value_enum, default_value_t = AuthMethod::Basic)]
         auth_method: AuthMethod,
+        /// Authenticate with private_key_jwt: the https URL of its public JWK Set.
+        #[arg(long, conflicts_with_all = ["jwks_file", "auth_method"])]
+        jwks_uri: Option<String>,
+        /// Authenticate with private_key_jwt: a file holding its public JWK Set.
+        #[arg(long, conflicts_with = "auth_method")]
+        jwks_file: Option<std::path::PathBuf>,
     },
 }
 
@@ -192,12 +200,28 @@ pub async fn run(
             scopes: requested,
             expires_in_days,
             auth_method,
+            jwks_uri,
+            jwks_file,
         }) => {
+            let jwks =
+                match jwks_file {
+                    Some(path) => {
+                        let text = std::fs::read_to_string(path)
+                            .with_context(|| format!("reading {}", path.display()))?;
+                        Some(serde_json::from_str(&text).with_context(|| {
+                            format!("{} is not JSON (a JWK Set)", path.display())
+                        })?)
+                    }
+                    None => None,
+                };
+            let keys = ClientKeys::declared(jwks_uri.as_deref(), jwks.as_ref())
+                .map_err(|why| anyhow::anyhow!(why))?;
             let machine = Machine {
                 name,
                 scopes: requested,
                 expires_in_days: *expires_in_days,
                 auth_method: *auth_method,
+                keys,
             };
             add_machine(store, &machine, now, json, out).await
         }
@@ -520,6 +544,8 @@ struct Machine<'a> {
     scopes: &'a [String],
     expires_in_days: Option<u32>,
     auth_method: AuthMethod,
+    /// Its public keys, for private_key_jwt instead of a secret.
+    keys: Option<ClientKeys>,
 }
 
 async fn add_machine(
@@ -539,14 +565,16 @@ async fn add_machine(
             scopes::SUPPORTED.join(", ")
         );
     }
-    let secret = Secret::generate();
-    let credential = match machine.auth_method {
-        AuthMethod::Basic => ClientCredential::ClientSecretBasic {
+    let secret = machine.keys.is_none().then(Secret::generate);
+    let credential = match (&machine.keys, &secret, machine.auth_method) {
+        (Some(keys), ..) => ClientCredential::PrivateKeyJwt { keys: keys.clone() },
+        (None, Some(secret), AuthMethod::Basic) => ClientCredential::ClientSecretBasic {
             secret_hash: secret.hash(),
         },
-        AuthMethod::Post => ClientCredential::ClientSecretPost {
+        (None, Some(secret), AuthMethod::Post) => ClientCredential::ClientSecretPost {
             secret_hash: secret.hash(),
         },
+        (None, None, _) => bail!("a machine client needs a secret or keys"),
     };
     let lifetime = machine.expires_in_days.map_or(UNTIL_DELETED, |days| {
         Duration::from_secs(u64::from(days) * 24 * 60 * 60)
@@ -568,7 +596,7 @@ async fn add_machine(
     };
     store.save_client(&client).await?;
     if json {
-        let row = json!({"client_id": client.id, "client_secret": secret.expose(),
+        let row = json!({"client_id": client.id, "client_secret": secret.as_ref().map(Secret::expose),
                          "token_endpoint_auth_method": client.credential.method(),
                          "scope": scope, "subject": client.machine_subject(),
                          "expires_at": client.expires_at});
@@ -577,11 +605,15 @@ async fn add_machine(
     }
     writeln!(out, "created machine client {}", machine.name)?;
     writeln!(out, "  client_id      {}", client.id)?;
-    writeln!(
-        out,
-        "  client_secret  {}   (shown once: store it now)",
-        secret.expose()
-    )?;
+    match (&secret, &machine.keys) {
+        (Some(secret), _) => writeln!(
+            out,
+            "  client_secret  {}   (shown once: store it now)",
+            secret.expose()
+        )?,
+        (None, Some(ClientKeys::JwksUri(uri))) => writeln!(out, "  keys           {uri}")?,
+        (None, _) => writeln!(out, "  keys           the JWK Set given")?,
+    }
     writeln!(out, "  auth method    {}", client.credential.method())?;
     writeln!(out, "  scope          {scope}")?;
     writeln!(out, "  acts as        {}", client.machine_subject())?;

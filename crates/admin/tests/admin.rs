@@ -125,6 +125,7 @@ async fn round_trip(store: Arc<dyn Store>) {
         expires_at: now + Duration::from_secs(3600),
         refresh: RefreshState::new(Secret::generate().hash()),
         last_used_at: None,
+        approved_by: Default::default(),
     };
     s.create_grant(&grant).await.unwrap();
     assert!(

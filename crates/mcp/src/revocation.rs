@@ -162,6 +162,7 @@ mod tests {
             expires_at: T0 + Duration::from_secs(86_400),
             refresh: RefreshState::new(Secret::generate().hash()),
             last_used_at: None,
+            approved_by: Default::default(),
         }
     }
 

@@ -3,8 +3,9 @@
 //!
 //! The client must authenticate exactly as it registered: `none` sends only `client_id` (and
 //! proves possession with PKCE), `client_secret_post` sends the secret in the body,
-//! `client_secret_basic` in HTTP Basic. Any mismatch, unknown or deleted client is `invalid_client`
-//! (401), which is also Claude's cue to register again.
+//! `client_secret_basic` in HTTP Basic, `private_key_jwt` a JWT signed with one of its keys
+//! ([`crate::client_assertion`], RFC 7523 §2.2). Any mismatch, unknown or deleted client is
+//! `invalid_client` (401), which is also Claude's cue to register again.
 //!
 //! [`ClientForm`] is the one way in for the three endpoints: the form read and parsed once, then
 //! the client authenticated, before the handler runs. Authentication therefore comes before any
@@ -12,8 +13,10 @@
 //! about which grant types or parameters we accept.
 
 use crate::AppState;
+use crate::client_assertion::{self, ASSERTION_TYPE, Expected};
 use crate::clients;
 use crate::error::{OAuthError, OAuthResult};
+use crate::jwt;
 use crate::params::Params;
 use axum::body::to_bytes;
 use axum::extract::{FromRequest, Request};
@@ -22,7 +25,7 @@ use axum::http::{HeaderMap, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use remote_mcp_core::UnixTime;
-use remote_mcp_core::model::{Client, ClientCredential};
+use remote_mcp_core::model::{Client, ClientCredential, ClientKeys};
 
 /// How the request presented the client's credentials.
 #[derive(Debug, PartialEq, Eq)]
@@ -33,6 +36,9 @@ enum Presented {
     Post { id: String, secret: String },
     /// HTTP Basic.
     Basic { id: String, secret: String },
+    /// A JWT client assertion (RFC 7523 §2.2); `client_id` from the body, else the assertion's
+    /// `sub`.
+    Assertion { id: String, assertion: String },
 }
 
 fn presented(headers: &HeaderMap, params: &Params) -> OAuthResult<Presented> {
@@ -43,6 +49,22 @@ fn presented(headers: &HeaderMap, params: &Params) -> OAuthResult<Presented> {
                 .ok_or_else(|| OAuthError::invalid_client("malformed HTTP Basic credentials"))?,
         ),
     };
+    if let Some(assertion) = assertion(params)? {
+        if basic.is_some() || params.get("client_secret").is_some() {
+            return Err(OAuthError::invalid_request(
+                "use one client authentication method, not two (RFC 6749 §2.3)",
+            ));
+        }
+        let id = params
+            .get("client_id")
+            .map(str::to_owned)
+            .or_else(|| client_assertion::claimed_client(assertion))
+            .ok_or_else(|| OAuthError::invalid_client("the client assertion names no client"))?;
+        return Ok(Presented::Assertion {
+            id,
+            assertion: assertion.to_owned(),
+        });
+    }
     match (basic, params.get("client_id"), params.get("client_secret")) {
         (Some(_), _, Some(_)) => Err(OAuthError::invalid_request(
             "use one client authentication method, not two (RFC 6749 §2.3)",
@@ -58,6 +80,23 @@ fn presented(headers: &HeaderMap, params: &Params) -> OAuthResult<Presented> {
         (None, Some(id), None) => Ok(Presented::IdOnly(id.to_owned())),
         (None, None, _) => Err(OAuthError::invalid_client(
             "client authentication is required",
+        )),
+    }
+}
+
+/// The client assertion a request carries, if any (RFC 7523 §2.2: both parameters or neither).
+fn assertion(params: &Params) -> OAuthResult<Option<&str>> {
+    match (
+        params.get("client_assertion_type"),
+        params.get("client_assertion"),
+    ) {
+        (None, None) => Ok(None),
+        (Some(ASSERTION_TYPE), Some(assertion)) => Ok(Some(assertion)),
+        (Some(other), Some(_)) => Err(OAuthError::invalid_client(format!(
+            "client_assertion_type {other:?} is not supported (only {ASSERTION_TYPE})"
+        ))),
+        _ => Err(OAuthError::invalid_request(
+            "client_assertion and client_assertion_type are sent together",
         )),
     }
 }
@@ -140,11 +179,20 @@ async fn authenticate(
 ) -> OAuthResult<Client> {
     let presented = presented(headers, params)?;
     let id = match &presented {
-        Presented::IdOnly(id) | Presented::Post { id, .. } | Presented::Basic { id, .. } => id,
+        Presented::IdOnly(id)
+        | Presented::Post { id, .. }
+        | Presented::Basic { id, .. }
+        | Presented::Assertion { id, .. } => id,
     };
     let client = clients::find(state, id, now)
         .await?
         .ok_or_else(|| OAuthError::invalid_client("unknown client"))?;
+    if let (ClientCredential::PrivateKeyJwt { keys }, Presented::Assertion { assertion, .. }) =
+        (&client.credential, &presented)
+    {
+        check_assertion(state, &client, keys, assertion, now).await?;
+        return Ok(client);
+    }
     let ok = match (&client.credential, &presented) {
         (ClientCredential::None, Presented::IdOnly(_)) => true,
         (ClientCredential::ClientSecretPost { secret_hash }, Presented::Post { secret, .. })
@@ -159,6 +207,44 @@ async fn authenticate(
         ));
     }
     Ok(client)
+}
+
+/// RFC 7523 §3 for a `private_key_jwt` client, then its `jti` used once (on every instance).
+async fn check_assertion(
+    state: &AppState,
+    client: &Client,
+    keys: &ClientKeys,
+    assertion: &str,
+    now: UnixTime,
+) -> OAuthResult<()> {
+    let header = jwt::header(assertion)
+        .map_err(|why| OAuthError::invalid_client(format!("client assertion: {why}")))?;
+    let keys = state
+        .client_keys
+        .keys(keys, header.kid.as_deref(), now)
+        .await
+        .map_err(OAuthError::invalid_client)?;
+    let expected = Expected {
+        client_id: client.id.as_str(),
+        audiences: [
+            state.config.issuer(),
+            state.capabilities.token_endpoint.as_str(),
+        ],
+        now,
+    };
+    let accepted = client_assertion::check(assertion, &header, &keys, &expected)
+        .map_err(OAuthError::invalid_client)?;
+    let once = format!("client-assertion#{}#{}", client.id, accepted.jti);
+    if !state
+        .grants
+        .first_use(&once, accepted.expires_at, now)
+        .await?
+    {
+        return Err(OAuthError::invalid_client(
+            "client assertion: this jti was already used (RFC 7523 §3)",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

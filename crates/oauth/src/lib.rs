@@ -18,20 +18,28 @@
 //! | [`revoke`] | `POST /revoke` | RFC 7009 |
 //! | [`introspect`] | `POST /introspect` | RFC 7662 |
 //! | [`jwks`] | `GET /.well-known/jwks.json` | RFC 7517 |
-//! | [`redirect_uri`], [`pkce`], [`scope`], [`client_auth`], [`params`] | pure policy | RFC 8252 §7, RFC 7636, RFC 6749 §2.3, §3.1–3.3 |
+//! | [`client_assertion`], [`client_keys`], [`jwt`] | `private_key_jwt` client authentication and clients' key sets | RFC 7523 §2.2, §3; OIDC Core §9 |
+//! | [`id_jag`] | the jwt-bearer grant with an Identity Assertion JWT Authorization Grant | RFC 7523 §2.1, draft-ietf-oauth-identity-assertion-authz-grant, MCP Enterprise-Managed Authorization |
+//! | [`fetch`] | documents fetched from client-named URLs, SSRF-guarded | — |
+//! | [`redirect_uri`], [`pkce`], [`scope`], [`client_auth`], [`params`], [`text`] | pure policy | RFC 8252 §7, RFC 7636, RFC 6749 §2.3, §3.1–3.3 |
 //! | [`error`], [`no_store`] | the error boundary; uncacheable answers | RFC 6749 §5.1, §5.2 |
 
 pub mod account;
 pub mod authorize;
 pub mod cimd;
+pub mod client_assertion;
 pub mod client_auth;
+pub mod client_keys;
 pub mod clients;
 pub mod consent;
 pub mod cookies;
 pub mod error;
 pub mod federation;
+pub mod fetch;
+pub mod id_jag;
 pub mod introspect;
 pub mod jwks;
+pub mod jwt;
 pub mod metadata;
 pub mod no_store;
 pub mod params;
@@ -43,10 +51,13 @@ pub mod revoke;
 pub mod scope;
 pub mod sign_in;
 pub mod source;
+pub mod text;
 pub mod token;
 
 use axum::Router;
 use cimd::CimdResolver;
+use client_keys::KeySets;
+use fetch::Fetcher;
 use remote_mcp_core::token::{LazyVerifier, PublicKey, Signer};
 use remote_mcp_core::{AccountStore, Clock, Config, GrantStore};
 use std::sync::Arc;
@@ -68,6 +79,8 @@ pub struct AppState {
     /// Verifies our own access tokens (revocation, introspection), and lists the published keys.
     pub verifier: Arc<LazyVerifier>,
     pub cimd: Arc<CimdResolver>,
+    /// `private_key_jwt` clients' key sets, fetched and kept.
+    pub client_keys: Arc<KeySets>,
     pub owner: Arc<dyn ResourceOwner>,
     /// Identity providers people may sign in with (none unless configured).
     pub federation: Arc<federation::Federation>,
@@ -99,6 +112,7 @@ impl AppState {
             signer,
             verifier,
             cimd: Arc::new(CimdResolver::online()),
+            client_keys: Arc::new(KeySets::new(Fetcher::public())),
             owner,
             federation: Arc::default(),
             clock: Clock::System,
@@ -112,7 +126,10 @@ impl AppState {
         providers: Vec<federation::config::ProviderConfig>,
         secrets: Option<Arc<dyn federation::SecretSource>>,
     ) -> Self {
+        let accepts_id_jags = providers.iter().any(|p| p.id_jag);
         self.federation = Arc::new(federation::Federation::new(providers, secrets));
+        self.capabilities =
+            Arc::new(Capabilities::for_config(&self.config).accepting_id_jags(accepts_id_jags));
         self
     }
 
@@ -132,6 +149,14 @@ impl AppState {
     /// Uses another metadata document resolver.
     pub fn with_cimd(mut self, cimd: CimdResolver) -> Self {
         self.cimd = Arc::new(cimd);
+        self
+    }
+
+    /// Fetches metadata documents and clients' key sets with `fetcher` (tests serve them from
+    /// loopback).
+    pub fn with_fetcher(mut self, fetcher: Fetcher) -> Self {
+        self.cimd = Arc::new(CimdResolver::fetching_with(fetcher.clone()));
+        self.client_keys = Arc::new(KeySets::new(fetcher));
         self
     }
 }

@@ -29,12 +29,22 @@ pub struct Capabilities {
     pub grant_types_supported: Vec<&'static str>,
     pub code_challenge_methods_supported: Vec<&'static str>,
     pub token_endpoint_auth_methods_supported: Vec<&'static str>,
+    pub token_endpoint_auth_signing_alg_values_supported: Vec<&'static str>,
     pub revocation_endpoint_auth_methods_supported: Vec<&'static str>,
+    pub revocation_endpoint_auth_signing_alg_values_supported: Vec<&'static str>,
     pub introspection_endpoint_auth_methods_supported: Vec<&'static str>,
+    pub introspection_endpoint_auth_signing_alg_values_supported: Vec<&'static str>,
     pub scopes_supported: Vec<&'static str>,
     pub authorization_response_iss_parameter_supported: bool,
     pub client_id_metadata_document_supported: bool,
+    /// draft-ietf-oauth-identity-assertion-authz-grant §7.2: present when an identity provider
+    /// is trusted to issue ID-JAGs for us.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub authorization_grant_profiles_supported: Vec<&'static str>,
 }
+
+/// The ID-JAG profile of the jwt-bearer grant, as metadata names it.
+pub const ID_JAG_PROFILE: &str = "urn:ietf:params:oauth:grant-profile:id-jag";
 
 impl Capabilities {
     /// The capabilities of a deployment.
@@ -49,26 +59,54 @@ impl Capabilities {
             jwks_uri: config.url(crate::jwks::PATH),
             response_types_supported: vec!["code"],
             response_modes_supported: vec!["query"],
-            grant_types_supported: GrantType::ALL.iter().map(|g| g.as_str()).collect(),
+            grant_types_supported: GrantType::ALL
+                .iter()
+                .filter(|g| **g != GrantType::JwtBearer)
+                .map(|g| g.as_str())
+                .collect(),
             code_challenge_methods_supported: vec!["S256"],
+            // `none` and CIMD support together are what make Claude use its metadata document.
             token_endpoint_auth_methods_supported: vec![
                 "none",
                 "client_secret_post",
                 "client_secret_basic",
+                "private_key_jwt",
             ],
+            token_endpoint_auth_signing_alg_values_supported: crate::jwt::algorithm_names(),
             revocation_endpoint_auth_methods_supported: vec![
                 "none",
                 "client_secret_post",
                 "client_secret_basic",
+                "private_key_jwt",
             ],
+            revocation_endpoint_auth_signing_alg_values_supported: crate::jwt::algorithm_names(),
             introspection_endpoint_auth_methods_supported: vec![
                 "client_secret_post",
                 "client_secret_basic",
+                "private_key_jwt",
             ],
+            introspection_endpoint_auth_signing_alg_values_supported: crate::jwt::algorithm_names(),
             scopes_supported: remote_mcp_core::scopes::SUPPORTED.to_vec(),
             authorization_response_iss_parameter_supported: true,
             client_id_metadata_document_supported: true,
+            authorization_grant_profiles_supported: Vec::new(),
         }
+    }
+
+    /// With the jwt-bearer grant and the ID-JAG profile when `accepted` (an identity provider is
+    /// configured with `"id_jag": true`).
+    pub fn accepting_id_jags(mut self, accepted: bool) -> Self {
+        if accepted {
+            self.grant_types_supported
+                .push(GrantType::JwtBearer.as_str());
+            self.authorization_grant_profiles_supported = vec![ID_JAG_PROFILE];
+        }
+        self
+    }
+
+    /// Whether `/token` takes this grant type here.
+    pub fn supports_grant(&self, grant: GrantType) -> bool {
+        self.grant_types_supported.contains(&grant.as_str())
     }
 }
 

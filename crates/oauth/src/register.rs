@@ -2,7 +2,8 @@
 //!
 //! Accepts what MCP clients send (Claude's 2025 and 2026 bodies, the MCP SDKs' with
 //! `application_type`) and answers 201 with the registered metadata echoed, a `client_secret` only
-//! when a secret-based method was requested (stored hashed), and `registration_client_uri` plus
+//! when a secret-based method was requested (stored hashed), the key set of a `private_key_jwt`
+//! client (`jwks_uri` or `jwks`), and `registration_client_uri` plus
 //! `registration_access_token` (claude.ai requires the former). Unused registrations expire, and
 //! each source address may register `REGISTRATIONS_PER_HOUR` clients an hour (429
 //! `temporarily_unavailable` beyond).
@@ -13,6 +14,7 @@ use crate::no_store::NoStore;
 use crate::redirect_uri;
 use crate::scope::Scopes;
 use crate::source::{request_id, source_address};
+use crate::text::is_invisible_format;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{Extensions, HeaderMap, StatusCode, header};
@@ -21,7 +23,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use remote_mcp_core::UnixTime;
 use remote_mcp_core::audit::Audit;
-use remote_mcp_core::model::{Client, ClientCredential, ClientId, ClientMetadata, Registration};
+use remote_mcp_core::model::{
+    Client, ClientCredential, ClientId, ClientKeys, ClientMetadata, Registration,
+};
 use remote_mcp_core::secret::{Secret, random_id};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -60,6 +64,8 @@ struct RegistrationRequest {
     application_type: Option<String>,
     software_id: Option<String>,
     software_version: Option<String>,
+    jwks_uri: Option<String>,
+    jwks: Option<serde_json::Value>,
 }
 
 /// The registration response (RFC 7591 §3.2.1, RFC 7592 §3).
@@ -75,6 +81,9 @@ struct RegistrationResponse {
     registration_access_token: Option<String>,
     registration_client_uri: String,
     token_endpoint_auth_method: &'static str,
+    /// `jwks_uri` or `jwks`, for `private_key_jwt`.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    keys: Option<ClientKeys>,
     #[serde(flatten)]
     metadata: ClientMetadata,
 }
@@ -119,15 +128,30 @@ fn validate(
             "token_endpoint_auth_method {method:?} is not supported"
         )));
     }
-    let secret = (method != "none").then(Secret::generate);
-    let credential = match (method, &secret) {
-        ("client_secret_post", Some(s)) => ClientCredential::ClientSecretPost {
+    // jwks_uri, jwks: for private_key_jwt, and only for it.
+    let keys = ClientKeys::declared(request.jwks_uri.as_deref(), request.jwks.as_ref())
+        .map_err(invalid_metadata)?;
+    let secret =
+        matches!(method, "client_secret_post" | "client_secret_basic").then(Secret::generate);
+    let credential = match (method, &secret, keys) {
+        ("client_secret_post", Some(s), None) => ClientCredential::ClientSecretPost {
             secret_hash: s.hash(),
         },
-        ("client_secret_basic", Some(s)) => ClientCredential::ClientSecretBasic {
+        ("client_secret_basic", Some(s), None) => ClientCredential::ClientSecretBasic {
             secret_hash: s.hash(),
         },
-        _ => ClientCredential::None,
+        ("private_key_jwt", None, Some(keys)) => ClientCredential::PrivateKeyJwt { keys },
+        ("none", None, None) => ClientCredential::None,
+        ("private_key_jwt", ..) => {
+            return Err(invalid_metadata(
+                "private_key_jwt needs the client's public keys: jwks_uri or jwks",
+            ));
+        }
+        _ => {
+            return Err(invalid_metadata(
+                "jwks_uri and jwks are only for token_endpoint_auth_method private_key_jwt",
+            ));
+        }
     };
     // grant_types: keep the ones we support (others, e.g. jwt-bearer, are dropped from the echo).
     // Never `client_credentials`: anyone may register here, and a token must stand for a person
@@ -274,10 +298,11 @@ fn response(
         client_id: client.id.to_string(),
         client_id_issued_at: client.issued_at.seconds(),
         client_secret: secret.map(|s| s.expose().to_owned()),
-        client_secret_expires_at: client.credential.is_confidential().then_some(0),
+        client_secret_expires_at: client.credential.has_secret().then_some(0),
         registration_access_token: registration_token.map(|t| t.expose().to_owned()),
         registration_client_uri: state.config.url(&format!("/register/{}", client.id)),
         token_endpoint_auth_method: client.credential.method(),
+        keys: client.credential.keys().cloned(),
         metadata: client.metadata.clone(),
     }
 }
@@ -324,34 +349,4 @@ async fn delete(
     state.grants.delete_client(&client.id).await?;
     tracing::info!(client_id = %client.id, "client deleted");
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Unicode format characters (general category Cf): bidirectional embeddings, overrides and
-/// isolates, zero-width spaces and joiners, the soft hyphen, tags. They render as nothing, or
-/// reorder what follows, so a name containing them can pass for another on the consent page.
-pub(crate) fn is_invisible_format(c: char) -> bool {
-    matches!(
-        u32::from(c),
-        0x00AD
-            | 0x0600..=0x0605
-            | 0x061C
-            | 0x06DD
-            | 0x070F
-            | 0x0890..=0x0891
-            | 0x08E2
-            | 0x180E
-            | 0x200B..=0x200F
-            | 0x202A..=0x202E
-            | 0x2060..=0x2064
-            | 0x2066..=0x206F
-            | 0xFEFF
-            | 0xFFF9..=0xFFFB
-            | 0x110BD
-            | 0x110CD
-            | 0x13430..=0x1343F
-            | 0x1BCA0..=0x1BCA3
-            | 0x1D173..=0x1D17A
-            | 0xE0001
-            | 0xE0020..=0xE007F
-    )
 }

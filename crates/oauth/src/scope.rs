@@ -69,6 +69,32 @@ impl Scopes {
         Self(stored.split_ascii_whitespace().map(str::to_owned).collect())
     }
 
+    /// The scopes someone else granted (an ID-JAG's `scope`): the ones we know, with what they
+    /// imply; others (an identity provider's own, like `openid`) are not ours to grant.
+    pub fn known(granted: &str) -> Self {
+        let mut scopes: BTreeSet<String> = granted
+            .split_ascii_whitespace()
+            .filter(|s| remote_mcp_core::scopes::SUPPORTED.contains(s))
+            .map(str::to_owned)
+            .collect();
+        for (scope, implied) in remote_mcp_core::scopes::IMPLIES {
+            if scopes.contains(scope) {
+                scopes.insert(implied.to_owned());
+            }
+        }
+        Self(scopes)
+    }
+
+    /// The scopes in both.
+    pub fn intersection(&self, other: &Scopes) -> Self {
+        Self(self.0.intersection(&other.0).cloned().collect())
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Whether every scope here is also in `granted`.
     pub fn is_subset_of(&self, granted: &Scopes) -> bool {
         self.0.is_subset(&granted.0)

@@ -8,21 +8,29 @@
 //!   rotated with one step of grace; a replay revokes the grant.
 //! - `client_credentials`: machine clients an operator created (never dynamically registered or
 //!   CIMD clients); the token's subject is `client:<client_id>`; no refresh token.
+//! - `urn:ietf:params:oauth:grant-type:jwt-bearer` with an ID-JAG ([`crate::id_jag`]): where an
+//!   identity provider is trusted to issue them; a grant approved by the organisation, for the
+//!   person the provider names; no refresh token.
 
 use crate::AppState;
+use crate::Capabilities;
 use crate::client_auth::ClientForm;
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
+use crate::federation::oidc::UpstreamError;
+use crate::federation::{Linked, Linking};
 use crate::no_store::NoStore;
 use crate::params::Params;
 use crate::pkce::S256Challenge;
 use crate::scope::{self, Scopes};
+use crate::{id_jag, jwt};
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use remote_mcp_core::UnixTime;
 use remote_mcp_core::audit::Audit;
 use remote_mcp_core::model::{
-    Client, CodeRedemption, Grant, GrantId, RefreshPolicy, RefreshState, RefreshToken, Rotation,
+    Approval, Client, CodeRedemption, Grant, GrantId, RefreshPolicy, RefreshState, RefreshToken,
+    Rotation, normalize_email,
 };
 use remote_mcp_core::secret::{SecretHash, random_id};
 use remote_mcp_core::token::{AccessClaims, encode};
@@ -41,14 +49,18 @@ pub enum GrantType {
     AuthorizationCode,
     RefreshToken,
     ClientCredentials,
+    /// RFC 7523 §2.1 with an Identity Assertion JWT Authorization Grant ([`crate::id_jag`]):
+    /// offered only where an identity provider is trusted to issue them.
+    JwtBearer,
 }
 
 impl GrantType {
     /// Every grant type, in the order the metadata lists them.
-    pub const ALL: [Self; 3] = [
+    pub const ALL: [Self; 4] = [
         Self::AuthorizationCode,
         Self::RefreshToken,
         Self::ClientCredentials,
+        Self::JwtBearer,
     ];
 
     /// The `grant_type` value.
@@ -57,6 +69,7 @@ impl GrantType {
             Self::AuthorizationCode => "authorization_code",
             Self::RefreshToken => "refresh_token",
             Self::ClientCredentials => "client_credentials",
+            Self::JwtBearer => "urn:ietf:params:oauth:grant-type:jwt-bearer",
         }
     }
 
@@ -84,21 +97,28 @@ pub enum TokenRequest<'a> {
         scope: Option<&'a str>,
         resource: Option<&'a str>,
     },
+    JwtBearer {
+        assertion: &'a str,
+        scope: Option<&'a str>,
+        resource: Option<&'a str>,
+    },
 }
 
 impl<'a> TokenRequest<'a> {
-    /// `unsupported_grant_type` for anything but [`GrantType::ALL`]; `invalid_request` when the
-    /// grant's own credential (code, refresh token) is missing.
-    pub fn parse(params: &'a Params) -> OAuthResult<Self> {
+    /// `unsupported_grant_type` for anything `capabilities` does not offer; `invalid_request`
+    /// when the grant's own credential (code, refresh token, assertion) is missing.
+    pub fn parse(params: &'a Params, capabilities: &Capabilities) -> OAuthResult<Self> {
         let grant_type = params
             .get("grant_type")
             .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
-        let grant_type = GrantType::parse(grant_type).ok_or_else(|| {
-            OAuthError::new(
-                ErrorCode::UnsupportedGrantType,
-                format!("grant_type {grant_type:?} is not supported"),
-            )
-        })?;
+        let grant_type = GrantType::parse(grant_type)
+            .filter(|g| capabilities.supports_grant(*g))
+            .ok_or_else(|| {
+                OAuthError::new(
+                    ErrorCode::UnsupportedGrantType,
+                    format!("grant_type {grant_type:?} is not supported"),
+                )
+            })?;
         let required = |name: &'static str| {
             params
                 .get(name)
@@ -118,6 +138,11 @@ impl<'a> TokenRequest<'a> {
                 resource,
             },
             GrantType::ClientCredentials => Self::ClientCredentials {
+                scope: params.get("scope"),
+                resource,
+            },
+            GrantType::JwtBearer => Self::JwtBearer {
+                assertion: required("assertion")?,
                 scope: params.get("scope"),
                 resource,
             },
@@ -145,7 +170,7 @@ async fn token(
         now,
     }: ClientForm,
 ) -> OAuthResult<NoStore<Json<TokenResponse>>> {
-    let answer = match TokenRequest::parse(&params)? {
+    let answer = match TokenRequest::parse(&params, &state.capabilities)? {
         TokenRequest::AuthorizationCode {
             code,
             redirect_uri,
@@ -168,6 +193,11 @@ async fn token(
         TokenRequest::ClientCredentials { scope, resource } => {
             client_credentials(&state, &client, scope, resource, now).await
         }
+        TokenRequest::JwtBearer {
+            assertion,
+            scope,
+            resource,
+        } => enterprise(&state, &client, assertion, scope, resource, now).await,
     };
     answer.map(|a| NoStore(Json(a))).inspect_err(|err| {
         tracing::info!(error = err.code.as_str(), description = %err.description, "token request refused");
@@ -235,6 +265,7 @@ async fn authorization_code(
         expires_at: now + state.config.lifetimes.refresh_token,
         refresh: RefreshState::new(refresh.hash()),
         last_used_at: None,
+        approved_by: Approval::Person,
     };
     match state.grants.take_code(&hash, &grant, now).await? {
         CodeRedemption::Redeemed => {}
@@ -370,6 +401,150 @@ async fn client_credentials(
     .await
 }
 
+/// RFC 7523 §2.1 with an ID-JAG (draft-ietf-oauth-identity-assertion-authz-grant §4.4; MCP
+/// Enterprise-Managed Authorization §5): the organisation's identity provider vouches for the
+/// person and decided the scopes; no consent page. The token is audience-bound to our MCP
+/// resource as every token is. No refresh token: the client comes back with a fresh ID-JAG, so
+/// the organisation's policy is asked again each time.
+async fn enterprise(
+    state: &AppState,
+    client: &Client,
+    assertion: &str,
+    scope: Option<&str>,
+    resource: Option<&str>,
+    now: UnixTime,
+) -> OAuthResult<TokenResponse> {
+    let header = jwt::header(assertion)
+        .map_err(|why| OAuthError::invalid_grant(format!("ID-JAG: {why}")))?;
+    if !id_jag::is_id_jag(&header) {
+        return Err(OAuthError::invalid_grant(format!(
+            "the assertion is not an ID-JAG (typ must be {})",
+            id_jag::TYPE
+        )));
+    }
+    // The issuer must be a provider we trust with ID-JAGs; only then are its keys worth fetching.
+    let issuer = id_jag::claimed_issuer(assertion).unwrap_or_default();
+    let provider = state.federation.id_jag_issuer(&issuer).ok_or_else(|| {
+        OAuthError::invalid_grant(format!(
+            "ID-JAG: iss {issuer:?} is not an identity provider trusted to issue them here"
+        ))
+    })?;
+    let unreachable = |e: UpstreamError| {
+        tracing::warn!(%e, issuer, "identity provider keys unavailable");
+        OAuthError::new(
+            ErrorCode::Unavailable,
+            "the identity provider's keys could not be fetched; try again shortly",
+        )
+    };
+    let mut keys = provider.keys(false).await.map_err(unreachable)?;
+    if jwt::names_unknown_key(&header, &keys) {
+        keys = provider.keys(true).await.map_err(unreachable)?;
+    }
+    let expected = id_jag::Expected {
+        issuer: &provider.config.issuer,
+        audience: state.config.issuer(),
+        client_id: client.id.as_str(),
+        now,
+    };
+    let claims =
+        id_jag::check(assertion, &header, &keys, &expected).map_err(OAuthError::invalid_grant)?;
+    // MCP profile §4.3: the resource, when named, is our MCP server; so is any the request names.
+    let canonical = state.config.mcp_resource();
+    for named in [claims.resource.as_deref(), resource].into_iter().flatten() {
+        scope::resource(Some(named), &canonical, state.config.issuer())
+            .map_err(|e| OAuthError::new(ErrorCode::InvalidTarget, e))?;
+    }
+    // §7.2.1: the intersection of what the request asks and what the organisation granted.
+    let granted = Scopes::known(claims.scope.as_deref().unwrap_or_default());
+    let requested = match scope {
+        None => granted.clone(),
+        Some(requested) => Scopes::parse(Some(requested), &state.capabilities)
+            .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e))?,
+    };
+    let scopes = requested.intersection(&granted);
+    if scopes.is_empty() {
+        return Err(OAuthError::invalid_grant(
+            "ID-JAG: it grants none of the requested scopes",
+        ));
+    }
+    // The person, under the same rules as signing in with this provider.
+    let email = claims
+        .email
+        .as_deref()
+        .and_then(|e| normalize_email(e).ok())
+        .ok_or_else(|| OAuthError::invalid_grant("ID-JAG: no usable email claim"))?;
+    if claims.email_verified == Some(false) {
+        return Err(OAuthError::invalid_grant(
+            "ID-JAG: the identity provider has not verified the email",
+        ));
+    }
+    if !provider.config.allow.admits(&email) {
+        return Err(OAuthError::invalid_grant(format!(
+            "ID-JAG: {email} is not allowed here (allowed_domains, allowed_emails)"
+        )));
+    }
+    // One use per ID-JAG, on every instance; everything that can fail without writing is behind.
+    let once = format!("id-jag#{}#{}", claims.iss, claims.jti);
+    if !state
+        .grants
+        .first_use(&once, claims.remembered_until(), now)
+        .await?
+    {
+        return Err(OAuthError::invalid_grant(
+            "ID-JAG: this jti was already used",
+        ));
+    }
+    let person = Linking {
+        issuer: &claims.iss,
+        subject: &claims.sub,
+        email: &email,
+        name: claims.name.as_deref(),
+    };
+    let user = match person.user(state.accounts.as_ref(), now).await? {
+        Linked::User(user) => user,
+        Linked::EmailTaken => {
+            return Err(OAuthError::invalid_grant(format!(
+                "ID-JAG: an account for {email} exists here and is not linked to this identity \
+                 provider; an administrator may link it"
+            )));
+        }
+    };
+    if !user.is_enabled() {
+        return Err(OAuthError::invalid_grant("ID-JAG: the user is disabled"));
+    }
+    let grant_id = GrantId::generate();
+    let grant = Grant {
+        id: grant_id,
+        client_id: client.id.clone(),
+        subject: user.id.clone(),
+        scope: scopes.to_string(),
+        resource: canonical,
+        created_at: now,
+        // No refresh token: the grant lasts as long as its access token.
+        expires_at: now + state.config.lifetimes.access_token,
+        refresh: RefreshState::new(SecretHash::of(&random_id())),
+        last_used_at: None,
+        approved_by: Approval::Enterprise,
+    };
+    state.grants.create_grant(&grant).await?;
+    Audit::new("grant.enterprise")
+        .user(&grant.subject)
+        .client(grant.client_id.as_str())
+        .grant(grant.id.as_str())
+        .detail(&provider.config.id)
+        .log();
+    issue(
+        state,
+        &grant.subject,
+        client,
+        &scopes,
+        &grant.resource,
+        Under::Enterprise(&grant.id),
+        now,
+    )
+    .await
+}
+
 /// RFC 8707 on a token request: a `resource`, if sent, may only name the one the code or grant is
 /// bound to (in any spelling [`scope::resource`] accepts). Omitted means that one.
 fn check_bound_resource(state: &AppState, requested: Option<&str>, bound: &str) -> OAuthResult<()> {
@@ -407,6 +582,8 @@ enum Under<'a> {
     Exchange(&'a GrantId, RefreshToken),
     /// A person's approval, refreshed: the grant and its next refresh token.
     Refresh(&'a GrantId, RefreshToken),
+    /// An organisation's approval (an ID-JAG): the grant, no refresh token.
+    Enterprise(&'a GrantId),
     /// A machine client acting for itself.
     Machine,
 }
@@ -416,14 +593,15 @@ impl<'a> Under<'a> {
     fn event(&self) -> &'static str {
         match self {
             Self::Refresh(..) => "token.refreshed",
-            Self::Exchange(..) | Self::Machine => "token.issued",
+            Self::Exchange(..) | Self::Enterprise(..) | Self::Machine => "token.issued",
         }
     }
 
-    fn into_parts(self) -> Option<(&'a GrantId, RefreshToken)> {
+    fn into_parts(self) -> (Option<&'a GrantId>, Option<RefreshToken>) {
         match self {
-            Self::Exchange(id, refresh) | Self::Refresh(id, refresh) => Some((id, refresh)),
-            Self::Machine => None,
+            Self::Exchange(id, refresh) | Self::Refresh(id, refresh) => (Some(id), Some(refresh)),
+            Self::Enterprise(id) => (Some(id), None),
+            Self::Machine => (None, None),
         }
     }
 }
@@ -440,7 +618,7 @@ async fn issue(
     now: UnixTime,
 ) -> OAuthResult<TokenResponse> {
     let event = under.event();
-    let (grant_id, refresh) = under.into_parts().unzip();
+    let (grant_id, refresh) = under.into_parts();
     let lifetime = state.config.lifetimes.access_token;
     // A person's token says who they are, for the tools; a machine client's says nothing more.
     let person = match grant_id {

@@ -13,14 +13,25 @@ use std::sync::Arc;
 use tower::ServiceExt;
 
 const ISSUER: &str = "https://mcp.example.com";
+/// Asymmetric only: never `none`, never an HMAC.
+const ALGORITHMS: [&str; 8] = [
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384",
+];
 
-async fn get(path: &str) -> (StatusCode, Value) {
-    let state = AppState::new(
+fn state() -> AppState {
+    AppState::new(
         Config::local(ISSUER).unwrap(),
         Arc::new(MemoryStore::new()),
         Arc::new(MemoryStore::new()),
         Arc::new(LocalSigner::generate()),
-    );
+    )
+}
+
+async fn get(path: &str) -> (StatusCode, Value) {
+    get_from(state(), path).await
+}
+
+async fn get_from(state: AppState, path: &str) -> (StatusCode, Value) {
     let response = router(state)
         .oneshot(Request::get(path).body(Body::empty()).unwrap())
         .await
@@ -48,9 +59,12 @@ async fn authorization_server_metadata_is_pinned() {
             "response_modes_supported": ["query"],
             "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
             "code_challenge_methods_supported": ["S256"],
-            "token_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"],
-            "revocation_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"],
-            "introspection_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+            "token_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic", "private_key_jwt"],
+            "token_endpoint_auth_signing_alg_values_supported": ALGORITHMS,
+            "revocation_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic", "private_key_jwt"],
+            "revocation_endpoint_auth_signing_alg_values_supported": ALGORITHMS,
+            "introspection_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic", "private_key_jwt"],
+            "introspection_endpoint_auth_signing_alg_values_supported": ALGORITHMS,
             "scopes_supported": ["mcp", "mcp:write"],
             "authorization_response_iss_parameter_supported": true,
             "client_id_metadata_document_supported": true
@@ -117,4 +131,49 @@ async fn advertised_endpoints_are_absolute_urls_on_the_issuer() {
             "{field}"
         );
     }
+}
+
+#[tokio::test]
+async fn cimd_stays_advertised_with_none_beside_private_key_jwt() {
+    // claude.ai uses its metadata document only when both are there; ChatGPT's needs the third.
+    let (_, body) = get("/.well-known/oauth-authorization-server").await;
+    assert_eq!(body["client_id_metadata_document_supported"], true);
+    let methods = body["token_endpoint_auth_methods_supported"]
+        .as_array()
+        .unwrap();
+    assert!(methods.contains(&json!("none")));
+    assert!(methods.contains(&json!("private_key_jwt")));
+}
+
+#[tokio::test]
+async fn id_jag_profile_is_advertised_only_with_a_trusted_provider() {
+    let (_, without) = get("/.well-known/oauth-authorization-server").await;
+    assert!(
+        without
+            .get("authorization_grant_profiles_supported")
+            .is_none()
+    );
+    let providers = oauth_function::federation::config::parse(Some(
+        r#"[{"id":"okta","name":"Okta","issuer":"https://corp.okta.example","client_id":"c",
+             "client_secret":"s","id_jag":true,"allowed_domains":["corp.example"]}]"#,
+    ))
+    .unwrap();
+    let (_, with) = get_from(
+        state().with_identity_providers(providers, None),
+        "/.well-known/oauth-authorization-server",
+    )
+    .await;
+    assert_eq!(
+        with["authorization_grant_profiles_supported"],
+        json!(["urn:ietf:params:oauth:grant-profile:id-jag"])
+    );
+    assert_eq!(
+        with["grant_types_supported"],
+        json!([
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            "urn:ietf:params:oauth:grant-type:jwt-bearer"
+        ])
+    );
 }

@@ -42,6 +42,7 @@ pub async fn back(grants: &dyn GrantStore, claims: &AccessClaims, now: UnixTime)
                 expires_at: now + day,
                 refresh: RefreshState::new(Secret::generate().hash()),
                 last_used_at: None,
+                approved_by: Default::default(),
             })
             .await;
     }

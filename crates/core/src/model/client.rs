@@ -41,6 +41,72 @@ pub enum ClientCredential {
     ClientSecretPost { secret_hash: SecretHash },
     /// `client_secret_basic`: the secret in HTTP Basic authentication.
     ClientSecretBasic { secret_hash: SecretHash },
+    /// `private_key_jwt` (RFC 7523 §2.2, OpenID Connect Core §9): a JWT signed with one of the
+    /// client's private keys; we hold only the public ones, or where to find them.
+    PrivateKeyJwt { keys: ClientKeys },
+}
+
+/// Where a `private_key_jwt` client's public keys are (RFC 7591 §2 `jwks_uri` or `jwks`; never
+/// both).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientKeys {
+    /// An https URL serving the client's JWK Set, fetched when needed and again when a signature
+    /// names a key we have not seen (rotation).
+    JwksUri(String),
+    /// The JWK Set itself, given at registration.
+    Jwks(serde_json::Value),
+}
+
+/// Most keys a client's key set may hold.
+const MAX_KEYS: usize = 20;
+
+impl ClientKeys {
+    /// Checks the key-set members of a registration, a metadata document or an operator's
+    /// command: at most one of them; a `jwks_uri` that is an https URL; a `jwks` of 1 to 20 public
+    /// keys. `None` when there is neither.
+    pub fn declared(
+        jwks_uri: Option<&str>,
+        jwks: Option<&serde_json::Value>,
+    ) -> Result<Option<Self>, String> {
+        match (jwks_uri, jwks) {
+            (Some(_), Some(_)) => {
+                Err("jwks_uri and jwks must not both be present (RFC 7591 §2)".into())
+            }
+            (Some(uri), None) => {
+                let ok = url::Url::parse(uri)
+                    .is_ok_and(|u| u.scheme() == "https" && u.host_str().is_some());
+                if !ok {
+                    return Err("jwks_uri must be an https URL".into());
+                }
+                Ok(Some(Self::JwksUri(uri.to_owned())))
+            }
+            (None, Some(value)) => {
+                Self::key_set(value)?;
+                Ok(Some(Self::Jwks(value.clone())))
+            }
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// A JWK Set of 1 to 20 public keys (no symmetric key: a "key" both sides know proves
+    /// nothing about who signed).
+    pub fn key_set(value: &serde_json::Value) -> Result<jsonwebtoken::jwk::JwkSet, String> {
+        use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
+        let keys: JwkSet = serde_json::from_value(value.clone())
+            .map_err(|e| format!("jwks is not a JWK Set: {e}"))?;
+        if keys.keys.is_empty() || keys.keys.len() > MAX_KEYS {
+            return Err(format!("jwks must hold 1 to {MAX_KEYS} keys"));
+        }
+        if keys
+            .keys
+            .iter()
+            .any(|k| matches!(k.algorithm, AlgorithmParameters::OctetKey(_)))
+        {
+            return Err("jwks must hold public keys only (no symmetric keys)".into());
+        }
+        Ok(keys)
+    }
 }
 
 impl ClientCredential {
@@ -50,12 +116,30 @@ impl ClientCredential {
             Self::None => "none",
             Self::ClientSecretPost { .. } => "client_secret_post",
             Self::ClientSecretBasic { .. } => "client_secret_basic",
+            Self::PrivateKeyJwt { .. } => "private_key_jwt",
         }
     }
 
-    /// Whether the client holds a secret (RFC 6749 §2.1 confidential client).
+    /// Whether the client holds a credential of its own, a secret or a private key (RFC 6749
+    /// §2.1 confidential client).
     pub fn is_confidential(&self) -> bool {
         !matches!(self, Self::None)
+    }
+
+    /// Whether the client holds a secret we issued (and so has a `client_secret_expires_at`).
+    pub fn has_secret(&self) -> bool {
+        matches!(
+            self,
+            Self::ClientSecretPost { .. } | Self::ClientSecretBasic { .. }
+        )
+    }
+
+    /// The key set of a `private_key_jwt` client.
+    pub fn keys(&self) -> Option<&ClientKeys> {
+        match self {
+            Self::PrivateKeyJwt { keys } => Some(keys),
+            _ => None,
+        }
     }
 }
 
@@ -133,7 +217,7 @@ impl Client {
     }
 
     /// Whether this client may use `client_credentials`: created by an operator, holding a
-    /// secret, and registered for that grant.
+    /// secret or a key, and registered for that grant.
     pub fn may_act_for_itself(&self) -> bool {
         self.registered_by == Registration::Operator
             && self.credential.is_confidential()

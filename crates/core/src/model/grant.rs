@@ -53,6 +53,32 @@ pub struct Grant {
     /// (once per that interval at most) or at a refresh. `None` until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_used_at: Option<UnixTime>,
+    /// Who approved it. Records written before this field existed were approved by their person.
+    #[serde(default)]
+    pub approved_by: Approval,
+}
+
+/// Who approved a grant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Approval {
+    /// The person, on the consent page.
+    #[default]
+    Person,
+    /// The person's organisation: its identity provider issued an Identity Assertion JWT
+    /// Authorization Grant (Enterprise-Managed Authorization). Such a grant has no refresh token;
+    /// the client comes back with a fresh assertion, so the organisation's policy is asked again.
+    Enterprise,
+}
+
+impl Approval {
+    /// The name shown on `/account` and to operators.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Person => "consent",
+            Self::Enterprise => "enterprise",
+        }
+    }
 }
 
 /// How stale a grant's "last used" may get: the resource server records a use only when the one

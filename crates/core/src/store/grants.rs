@@ -104,6 +104,17 @@ pub trait GrantStore: GrantReader + Send + Sync + 'static {
     /// Records that the access token `jti` is revoked (RFC 7009) until it would have expired.
     async fn revoke_access_token(&self, jti: &str, expires_at: UnixTime) -> Result<(), StoreError>;
 
+    /// Marks the one-time value `key` (a client assertion's or an ID-JAG's `jti`, namespaced by
+    /// its issuer) used until `expires_at`: `true` on its first use, `false` while an earlier use
+    /// is remembered. A conditional write, so of any number of concurrent or later presentations,
+    /// on any instance, exactly one is first.
+    async fn first_use(
+        &self,
+        key: &str,
+        expires_at: UnixTime,
+        now: UnixTime,
+    ) -> Result<bool, StoreError>;
+
     /// Every grant, or those of one user (administration: a scan).
     async fn grants(&self, subject: Option<&str>) -> Result<Vec<Grant>, StoreError>;
 

@@ -37,6 +37,8 @@ struct Tables {
     clients: HashMap<ClientId, Client>,
     consents: HashMap<SecretHash, ConsentRequest>,
     revoked_tokens: HashMap<String, UnixTime>,
+    /// One-time value → remembered until.
+    used_once: HashMap<String, UnixTime>,
     /// (owner, note id) → note; ordered, so one owner's notes are a contiguous, sorted range.
     notes: BTreeMap<(String, String), Note>,
     users: HashMap<String, User>,
@@ -242,6 +244,20 @@ impl GrantStore for MemoryStore {
             .revoked_tokens
             .insert(jti.to_owned(), expires_at);
         Ok(())
+    }
+
+    async fn first_use(
+        &self,
+        key: &str,
+        expires_at: UnixTime,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        let mut tables = self.lock();
+        if tables.used_once.get(key).is_some_and(|until| now < *until) {
+            return Ok(false);
+        }
+        tables.used_once.insert(key.to_owned(), expires_at);
+        Ok(true)
     }
 
     async fn user_grants(&self, subject: &str, now: UnixTime) -> Result<Vec<Grant>, StoreError> {

@@ -7,6 +7,7 @@
 //! | authorization code | `CODE#<sha256(code)>` | `CODE` | `data`, `expires_at`, `redeemed_by` |
 //! | grant | `GRANT#<grant_id>` | `GRANT` | `data`, `expires_at`, `rev` |
 //! | revoked access token | `REVOKED#<jti>` | `REVOKED` | `expires_at` |
+//! | used one-time value (assertion `jti`) | `USED#<sha256(issuer, jti)>` | `USED` | `expires_at` |
 //! | note | `USER#<subject>` | `NOTE#<note_id>` | `data` (no TTL) |
 //! | a user's grant | `USER#<subject>` | `GRANT#<grant_id>` | (no TTL; dropped with the grant) |
 //! | user | `USER#<user_id>` | `PROFILE` | `data` (no TTL) |
@@ -66,6 +67,14 @@ impl Key {
         Self {
             pk: format!("REVOKED#{jti}"),
             sk: "REVOKED".into(),
+        }
+    }
+
+    /// A used one-time value, by the hash of its namespaced value.
+    pub fn used(hash: &str) -> Self {
+        Self {
+            pk: format!("USED#{hash}"),
+            sk: "USED".into(),
         }
     }
 

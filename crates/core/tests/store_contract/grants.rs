@@ -106,6 +106,39 @@ async fn revoked_access_tokens_are_remembered_until_expiry(store: Arc<dyn GrantS
     assert!(!store.is_access_token_revoked("jti-2", T0).await.unwrap());
 }
 
+async fn a_one_time_value_is_first_used_once_until_it_expires(store: Arc<dyn GrantStore>) {
+    let until = T0 + secs(300);
+    assert!(store.first_use("iss#jti-1", until, T0).await.unwrap());
+    assert!(
+        !store
+            .first_use("iss#jti-1", until, T0 + secs(1))
+            .await
+            .unwrap()
+    );
+    assert!(store.first_use("iss#jti-2", until, T0).await.unwrap());
+    // Forgotten once expired (DynamoDB's TTL deletion may lag; the expiry decides).
+    assert!(
+        store
+            .first_use("iss#jti-1", until + secs(300), until)
+            .await
+            .unwrap()
+    );
+}
+
+async fn concurrent_first_uses_have_one_winner(store: Arc<dyn GrantStore>) {
+    let attempts = (0..8).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move { store.first_use("iss#race", T0 + secs(60), T0).await })
+    });
+    let mut firsts = 0;
+    for attempt in attempts {
+        if attempt.await.unwrap().unwrap() {
+            firsts += 1;
+        }
+    }
+    assert_eq!(firsts, 1);
+}
+
 async fn administration_lists_clients_and_grants(store: Arc<dyn GrantStore>) {
     store.save_client(&client("c1")).await.unwrap();
     store.save_client(&client("c2")).await.unwrap();
@@ -510,6 +543,8 @@ super::contract!(
     expired_consent_cannot_be_taken,
     concurrent_takes_of_one_consent_have_exactly_one_winner,
     revoked_access_tokens_are_remembered_until_expiry,
+    a_one_time_value_is_first_used_once_until_it_expires,
+    concurrent_first_uses_have_one_winner,
     administration_lists_clients_and_grants,
     code_is_redeemed_exactly_once,
     expired_code_is_invisible_and_cannot_be_taken,

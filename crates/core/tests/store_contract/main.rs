@@ -76,6 +76,7 @@ fn grant() -> (Grant, RefreshToken) {
         expires_at: T0 + POLICY.lifetime,
         refresh: RefreshState::new(token.hash()),
         last_used_at: None,
+        approved_by: Default::default(),
     };
     (grant, token)
 }

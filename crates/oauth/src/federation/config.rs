@@ -77,6 +77,11 @@ pub struct ProviderConfig {
     /// GitHub: default `read:user user:email`.
     #[serde(default)]
     pub scopes: String,
+    /// Enterprise-Managed Authorization: trust this OpenID provider's Identity Assertion JWT
+    /// Authorization Grants (ID-JAGs) at `/token`, verified with the keys its discovery document
+    /// names. The allow-list below decides who may get a token that way too.
+    #[serde(default)]
+    pub id_jag: bool,
     #[serde(flatten)]
     pub allow: AllowList,
 }
@@ -160,6 +165,12 @@ pub fn parse(value: Option<&str>) -> Result<Vec<ProviderConfig>, String> {
         if provider.client_secret.is_empty() == provider.client_secret_arn.is_none() {
             return Err(format!(
                 "{VARIABLE}: {}: give client_secret or client_secret_arn, not both",
+                provider.id
+            ));
+        }
+        if provider.id_jag && provider.kind != Kind::Oidc {
+            return Err(format!(
+                "{VARIABLE}: {}: id_jag needs an OpenID provider (it signs the grants)",
                 provider.id
             ));
         }

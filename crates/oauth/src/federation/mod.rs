@@ -14,6 +14,9 @@
 //!    linking by e-mail. It starts our sign-in session and returns to the consent page, where the
 //!    person still approves this client explicitly.
 //!
+//! Providers configured with `id_jag` are also trusted to issue Identity Assertion JWT
+//! Authorization Grants ([`crate::id_jag`]); the same allow-list and the same linking apply.
+//!
 //! Upstream tokens are used once, here, and kept nowhere. Every failure is a page that says what
 //! happened and, when starting again can help, offers to.
 
@@ -38,7 +41,7 @@ use oidc::{OidcProvider, Person, UpstreamError};
 use remote_mcp_core::audit::Audit;
 use remote_mcp_core::model::{FederatedSignIn, LinkedIdentity, User, normalize_email};
 use remote_mcp_core::secret::{Secret, SecretHash};
-use remote_mcp_core::{StoreError, UnixTime};
+use remote_mcp_core::{AccountStore, StoreError, UnixTime};
 use std::sync::Arc;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
@@ -203,6 +206,16 @@ impl Federation {
 
     fn provider(&self, id: &str) -> Option<&Provider> {
         self.providers.iter().find(|p| p.config().id == id)
+    }
+
+    /// The OpenID provider trusted to issue ID-JAGs as `issuer` (configured with `id_jag`).
+    pub fn id_jag_issuer(&self, issuer: &str) -> Option<&OidcProvider> {
+        self.providers.iter().find_map(|p| match p {
+            Provider::Oidc(oidc) if oidc.config.id_jag && oidc.config.issuer == issuer => {
+                Some(oidc.as_ref())
+            }
+            _ => None,
+        })
     }
 
     /// "Continue with" links that come back to `return_to` (the consent page of an authorization
@@ -526,43 +539,76 @@ async fn linked_user(
     email: &str,
     now: UnixTime,
 ) -> Result<User, Failure> {
-    let (issuer, subject) = (upstream.issuer.as_str(), upstream.subject.as_str());
-    if let Some(user) = state.accounts.user_by_identity(issuer, subject).await? {
-        return Ok(user);
+    let person = Linking {
+        issuer: &upstream.issuer,
+        subject: &upstream.subject,
+        email,
+        name: upstream.person.name.as_deref(),
+    };
+    match person.user(state.accounts.as_ref(), now).await? {
+        Linked::User(user) => Ok(user),
+        Linked::EmailTaken => Err(Failure::new(
+            StatusCode::CONFLICT,
+            format!(
+                "An account for {email} already exists here and is not linked to {}. \
+                 Ask the administrator to link it.",
+                provider.config().name
+            ),
+        )),
     }
-    let identity = LinkedIdentity {
-        issuer: issuer.to_owned(),
-        subject: subject.to_owned(),
-        linked_at: now,
-    };
-    let user = User {
-        name: upstream.person.name.clone(),
-        ..User::federated(email.to_owned(), identity, now)
-    };
-    match state.accounts.create_user(&user).await {
-        Ok(()) => {
-            tracing::info!(
-                user = user.id,
-                provider = provider.config().id,
-                "user created"
-            );
-            Ok(user)
+}
+
+/// Someone an identity provider vouches for, to find or create as a user: by (issuer, subject),
+/// never by e-mail alone.
+pub struct Linking<'a> {
+    pub issuer: &'a str,
+    pub subject: &'a str,
+    /// Normalised and allowed.
+    pub email: &'a str,
+    pub name: Option<&'a str>,
+}
+
+/// Whom a [`Linking`] found.
+pub enum Linked {
+    /// The linked user (created now, on a first sign-in).
+    User(User),
+    /// The e-mail belongs to an account that is not linked to this identity.
+    EmailTaken,
+}
+
+impl Linking<'_> {
+    /// The user linked to this identity; on a first sign-in, a new user linked to it.
+    pub async fn user(
+        &self,
+        accounts: &dyn AccountStore,
+        now: UnixTime,
+    ) -> Result<Linked, StoreError> {
+        if let Some(user) = accounts.user_by_identity(self.issuer, self.subject).await? {
+            return Ok(Linked::User(user));
         }
-        Err(StoreError::AlreadyExists) => {
-            // A concurrent first sign-in of the same person, or someone else's e-mail.
-            if let Some(user) = state.accounts.user_by_identity(issuer, subject).await? {
-                return Ok(user);
+        let identity = LinkedIdentity {
+            issuer: self.issuer.to_owned(),
+            subject: self.subject.to_owned(),
+            linked_at: now,
+        };
+        let user = User {
+            name: self.name.map(str::to_owned),
+            ..User::federated(self.email.to_owned(), identity, now)
+        };
+        match accounts.create_user(&user).await {
+            Ok(()) => {
+                tracing::info!(user = user.id, issuer = self.issuer, "user created");
+                Ok(Linked::User(user))
             }
-            Err(Failure::new(
-                StatusCode::CONFLICT,
-                format!(
-                    "An account for {email} already exists here and is not linked to {}. \
-                     Ask the administrator to link it.",
-                    provider.config().name
-                ),
-            ))
+            // A concurrent first sign-in of the same person, or someone else's e-mail.
+            Err(StoreError::AlreadyExists) => Ok(
+                match accounts.user_by_identity(self.issuer, self.subject).await? {
+                    Some(user) => Linked::User(user),
+                    None => Linked::EmailTaken,
+                },
+            ),
+            Err(err) => Err(err),
         }
-        Err(err) => Err(err.into()),
     }
 }
 

@@ -323,7 +323,7 @@ impl OidcProvider {
 
     /// The provider's keys: kept, or fetched again when `refresh` (an unknown key) and the last
     /// fetch is over a minute old.
-    async fn keys(&self, refresh: bool) -> Result<JwkSet, UpstreamError> {
+    pub async fn keys(&self, refresh: bool) -> Result<JwkSet, UpstreamError> {
         let mut kept = self.keys.lock().await;
         if let Some((keys, fetched)) = kept.as_ref()
             && (!refresh || fetched.elapsed() < JWKS_REFRESH)

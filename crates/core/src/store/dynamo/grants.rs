@@ -275,6 +275,33 @@ impl GrantStore for DynamoStore {
         Ok(())
     }
 
+    async fn first_use(
+        &self,
+        key: &str,
+        expires_at: UnixTime,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        let mut item = key_attributes(&Key::used(SecretHash::of(key).as_str()));
+        item.insert(TTL_ATTRIBUTE.into(), number(expires_at.seconds()));
+        // TTL deletion lags: an item past its expiry counts as gone.
+        let result = self
+            .client()
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk) OR #ttl <= :now")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .expression_attribute_values(":now", number(now.seconds()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
     async fn user_grants(&self, subject: &str, now: UnixTime) -> Result<Vec<Grant>, StoreError> {
         let mut ids = Vec::new();
         let mut start = None;
