@@ -635,12 +635,14 @@ async fn list_grants(
             "GRANT ID",
             "USER ID",
             "CLIENT ID",
+            "APPROVED BY",
             "SCOPE",
             "LAST USED",
             "EXPIRES",
         ],
         json: |g: &Grant| {
             json!({"grant_id": g.id, "user_id": g.subject, "client_id": g.client_id,
+                   "approved_by": g.approved_by.as_str(),
                    "scope": g.scope, "created_at": g.created_at,
                    "last_used_at": g.last_used_at, "expires_at": g.expires_at})
         },
@@ -649,6 +651,7 @@ async fn list_grants(
                 g.id.to_string(),
                 g.subject.clone(),
                 g.client_id.to_string(),
+                g.approved_by.as_str().to_owned(),
                 g.scope.clone(),
                 g.last_used_at.map_or_else(|| "-".to_owned(), iso8601),
                 iso8601(g.expires_at),

@@ -23,7 +23,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use remote_mcp_core::audit::Audit;
-use remote_mcp_core::model::{Grant, GrantId, Registration};
+use remote_mcp_core::model::{Approval, Grant, GrantId, Registration};
 use remote_mcp_core::secret::SecretHash;
 use remote_mcp_core::time::iso8601;
 use remote_mcp_core::{StoreError, UnixTime};
@@ -90,6 +90,7 @@ struct Row {
     client: String,
     host: String,
     registered: &'static str,
+    approved_by: &'static str,
     scope: String,
     connected: String,
     last_used: String,
@@ -131,6 +132,10 @@ async fn rows(state: &AppState, grants: &[Grant], now: UnixTime) -> Vec<Row> {
             client: name,
             host,
             registered,
+            approved_by: match grant.approved_by {
+                Approval::Person => "you",
+                Approval::Enterprise => "your organisation (enterprise)",
+            },
             scope: grant
                 .scope
                 .split_ascii_whitespace()
@@ -155,13 +160,14 @@ fn listing(rows: &[Row], token: &str) -> String {
         .map(|row| {
             format!(
                 "<tr><td><strong>{client}</strong><br><span class=\"host\">{host}</span></td>\
-<td>{registered}</td><td>{scope}</td><td>{connected}</td><td>{last_used}</td><td>\
+<td>{registered}</td><td>{approved_by}</td><td>{scope}</td><td>{connected}</td><td>{last_used}</td><td>\
 <form method=\"post\" action=\"{PATH}\"><input type=\"hidden\" name=\"form_token\" value=\"{token}\">\
 <input type=\"hidden\" name=\"disconnect\" value=\"{grant}\">\
 <button type=\"submit\">Disconnect</button></form></td></tr>",
                 client = escape(&row.client),
                 host = escape(&row.host),
                 registered = row.registered,
+                approved_by = row.approved_by,
                 scope = escape(&row.scope),
                 connected = row.connected,
                 last_used = row.last_used,
@@ -170,7 +176,7 @@ fn listing(rows: &[Row], token: &str) -> String {
         })
         .collect();
     format!(
-        "<table><thead><tr><th>App</th><th>How it registered</th><th>Access</th>\
+        "<table><thead><tr><th>App</th><th>How it registered</th><th>Approved by</th><th>Access</th>\
 <th>Connected</th><th>Last used</th><th></th></tr></thead><tbody>{items}</tbody></table>"
     )
 }

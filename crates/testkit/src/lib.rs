@@ -25,5 +25,5 @@ pub use dynamodb::{DynamoLocal, HarnessError, TableDefinition};
 pub use flow::{Pkce, form, hidden_field};
 pub use http::{Reply, oneshot};
 pub use kms::LocalKms;
-pub use process::{LocalProcess, openid_provider, workspace_root};
+pub use process::{LocalProcess, openid_provider, openid_provider_issuing_id_jags, workspace_root};
 pub use stores::{fresh_dynamo_store, fresh_table, memory_store};

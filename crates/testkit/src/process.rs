@@ -98,6 +98,16 @@ pub fn openid_provider(
     clients: &serde_json::Value,
     id_token_seconds: u32,
 ) -> Result<LocalProcess, String> {
+    openid_provider_issuing_id_jags(clients, id_token_seconds, &serde_json::json!({}))
+}
+
+/// [`openid_provider`], also issuing ID-JAGs by token exchange to the clients `id_jag_clients`
+/// names: `{"<client id there>": "<its client id at our authorization server>"}`.
+pub fn openid_provider_issuing_id_jags(
+    clients: &serde_json::Value,
+    id_token_seconds: u32,
+    id_jag_clients: &serde_json::Value,
+) -> Result<LocalProcess, String> {
     let root = workspace_root();
     let node = Command::new(root.join("scripts/node.sh"))
         .output()
@@ -108,6 +118,7 @@ pub fn openid_provider(
     }
     let script = root.join("scripts/oidc-provider.mjs").display().to_string();
     let clients = clients.to_string();
+    let id_jag_clients = id_jag_clients.to_string();
     LocalProcess::start("OpenID provider", |port| {
         vec![
             node.clone(),
@@ -115,6 +126,7 @@ pub fn openid_provider(
             port.to_string(),
             clients.clone(),
             id_token_seconds.to_string(),
+            id_jag_clients.clone(),
         ]
     })
 }
