@@ -157,8 +157,8 @@ MUTATIONS = {
     "federated sign-in links by e-mail": [
         (
             "crates/oauth/src/federation/mod.rs",
-            "if let Some(user) = state.accounts.user_by_identity(issuer, subject).await? {\n        return Ok(user);\n    }\n    let identity",
-            "if let Some(user) = state.accounts.user_by_email(email).await? {\n        return Ok(user);\n    }\n    let identity",
+            "if let Some(user) = accounts.user_by_identity(self.issuer, self.subject).await? {\n            return Ok(Linked::User(user));\n        }\n        let identity",
+            "if let Some(user) = accounts.user_by_email(self.email).await? {\n            return Ok(Linked::User(user));\n        }\n        let identity",
         ),
     ],
     "federated sign-in accepts an unverified e-mail": [
@@ -217,6 +217,80 @@ MUTATIONS = {
             "crates/mcp/src/direct.rs",
             "if !is_json || !our_host || param_headers {",
             "if !is_json || param_headers {",
+        ),
+    ],
+    "a replayed client assertion jti is accepted": [
+        (
+            "crates/oauth/src/client_auth.rs",
+            """if !state
+        .grants
+        .first_use(&once, accepted.expires_at, now)
+        .await?
+    {""",
+            """if !state
+        .grants
+        .first_use(&once, accepted.expires_at, now)
+        .await?
+        && false
+    {""",
+        ),
+    ],
+    "a replayed ID-JAG jti is accepted": [
+        (
+            "crates/oauth/src/token.rs",
+            """if !state
+        .grants
+        .first_use(&once, claims.remembered_until(), now)
+        .await?
+    {""",
+            """if !state
+        .grants
+        .first_use(&once, claims.remembered_until(), now)
+        .await?
+        && false
+    {""",
+        ),
+    ],
+    "an ID-JAG for another client is accepted": [
+        (
+            "crates/oauth/src/id_jag.rs",
+            "if claims.client_id != expected.client_id {",
+            "if false {",
+        ),
+    ],
+    "ID-JAG scopes not intersected": [
+        (
+            "crates/oauth/src/token.rs",
+            "let scopes = requested.intersection(&granted);",
+            "let scopes = requested.clone();",
+        ),
+    ],
+    "a concurrent refresh revokes the family": [
+        (
+            "crates/core/src/model/refresh.rs",
+            "if is_previous && now < self.grace_until {",
+            "if is_previous && now < self.grace_until && false {",
+        ),
+    ],
+    "a private_key_jwt metadata document is negotiated to none": [
+        (
+            "crates/oauth/src/cimd.rs",
+            """let chosen = if offered.contains(&"private_key_jwt") && keys.is_some() {""",
+            """let chosen = if false {""",
+        ),
+    ],
+    "an unknown client key id refetches the key set on every request": [
+        (
+            "crates/oauth/src/client_keys.rs",
+            "if now < entry.attempted_at + REFETCH_FLOOR {",
+            "if false {",
+        ),
+    ],
+    "a tool result longer than the limit is sent whole": [
+        (
+            "crates/mcp/src/result_limit.rs",
+            "if texts().map(|t| t.text.len()).sum::<usize>() <= limit {",
+            "if true {",
         ),
     ],
 }

@@ -62,7 +62,15 @@ pub struct Config {
     pub lifetimes: Lifetimes,
     /// Dynamic registrations accepted per source address and hour (each writes to the table).
     pub registrations_per_hour: u32,
+    /// The most characters of a tool result a client gets; a longer one is cut with a marker
+    /// saying how much was left out (Claude drops results beyond about 150,000).
+    pub max_tool_result_chars: usize,
 }
+
+/// Default of [`Config::max_tool_result_chars`]: Claude's limit.
+pub const DEFAULT_MAX_TOOL_RESULT_CHARS: usize = 150_000;
+/// The smallest [`Config::max_tool_result_chars`] accepted: room for a result and its marker.
+pub const MIN_TOOL_RESULT_CHARS: usize = 1_000;
 
 /// Default of [`Config::registrations_per_hour`]: room for a team connecting through Claude's
 /// shared egress addresses, none for a script filling the table.
@@ -85,6 +93,7 @@ impl Config {
     /// | `ACCESS_TOKEN_TTL_SECONDS` etc. | see [`Lifetimes`] | see [`Lifetimes::default`] |
     /// | `REVOCATION_CHECK_SECONDS` | how stale the MCP function's view of revocation may be (≤ 60) | 30 |
     /// | `REGISTRATIONS_PER_HOUR` | dynamic registrations per source address and hour | 60 |
+    /// | `MAX_TOOL_RESULT_CHARS` | longest tool result sent, in characters (≥ 1000) | 150000 |
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
         let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
         let public_base_url =
@@ -132,6 +141,19 @@ impl Config {
                     }
                 })?,
             };
+        let max_tool_result_chars = match get("MAX_TOOL_RESULT_CHARS") {
+            None => DEFAULT_MAX_TOOL_RESULT_CHARS,
+            Some(v) => v
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n >= MIN_TOOL_RESULT_CHARS)
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: "MAX_TOOL_RESULT_CHARS",
+                    reason: format!(
+                        "expected a whole number of at least {MIN_TOOL_RESULT_CHARS}, got {v:?}"
+                    ),
+                })?,
+        };
         let default_origin = origin_of(&public_base_url);
         Ok(Self {
             public_base_url,
@@ -146,6 +168,7 @@ impl Config {
             },
             lifetimes,
             registrations_per_hour,
+            max_tool_result_chars,
         })
     }
 

@@ -15,6 +15,7 @@
 //! | [`step_up`] | per-tool scopes, 403 `insufficient_scope` | MCP authorization "Step-Up" |
 //! | [`direct`] | `tools/list` and `tools/call` answered without rmcp's per-request service | MCP transports |
 //! | [`server`], [`tools`] | tools, resources, prompts | MCP server features |
+//! | [`result_limit`] | tool results cut to what the client takes, with a marker | Claude's result limit |
 
 pub mod bearer;
 pub mod compat;
@@ -23,6 +24,7 @@ pub mod envelope;
 pub mod origin;
 pub mod principal;
 pub mod protected_resource;
+pub mod result_limit;
 pub mod revocation;
 pub mod server;
 pub mod step_up;
@@ -92,11 +94,12 @@ impl AppState {
         let verifier = LazyVerifier::new(keys, config.issuer(), &config.mcp_resource());
         let allowed_hosts = allowed_hosts(config.issuer());
         let revocations = Revocations::new(grants, config.lifetimes.revocation_check);
+        let result_limit = config.max_tool_result_chars;
         Self(Arc::new(Shared {
             revocations: Arc::new(revocations),
             protected_resource_metadata_url: config.url(protected_resource::MCP_PATH).into(),
             config: Arc::new(config),
-            server: McpServer::new(notes.clone()),
+            server: McpServer::new(notes.clone()).with_result_limit(result_limit),
             notes,
             verifier: Arc::new(verifier),
             allowed_hosts: allowed_hosts.into(),

@@ -38,6 +38,8 @@ pub fn note_uri(id: &str) -> String {
 #[derive(Clone)]
 pub struct McpServer {
     pub(crate) notes: Arc<dyn NoteStore>,
+    /// The most characters of a tool result sent ([`crate::result_limit`]).
+    result_limit: usize,
     tool_router: Arc<OnceLock<ToolRouter<Self>>>,
     peer: Arc<OnceLock<Peer<RoleServer>>>,
 }
@@ -47,9 +49,16 @@ impl McpServer {
     pub fn new(notes: Arc<dyn NoteStore>) -> Self {
         Self {
             notes,
+            result_limit: remote_mcp_core::config::DEFAULT_MAX_TOOL_RESULT_CHARS,
             tool_router: Arc::default(),
             peer: Arc::default(),
         }
+    }
+
+    /// Cuts tool results beyond `chars` characters (with a marker saying how much was left out).
+    pub fn with_result_limit(mut self, chars: usize) -> Self {
+        self.result_limit = chars;
+        self
     }
 
     /// Whether a tool of that name exists.
@@ -187,6 +196,9 @@ impl ServerHandler for McpServer {
             Err(err) if known && err.code == ErrorCode::INVALID_PARAMS => {
                 Ok(CallToolResult::error(vec![ContentBlock::text(err.message)]).into())
             }
+            Ok(CallToolResponse::Complete(result)) => Ok(CallToolResponse::Complete(
+                crate::result_limit::fit(result, self.result_limit),
+            )),
             other => other,
         }
     }

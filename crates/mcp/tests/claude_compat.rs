@@ -2,7 +2,12 @@
 //! rules that must hold around it (`crate::compat`; SPEC-NOTES §3.4).
 //!
 //! - anthropics/claude-code#93290: `MCP-Protocol-Version: 2025-11-25` with a 2026-07-28 `_meta`;
-//! - NateBJones-Projects/OB1#33: `Accept` without `text/event-stream`, or none at all.
+//! - NateBJones-Projects/OB1#33: `Accept` without `text/event-stream`, or none at all;
+//! - sakost/zenmoney-mcp#16: Claude Code 2.1.233 needs `ttlMs` and `cacheScope` on a modern
+//!   `tools/list`;
+//! - a client refused for an unfamiliar `MCP-Protocol-Version` before authenticating: the 401
+//!   comes first;
+//! - Claude's result limit (about 150,000 characters): a longer tool result is cut with a marker.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
@@ -261,4 +266,96 @@ async fn a_body_that_is_not_one_json_rpc_object_is_a_json_rpc_error() {
     .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&reply), -32600, "{}", reply.text);
+}
+
+// ------------------------------------------------------------------ December 2026 (SPEC-NOTES §3.5)
+
+/// Both answerers: the direct path and rmcp's own service.
+fn both_paths(configure: fn(&mut remote_mcp_core::Config)) -> [Server; 2] {
+    [
+        Server::configured(configure),
+        Server::configured(configure).through_rmcp_only(),
+    ]
+}
+
+#[tokio::test]
+async fn claude_code_2_1_233_modern_tools_list_carries_ttl_ms_cache_scope_and_result_type() {
+    for s in both_paths(|_| {}) {
+        let token = s.token("alice", "mcp mcp:write").await;
+        let body = modern(1, "tools/list", json!({}), "2026-07-28");
+        let reply = post_exact(
+            &s,
+            &token,
+            &body,
+            &[
+                CLAUDE_ACCEPT,
+                ("mcp-protocol-version", "2026-07-28"),
+                ("mcp-method", "tools/list"),
+            ],
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        let result = reply.result();
+        assert_eq!(result["resultType"], "complete", "{result}");
+        assert!(result["ttlMs"].is_number(), "{result}");
+        assert!(result["cacheScope"].is_string(), "{result}");
+    }
+}
+
+#[tokio::test]
+async fn unauthenticated_request_gets_401_before_any_version_check() {
+    let s = Server::new();
+    for version in ["1999-01-01", "2099-12-31", "not-a-version"] {
+        let reply = s
+            .post(
+                "/mcp",
+                None,
+                &modern(1, "tools/list", json!({}), version),
+                &[("mcp-protocol-version", version)],
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "{version}: {}",
+            reply.text
+        );
+        assert!(reply.header("www-authenticate").is_some());
+    }
+}
+
+#[tokio::test]
+async fn a_tool_result_longer_than_the_limit_is_cut_with_a_marker() {
+    for s in both_paths(|config| config.max_tool_result_chars = 4_000) {
+        let token = s.token("alice", "mcp mcp:write").await;
+        for i in 0..6 {
+            let added = s
+                .call(
+                    &token,
+                    "add_note",
+                    json!({"title": format!("note {i}"), "body": "x".repeat(1_500)}),
+                )
+                .await;
+            assert_eq!(added["isError"], false, "{added}");
+        }
+        let listed = s.call(&token, "list_notes", json!({})).await;
+        assert_eq!(
+            listed["isError"], false,
+            "a cut result is still a result: {listed}"
+        );
+        let text = listed["content"][0]["text"].as_str().unwrap();
+        assert!(text.chars().count() <= 4_000, "{}", text.chars().count());
+        let (json_part, marker) = text.split_once("\n\n[Result cut: ").expect(text);
+        assert!(
+            marker.contains("characters left out") && marker.contains("at most 4000 characters"),
+            "{marker}"
+        );
+        // What is kept still fits the tool's output schema: fewer notes, whole ones.
+        let kept = listed["structuredContent"]["notes"].as_array().unwrap();
+        assert!((1..6).contains(&kept.len()), "{}", kept.len());
+        assert_eq!(
+            serde_json::from_str::<Value>(json_part).unwrap(),
+            listed["structuredContent"]
+        );
+    }
 }

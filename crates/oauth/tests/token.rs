@@ -822,3 +822,40 @@ async fn jwks_publishes_the_signing_key() {
     assert_eq!(key["use"], "sig");
     assert!(key["kid"].as_str().unwrap().len() == 43);
 }
+
+/// anthropics/claude-code#91641: concurrent Claude sessions share one refresh token. Two that
+/// refresh it at once both get tokens (the same successor), and a session one rotation behind
+/// keeps working within the grace; only a token older than that is a replay.
+async fn concurrent_sessions_sharing_a_refresh_token_keep_working(s: Server) {
+    let client = s.public_client(CLAUDE_CALLBACK).await;
+    let r1 = s.tokens(&client, CLAUDE_CALLBACK).await["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (a, b) = tokio::join!(s.refresh(&client, &r1, &[]), s.refresh(&client, &r1, &[]));
+    assert_eq!(
+        (a.status, b.status),
+        (StatusCode::OK, StatusCode::OK),
+        "{} {}",
+        a.text,
+        b.text
+    );
+    let r2 = a.json()["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(b.json()["refresh_token"].as_str(), Some(r2.as_str()));
+    // Session A rotates on; session B, one rotation behind, refreshes the token it holds.
+    let r3 = s.refresh(&client, &r2, &[]).await.json()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let behind = s.refresh(&client, &r2, &[]).await;
+    assert_eq!(behind.status, StatusCode::OK, "{}", behind.text);
+    assert_eq!(behind.json()["refresh_token"].as_str(), Some(r3.as_str()));
+    // Both go on with r3; the grant was never revoked.
+    assert_eq!(s.refresh(&client, &r3, &[]).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn claude_code_91641_concurrent_refreshes_and_a_session_one_rotation_behind_keep_working() {
+    concurrent_sessions_sharing_a_refresh_token_keep_working(Server::memory().await).await;
+    concurrent_sessions_sharing_a_refresh_token_keep_working(Server::dynamo().await).await;
+}

@@ -28,8 +28,14 @@ pub struct Server {
 
 impl Server {
     pub fn new() -> Self {
+        Self::configured(|_| {})
+    }
+
+    /// A server whose configuration `configure` adjusts.
+    pub fn configured(configure: impl FnOnce(&mut Config)) -> Self {
         let signer = Arc::new(LocalSigner::generate());
-        let config = Config::local(ISSUER).unwrap();
+        let mut config = Config::local(ISSUER).unwrap();
+        configure(&mut config);
         let store = Arc::new(MemoryStore::new());
         let clock = Clock::manual(UnixTime::now());
         let state = AppState::new(config, store.clone(), store.clone(), signer.clone())
@@ -40,6 +46,12 @@ impl Server {
             store,
             clock,
         }
+    }
+
+    /// Sends every request through rmcp, none through the direct answers.
+    pub fn through_rmcp_only(mut self) -> Self {
+        self.state = self.state.through_rmcp_only();
+        self
     }
 
     /// Makes the records a token of `claims` stands on exist, as the authorization server would
