@@ -2,7 +2,10 @@
 # Clients nobody on this project wrote, end to end against the local server, on both stores:
 # - the official MCP SDK clients (TypeScript and Python), each with its own OAuth provider, with a
 #   loopback redirect and with Claude's redirect URI;
-# - the MCP Inspector CLI, with a token from remote-mcp-token.
+# - the MCP Inspector CLI, with a token from remote-mcp-token;
+# - the TypeScript SDK's own private_key_jwt support (PrivateKeyJwtProvider, client_credentials)
+#   for a machine client remote-mcp-admin creates with --jwks-file (on DynamoDB Local, where the
+#   admin CLI reaches the server's table).
 # Needs `make deps`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +15,7 @@ node=$(scripts/node.sh)
 python=.venv/bin/python
 [ -d node_modules/@modelcontextprotocol/sdk ] || { echo "error: run 'make deps' first" >&2; exit 1; }
 "$python" -c 'import mcp' 2>/dev/null || { echo "error: the Python MCP SDK is missing: run 'make deps' first" >&2; exit 1; }
-cargo build --quiet -p remote-mcp-local --bin remote-mcp-local --bin remote-mcp-token
+cargo build --quiet -p remote-mcp-local --bin remote-mcp-local --bin remote-mcp-token -p remote-mcp-admin
 
 email=sdk@example.org
 password="sdk clients password"
@@ -59,6 +62,19 @@ PY
   echo "pass: $(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])["tools"]))' "$tools") tools listed, add_note and whoami called, 3 with a read-only token, bad token refused"
 }
 
+# A machine client with an ES256 key set, created by the operator's CLI on the server's table, then
+# connected by the TypeScript SDK's PrivateKeyJwtProvider.
+machine_client() {
+  local port=$1 url=$2 admin endpoint table client_id
+  admin=$(grep -o -- '--endpoint-url [^ ]* --table [^ ]*' "target/sdk-clients-dynamodb-local.log") || return 1
+  read -r _ endpoint _ table <<<"$admin"
+  client_id=$(./target/debug/remote-mcp-admin --endpoint-url "$endpoint" --table "$table" --json \
+    client add-machine sdk-machine --scope mcp --jwks-file fixtures/client-keys/ec-p256.jwks.json \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_id"])') || return 1
+  "$node" e2e/node-sdk-machine-client.mjs "$url" "http://127.0.0.1:$port" "$client_id" \
+    fixtures/client-keys/ec-p256.pem ES256
+}
+
 for store in memory dynamodb-local; do
   port=$(free_port)
   DEV_EMAIL=$email DEV_PASSWORD=$password ./target/debug/remote-mcp-local --port "$port" --store "$store" \
@@ -72,6 +88,9 @@ for store in memory dynamodb-local; do
     report python-sdk "$store" "$kind" "$python" e2e/python-sdk-client.py "$url" "$redirect" "$email" "$password"
   done
   report inspector-cli "$store" bearer inspector "$url"
+  if [ "$store" = dynamodb-local ]; then
+    report node-sdk "$store" private-key-jwt machine_client "$port" "$url"
+  fi
   kill $server; wait $server 2>/dev/null || true
 done
 exit $status

@@ -22,14 +22,14 @@ pub fn fit(mut result: CallToolResult, limit: usize) -> CallToolResult {
     if total <= limit {
         return result;
     }
-    if let Some(value) = result.structured_content.take() {
-        if let Some((shrunk, json)) = shrink(value, total, limit) {
-            let left_out = total.saturating_sub(json.chars().count());
-            result.structured_content = Some(shrunk);
-            result.content = vec![ContentBlock::text(json + &marker(left_out, total, limit))];
-            return result;
-        }
-        // Nothing to drop keeps it within the limit: the text alone, cut.
+    // When no shortening makes the structured value fit, the text alone is cut.
+    if let Some(value) = result.structured_content.take()
+        && let Some((shrunk, json)) = shrink(value, total, limit)
+    {
+        let left_out = total.saturating_sub(json.chars().count());
+        result.structured_content = Some(shrunk);
+        result.content = vec![ContentBlock::text(json + &marker(left_out, total, limit))];
+        return result;
     }
     cut_text(&mut result.content, total, limit);
     result
