@@ -293,6 +293,36 @@ MUTATIONS = {
             "if true {",
         ),
     ],
+    "introspection ignores a revoked grant": [
+        (
+            "crates/oauth/src/introspect.rs",
+            "if !standing {",
+            "if false {",
+        ),
+    ],
+    "the account sign-in form is not bound to its browser (login CSRF)": [
+        (
+            "crates/oauth/src/account.rs",
+            """    if !bound {
+        return sign_in_page(""",
+            """    if !bound && false {
+        return sign_in_page(""",
+        ),
+    ],
+    "cross-site posts are accepted": [
+        (
+            "crates/oauth/src/same_origin.rs",
+            """        return matches!(site, "same-origin" | "none");""",
+            """        return !site.is_empty();""",
+        ),
+    ],
+    "sign-out leaves the session alive on the server": [
+        (
+            "crates/oauth/src/account.rs",
+            "if let Err(err) = state.accounts.end_session(&SecretHash::of(&session)).await {",
+            "if let Err(err) = Ok::<(), remote_mcp_core::StoreError>(()) {",
+        ),
+    ],
 }
 
 

@@ -42,12 +42,21 @@ pub fn hash(password: &str) -> Result<String, PasswordError> {
 }
 
 /// Does `password` match the stored PHC string? Uses the parameters recorded in it.
+/// An account without a password (created by an identity provider's sign-in) costs the same work
+/// as one with, so timing does not tell which addresses sign in elsewhere.
 pub fn verify(stored: &str, password: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
+    // Exactly one Argon2 verification on every path: the stored hash's, or the decoy's.
+    let (target, usable) = match PasswordHash::new(stored) {
+        Ok(parsed) => (parsed, true),
+        Err(_) => match PasswordHash::new(DECOY) {
+            Ok(decoy) => (decoy, false),
+            Err(_) => return false,
+        },
+    };
+    let matches = Argon2::default()
+        .verify_password(password.as_bytes(), &target)
+        .is_ok();
+    matches && usable
 }
 
 /// Spends the work of one verification without a user, so unknown accounts answer no faster.
@@ -55,9 +64,25 @@ pub fn verify_decoy(password: &str) {
     let _ = verify(DECOY, password);
 }
 
+/// Whether a stored hash is one [`verify`] can check (accounts from identity providers have none).
+pub fn is_usable(stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_account_without_a_password_never_verifies_and_costs_the_decoys_work() {
+        // Accounts created by an identity provider store no hash: the decoy's Argon2 work is
+        // done instead (see `verify`), and nothing matches, not even the decoy's own password.
+        assert!(!verify("", "anything at all"));
+        assert!(!verify("not a phc string", "anything at all"));
+        assert!(!is_usable(""));
+        let hashed = hash("a long enough password").unwrap();
+        assert!(is_usable(&hashed) && verify(&hashed, "a long enough password"));
+    }
 
     #[test]
     fn hashes_verify_and_record_their_parameters() {

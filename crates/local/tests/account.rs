@@ -30,15 +30,16 @@ async fn signed_in(origin: &str, email: &str, password: &str) -> reqwest::Client
         .await
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
-    assert!(
-        page.text()
-            .await
-            .unwrap()
-            .contains("Sign in to see your connected apps")
-    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Sign in to see your connected apps"));
+    let token = hidden_field(&html, "sign_in_token").unwrap();
     let signed = browser
         .post(format!("{origin}/account"))
-        .form(&[("email", email), ("password", password)])
+        .form(&[
+            ("sign_in_token", token.as_str()),
+            ("email", email),
+            ("password", password),
+        ])
         .send()
         .await
         .unwrap();
@@ -146,8 +147,11 @@ async fn connected_apps(store: Arc<dyn Store>) {
         "{strangers_page}"
     );
     assert!(!strangers_page.contains(&grant));
-    let strangers_token = hidden_field(&strangers_page, "form_token");
-    assert_eq!(strangers_token, None, "no form without an app");
+    assert_eq!(
+        hidden_field(&strangers_page, "disconnect"),
+        None,
+        "nothing to disconnect"
+    );
     let guessed = disconnect(&stranger, &origin, &grant, "").await;
     assert_eq!(guessed, StatusCode::FORBIDDEN, "no form token, no action");
     // A form token is the session's own: the owner's token does not work in another session...
@@ -232,4 +236,266 @@ async fn another_users_grant_cannot_be_disconnected_by_its_id() {
     );
     let (status, _) = refresh(&origin, &victims.client_id, &victims_refresh).await;
     assert_eq!(status, 200, "the victim's app is still connected");
+}
+
+// ------------------------------------------------------------------ login CSRF, sign-out, ids
+
+/// The session cookie a browser holds for `origin`.
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("mcp-session=") && !c.starts_with("mcp-session=;"))
+        .map(|c| c.split(';').next().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn account_sign_in_without_its_form_binding_is_refused() {
+    let origin = serve(remote_mcp_testkit::memory_store()).await;
+    // A page elsewhere posts the attacker's credentials into the victim's browser: no binding
+    // cookie, no token from our page.
+    let forged = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{origin}/account"))
+        .form(&[("email", EMAIL), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(session_cookie(&forged), None, "no session was started");
+    // With the token of another browser's page, neither.
+    let other = reqwest::Client::new()
+        .get(format!("{origin}/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = hidden_field(&other, "sign_in_token").unwrap();
+    let replayed = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{origin}/account"))
+        .form(&[
+            ("sign_in_token", token.as_str()),
+            ("email", EMAIL),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replayed.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused_on_account_and_consent() {
+    let origin = serve(remote_mcp_testkit::memory_store()).await;
+    let browser = signed_in(&origin, EMAIL, PASSWORD).await;
+    let page = account_page(&browser, &origin).await;
+    let token = hidden_field(&page, "form_token").unwrap();
+    for (name, value) in [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
+    ] {
+        for path in ["/account", "/authorize"] {
+            let reply = browser
+                .post(format!("{origin}{path}"))
+                .header(name, value)
+                .form(&[("sign_out", "1"), ("form_token", token.as_str())])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                reply.status(),
+                StatusCode::FORBIDDEN,
+                "{path} {name}: {value}"
+            );
+        }
+    }
+    // Our own page's post passes, and the session was never ended by the forged ones.
+    assert!(
+        account_page(&browser, &origin)
+            .await
+            .contains("Connected apps of")
+    );
+    let ours = browser
+        .post(format!("{origin}/account"))
+        .header("sec-fetch-site", "same-origin")
+        .header("origin", origin.as_str())
+        .form(&[("sign_out", "1"), ("form_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ours.status(), StatusCode::SEE_OTHER);
+}
+
+async fn sign_out_ends_the_session_on_the_server(store: Arc<dyn Store>) {
+    let origin = serve(store).await;
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = browser
+        .get(format!("{origin}/account"))
+        .send()
+        .await
+        .unwrap();
+    let binding = form
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .find(|c| c.starts_with("mcp-signin="))
+        .unwrap();
+    let token = hidden_field(&form.text().await.unwrap(), "sign_in_token").unwrap();
+    let signed = browser
+        .post(format!("{origin}/account"))
+        .header("cookie", &binding)
+        .form(&[
+            ("sign_in_token", token.as_str()),
+            ("email", EMAIL),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), StatusCode::SEE_OTHER);
+    let session = session_cookie(&signed).unwrap();
+    let page = |cookie: String| {
+        let browser = browser.clone();
+        let origin = origin.clone();
+        async move {
+            browser
+                .get(format!("{origin}/account"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let html = page(session.clone()).await;
+    assert!(html.contains("Connected apps of"), "{html}");
+    let form_token = hidden_field(&html, "form_token").unwrap();
+    let out = browser
+        .post(format!("{origin}/account"))
+        .header("cookie", &session)
+        .form(&[("sign_out", "1"), ("form_token", form_token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert!(
+        out.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0"),
+        "the cookie is cleared"
+    );
+    // Ended on the server: the old cookie value, replayed, signs nobody in.
+    let html = page(session).await;
+    assert!(
+        html.contains("Sign in to see your connected apps"),
+        "{html}"
+    );
+}
+
+async fn over_long_ids_never_reach_the_store(store: Arc<dyn Store>) {
+    let origin = serve(store).await;
+    let long = "a".repeat(2_100);
+    let read = reqwest::Client::new()
+        .get(format!("{origin}/register/{long}"))
+        .bearer_auth("whatever")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), StatusCode::UNAUTHORIZED, "not a 503");
+    let browser = signed_in(&origin, EMAIL, PASSWORD).await;
+    let page = account_page(&browser, &origin).await;
+    let token = hidden_field(&page, "form_token").unwrap();
+    assert_eq!(
+        disconnect(&browser, &origin, &"g".repeat(2_048), &token).await,
+        StatusCode::NOT_FOUND
+    );
+}
+
+remote_mcp_testkit::both_stores! {
+    sign_out => |store| sign_out_ends_the_session_on_the_server(store),
+    over_long_ids => |store| over_long_ids_never_reach_the_store(store),
+}
+
+#[tokio::test]
+async fn the_consent_page_says_who_is_signed_in_and_signs_them_out() {
+    let origin = serve(remote_mcp_testkit::memory_store()).await;
+    let browser = signed_in(&origin, EMAIL, PASSWORD).await;
+    let registered: Value = reqwest::Client::new()
+        .post(format!("{origin}/register"))
+        .json(&serde_json::json!({"redirect_uris": [CLAUDE_CALLBACK], "token_endpoint_auth_method": "none"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pkce = remote_mcp_testkit::Pkce::new();
+    let query = remote_mcp_testkit::form(&[
+        ("response_type", "code"),
+        ("client_id", registered["client_id"].as_str().unwrap()),
+        ("redirect_uri", CLAUDE_CALLBACK),
+        ("code_challenge", &pkce.challenge),
+        ("code_challenge_method", "S256"),
+    ]);
+    let consent = format!("/authorize?{query}");
+    let page = browser
+        .get(format!("{origin}{consent}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("Signed in as <strong>{EMAIL}</strong> — not you?")),
+        "{page}"
+    );
+    let form_token = hidden_field(&page, "form_token").unwrap();
+    let return_to = hidden_field(&page, "return_to")
+        .unwrap()
+        .replace("&amp;", "&");
+    assert_eq!(return_to, consent);
+    let out = browser
+        .post(format!("{origin}/account"))
+        .form(&[
+            ("sign_out", "1"),
+            ("form_token", form_token.as_str()),
+            ("return_to", return_to.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        out.headers()["location"],
+        consent.as_str(),
+        "back to the consent page"
+    );
+    let again = browser
+        .get(format!("{origin}{consent}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!again.contains("Signed in as"), "{again}");
+    assert!(again.contains("name=\"password\""), "asks to sign in again");
 }

@@ -4,8 +4,10 @@
 //! session). The page lists the person's live grants, read by key from their partition: the
 //! client's name and the host its codes go to, how it registered, the scopes granted and when.
 //! "Disconnect" revokes the grant: its refresh token fails at once, its access tokens at the MCP
-//! function within the revocation bound. The form carries a token derived from the session, so
-//! another site cannot post it (and the session cookie is `SameSite=Lax`); a grant that is not the
+//! function within the revocation bound. "Sign out" ends the session on the server. Those forms
+//! carry a token derived from the session; the sign-in form carries one derived from a cookie set
+//! with the page (so another site cannot sign a browser into its own account: login CSRF); and
+//! every POST must come from our own pages ([`crate::same_origin`]). A grant that is not the
 //! signed-in person's is answered like one that does not exist. No JavaScript, never framed,
 //! never cached.
 
@@ -15,6 +17,7 @@ use crate::cookies::{Cookie, Cookies};
 use crate::no_store::NoStore;
 use crate::params::Params;
 use crate::resource_owner::{ApprovalRequest, SignInError};
+use crate::same_origin;
 use crate::source::source_address;
 use axum::Router;
 use axum::body::to_bytes;
@@ -44,10 +47,31 @@ fn cookies(state: &AppState) -> Cookies {
 
 /// The form token of this browser's session: anyone can compute it from the session cookie, which
 /// only this browser holds.
-fn form_token(session: &str) -> String {
+pub(crate) fn form_token(session: &str) -> String {
     SecretHash::of(&format!("account-form:{session}"))
         .as_str()
         .to_owned()
+}
+
+/// The sign-in form's token, from the binding cookie set with the form.
+fn sign_in_token(binding: &str) -> String {
+    SecretHash::of(&format!("account-sign-in:{binding}"))
+        .as_str()
+        .to_owned()
+}
+
+/// How long a sign-in form may be submitted.
+const SIGN_IN_FORM_TTL: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+/// The consent page's sign-out form: posts here, then comes back to `return_to`.
+pub(crate) fn sign_out_form(session: &str, return_to: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"{PATH}\"><input type=\"hidden\" name=\"form_token\" value=\"{}\">\
+<input type=\"hidden\" name=\"return_to\" value=\"{}\">\
+<button type=\"submit\" name=\"sign_out\" value=\"1\">Sign out</button></form>",
+        form_token(session),
+        escape(return_to)
+    )
 }
 
 fn unavailable(err: StoreError) -> Response {
@@ -61,8 +85,12 @@ fn unavailable(err: StoreError) -> Response {
 #[tracing::instrument(name = "account", skip_all)]
 async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let now = state.clock.now();
-    let Some(person) = state.owner.signed_in(&headers, now).await else {
-        return sign_in_page(&state, None, StatusCode::OK);
+    let person = match state.owner.signed_in(&headers, now).await {
+        Ok(Some(person)) => person,
+        Ok(None) => return sign_in_page(&state, None, StatusCode::OK),
+        // With a session cookie the person is likely signed in: say the page is unavailable,
+        // rather than asking them to sign in again into an outage.
+        Err(err) => return unavailable(err),
     };
     let Some(session) = cookies(&state).get(&headers, Cookie::Session) else {
         return sign_in_page(&state, None, StatusCode::OK);
@@ -74,8 +102,9 @@ async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response {
                 &format!("Connected apps of {}", person.email),
                 &format!(
                     "{}<p><small>Disconnecting stops an app at once; it can connect again only \
-                     if you approve it again.</small></p>",
-                    listing(&rows, &form_token(&session))
+                     if you approve it again.</small></p>{}",
+                    listing(&rows, &form_token(&session)),
+                    sign_out_form(&session, PATH)
                 ),
                 StatusCode::OK,
             )
@@ -182,6 +211,7 @@ fn listing(rows: &[Row], token: &str) -> String {
 }
 
 fn sign_in_page(state: &AppState, error: Option<&str>, status: StatusCode) -> Response {
+    let binding = remote_mcp_core::secret::Secret::generate();
     let providers: String = state
         .federation
         .links(PATH)
@@ -197,16 +227,23 @@ fn sign_in_page(state: &AppState, error: Option<&str>, status: StatusCode) -> Re
     let error = error
         .map(|e| format!("<p class=\"warn\" role=\"alert\">{}</p>", escape(e)))
         .unwrap_or_default();
-    page(
+    let mut response = page(
         "Sign in to see your connected apps",
         &format!(
             "{error}{providers}<form method=\"post\" action=\"{PATH}\">\
+<input type=\"hidden\" name=\"sign_in_token\" value=\"{token}\">\
 <p><label>Email<br><input type=\"email\" name=\"email\" autocomplete=\"username\" required></label></p>\
 <p><label>Password<br><input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label></p>\
-<button class=\"primary\" type=\"submit\">Sign in</button></form>"
+<button class=\"primary\" type=\"submit\">Sign in</button></form>",
+            token = sign_in_token(binding.expose()),
         ),
         status,
-    )
+    );
+    let cookie = cookies(state).set(Cookie::SignInBinding, binding.expose(), SIGN_IN_FORM_TTL);
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
 }
 
 fn page(title: &str, body: &str, status: StatusCode) -> Response {
@@ -227,19 +264,39 @@ padding:.4rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}}</style></h
 }
 
 fn see_account(set_cookie: Option<String>) -> Response {
+    see_other(PATH, set_cookie.as_slice())
+}
+
+/// A 303 to `location` (one of our pages), setting `cookies`.
+fn see_other(location: &str, cookies: &[String]) -> Response {
     let mut response = NoStore(StatusCode::SEE_OTHER).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::LOCATION, HeaderValue::from_static(PATH));
-    if let Some(cookie) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
-        headers.append(header::SET_COOKIE, cookie);
+    if let Ok(location) = HeaderValue::from_str(location) {
+        headers.insert(header::LOCATION, location);
+    }
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(cookie) {
+            headers.append(header::SET_COOKIE, value);
+        }
     }
     response
 }
 
-/// `POST /account`: a sign-in, or a disconnection.
+/// Answers a POST that did not come from our own pages.
+fn cross_site() -> Response {
+    error_page(
+        StatusCode::FORBIDDEN,
+        "This form was sent from another site. Open the page here and try again.",
+    )
+}
+
+/// `POST /account`: a sign-in, a sign-out, or a disconnection.
 #[tracing::instrument(name = "account_action", skip_all)]
 async fn act(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    if !same_origin::is_same_origin(&parts.headers, state.config.issuer()) {
+        return cross_site();
+    }
     let Ok(body) = to_bytes(body, 16 * 1024).await else {
         return error_page(StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.");
     };
@@ -250,6 +307,21 @@ async fn act(State(state): State<AppState>, request: Request) -> Response {
     if let Some(grant) = form.get("disconnect") {
         return disconnect(&state, &parts.headers, &form, grant, now).await;
     }
+    if form.get("sign_out").is_some() {
+        return sign_out(&state, &parts.headers, &form).await;
+    }
+    // Login CSRF: the form must be the one this browser was shown.
+    let binding = cookies(&state).get(&parts.headers, Cookie::SignInBinding);
+    let presented = form.get("sign_in_token").unwrap_or_default();
+    let bound = binding
+        .is_some_and(|b| bool::from(presented.as_bytes().ct_eq(sign_in_token(&b).as_bytes())));
+    if !bound {
+        return sign_in_page(
+            &state,
+            Some("This sign-in form expired or did not come from this page. Sign in again."),
+            StatusCode::FORBIDDEN,
+        );
+    }
     let source = source_address(&parts.extensions);
     let approval = ApprovalRequest {
         headers: &parts.headers,
@@ -258,7 +330,16 @@ async fn act(State(state): State<AppState>, request: Request) -> Response {
         now,
     };
     match state.owner.approve(&approval).await {
-        Ok(approver) => see_account(approver.set_cookie),
+        Ok(approver) => see_other(
+            PATH,
+            &[
+                approver.set_cookie,
+                Some(cookies(&state).clear(Cookie::SignInBinding)),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>(),
+        ),
         Err(err) => {
             let status = match err {
                 SignInError::Throttled => StatusCode::TOO_MANY_REQUESTS,
@@ -270,6 +351,31 @@ async fn act(State(state): State<AppState>, request: Request) -> Response {
     }
 }
 
+/// Ends this browser's session on the server, then goes back to `return_to` (the consent page it
+/// came from, or this page).
+async fn sign_out(state: &AppState, headers: &HeaderMap, form: &Params) -> Response {
+    let cookies = cookies(state);
+    let Some(session) = cookies.get(headers, Cookie::Session) else {
+        return see_account(None);
+    };
+    let presented = form.get("form_token").unwrap_or_default();
+    if !bool::from(presented.as_bytes().ct_eq(form_token(&session).as_bytes())) {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "This form did not come from your account page. Open the page again.",
+        );
+    }
+    if let Err(err) = state.accounts.end_session(&SecretHash::of(&session)).await {
+        return unavailable(err);
+    }
+    Audit::new("signout").log();
+    let back = form
+        .get("return_to")
+        .filter(|r| r.len() <= 4096 && (*r == PATH || r.starts_with("/authorize?")))
+        .unwrap_or(PATH);
+    see_other(back, &[cookies.clear(Cookie::Session)])
+}
+
 async fn disconnect(
     state: &AppState,
     headers: &HeaderMap,
@@ -278,7 +384,10 @@ async fn disconnect(
     now: UnixTime,
 ) -> Response {
     let session = cookies(state).get(headers, Cookie::Session);
-    let person = state.owner.signed_in(headers, now).await;
+    let person = match state.owner.signed_in(headers, now).await {
+        Ok(person) => person,
+        Err(err) => return unavailable(err),
+    };
     let (Some(session), Some(person)) = (session, person) else {
         return sign_in_page(
             state,
@@ -293,17 +402,23 @@ async fn disconnect(
             "This form did not come from your account page. Open the page again.",
         );
     }
-    let id = GrantId::new(grant);
+    let not_connected = || {
+        error_page(
+            StatusCode::NOT_FOUND,
+            "That app is not connected to your account.",
+        )
+    };
+    // An id that cannot be one of ours never reaches the store.
+    let Some(id) = GrantId::parse(grant) else {
+        return not_connected();
+    };
     // Someone else's grant is answered exactly like one that does not exist.
     let owned = match state.grants.grant(&id, now).await {
         Ok(found) => found.is_some_and(|g| g.subject == person.subject),
         Err(err) => return unavailable(err),
     };
     if !owned {
-        return error_page(
-            StatusCode::NOT_FOUND,
-            "That app is not connected to your account.",
-        );
+        return not_connected();
     }
     match state.grants.revoke_grant(&id).await {
         Ok(_) => {

@@ -326,17 +326,21 @@ async fn park(
         .grants
         .save_consent(&transaction.hash(), &request)
         .await?;
-    let signed_in = state.owner.signed_in(headers, now).await;
+    let signed_in = state.owner.signed_in(headers, now).await?;
     Audit::new("consent.shown")
         .client(page.client.id.as_str())
         .detail(&request.scope)
         .log();
+    let return_to = format!("/authorize?{}", incoming.query);
+    let sign_out = signed_in
+        .as_ref()
+        .and(cookies.get(headers, Cookie::Session))
+        .map(|session| crate::account::sign_out_form(&session, &return_to));
     Ok(ConsentPage {
         browser_cookie: Some(cookies.set(Cookie::ConsentBinding, &binding, CONSENT_TTL)),
         signed_in: signed_in.as_ref().map(|s| s.email.as_str()),
-        sign_in_with: state
-            .federation
-            .links(&format!("/authorize?{}", incoming.query)),
+        sign_out,
+        sign_in_with: state.federation.links(&return_to),
         ..consent_page(state, page.client, page.to, &scopes, transaction.expose())
     }
     .render(StatusCode::OK))
@@ -345,6 +349,12 @@ async fn park(
 #[tracing::instrument(name = "decide", skip_all)]
 async fn decide(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    if !crate::same_origin::is_same_origin(&parts.headers, state.config.issuer()) {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "This form was sent from another site. Return to the application and connect again.",
+        );
+    }
     let Ok(body) = to_bytes(body, 16 * 1024).await else {
         return error_page(StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.");
     };
@@ -515,6 +525,7 @@ fn consent_page<'a>(
         transaction,
         browser_cookie: None,
         signed_in: None,
+        sign_out: None,
         error: None,
         sign_in_with: Vec::new(),
     }

@@ -23,6 +23,8 @@ pub struct ConsentPage<'a> {
     pub browser_cookie: Option<String>,
     /// The user already signed in on this browser; otherwise the form asks for credentials.
     pub signed_in: Option<&'a str>,
+    /// With `signed_in`: the form that signs them out ("not you?").
+    pub sign_out: Option<String>,
     /// Why the last submission did not go through.
     pub error: Option<&'a str>,
     /// Identity providers to sign in with instead: (name, link).
@@ -124,7 +126,7 @@ impl ConsentPage<'_> {
 <input type=\"hidden\" name=\"transaction\" value=\"{transaction}\">{choice}{identity}\
 <button class=\"primary\" type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>\
 <button type=\"submit\" name=\"decision\" value=\"deny\" formnovalidate>Deny</button>\
-</form><p><small><a href=\"/account\">Your connected apps</a>: see and disconnect what you approved.</small></p>\
+</form>{sign_out}<p><small><a href=\"/account\">Your connected apps</a>: see and disconnect what you approved.</small></p>\
 </body></html>",
             resource = escape(self.resource_name),
             name = escape(name),
@@ -133,12 +135,17 @@ impl ConsentPage<'_> {
             choice = access_choice(self.scopes),
             client_id = escape(self.client_id),
             transaction = escape(self.transaction),
+            sign_out = self.sign_out.as_deref().unwrap_or_default(),
             error = self
                 .error
                 .map(|e| format!("<p class=\"warn\" role=\"alert\">{}</p>", escape(e)))
                 .unwrap_or_default(),
             identity = match self.signed_in {
-                Some(email) => format!("<p>Signed in as <strong>{}</strong>.</p>", escape(email)),
+                Some(email) => format!(
+                    "<p>Signed in as <strong>{}</strong> — not you? Sign out below, then sign \
+                     in as yourself.</p>",
+                    escape(email)
+                ),
                 None => format!("{}{SIGN_IN_FIELDS}", providers(&self.sign_in_with)),
             },
         );
@@ -202,6 +209,13 @@ pub fn error_page_with_retry(status: StatusCode, message: &str, again: Option<&s
 }
 
 pub(crate) fn protect(response: &mut Response, csp: &str) {
+    // A page saying "unavailable" tells browsers and monitors when to come back, as the JSON
+    // endpoints do.
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
     let headers = response.headers_mut();
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(

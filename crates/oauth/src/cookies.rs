@@ -1,5 +1,6 @@
-//! Our cookies, written in one place: the consent page's browser binding (CSRF, RFC 9700 §4.7),
-//! the sign-in session, and the binding of a sign-in at an identity provider. Both are host-only, `HttpOnly`, `SameSite=Lax`, `Path=/`; on an HTTPS
+//! Our cookies, written in one place: the consent page's and the account sign-in form's browser
+//! bindings (CSRF, RFC 9700 §4.7), the sign-in session, and the binding of a sign-in at an
+//! identity provider. Both are host-only, `HttpOnly`, `SameSite=Lax`, `Path=/`; on an HTTPS
 //! issuer they are `Secure` and carry the `__Host-` prefix, which browsers only accept from our own
 //! origin over HTTPS.
 
@@ -15,6 +16,8 @@ pub enum Cookie {
     Session,
     /// Binds a sign-in at an identity provider to the browser that started it.
     Federation,
+    /// Binds the `/account` sign-in form to the browser that was shown it (login CSRF).
+    SignInBinding,
 }
 
 /// The cookies of one deployment: prefixed and `Secure` on HTTPS.
@@ -33,6 +36,8 @@ impl Cookies {
             (Cookie::Session, false) => "mcp-session",
             (Cookie::Federation, true) => "__Host-mcp-federation",
             (Cookie::Federation, false) => "mcp-federation",
+            (Cookie::SignInBinding, true) => "__Host-mcp-signin",
+            (Cookie::SignInBinding, false) => "mcp-signin",
         }
     }
 

@@ -8,7 +8,7 @@ use crate::no_store::NoStore;
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use remote_mcp_core::model::RefreshToken;
+use remote_mcp_core::model::{GrantId, RefreshToken};
 use serde_json::{Value, json};
 
 /// Where this endpoint is served (at the root: Claude falls back to it without metadata).
@@ -62,20 +62,32 @@ async fn answer(
             "iss": state.config.issuer(), "exp": grant.expires_at.seconds(),
         }));
     }
-    match state.verifier.get().await?.verify(token, now) {
-        Ok(claims)
-            if claims.client_id == client.id.as_str()
-                && !state
-                    .grants
-                    .is_access_token_revoked(&claims.jti, now)
-                    .await? =>
-        {
-            Ok(json!({
-                "active": true, "token_type": "Bearer", "client_id": claims.client_id,
-                "sub": claims.sub, "scope": claims.scope, "aud": claims.aud, "iss": claims.iss,
-                "exp": claims.exp, "iat": claims.iat, "jti": claims.jti,
-            }))
-        }
-        _ => Ok(inactive),
+    let Ok(claims) = state.verifier.get().await?.verify(token, now) else {
+        return Ok(inactive);
+    };
+    if claims.client_id != client.id.as_str()
+        || state
+            .grants
+            .is_access_token_revoked(&claims.jti, now)
+            .await?
+    {
+        return Ok(inactive);
     }
+    // A person's token stands only while its grant does: revoked, disconnected, a disabled user
+    // (whose grants are revoked) or a deleted client answer inactive at once, not at expiry.
+    if let Some(gid) = &claims.gid {
+        let standing = state
+            .grants
+            .grant(&GrantId::new(gid.as_str()), now)
+            .await?
+            .is_some_and(|g| g.client_id == client.id && g.subject == claims.sub);
+        if !standing {
+            return Ok(inactive);
+        }
+    }
+    Ok(json!({
+        "active": true, "token_type": "Bearer", "client_id": claims.client_id,
+        "sub": claims.sub, "scope": claims.scope, "aud": claims.aud, "iss": claims.iss,
+        "exp": claims.exp, "iat": claims.iat, "jti": claims.jti,
+    }))
 }

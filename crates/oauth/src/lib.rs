@@ -10,7 +10,7 @@
 //! | [`cimd`] | URL client ids | Client ID Metadata Documents |
 //! | [`account`] | `GET`/`POST /account`: connected apps, disconnect | RFC 7009 (by the user) |
 //! | [`authorize`] | `GET`/`POST /authorize` | RFC 6749 §4.1, RFC 9207, RFC 8707 |
-//! | [`consent`], [`cookies`] | the consent page; its binding and session cookies | RFC 9700 §4.7, §4.16 |
+//! | [`consent`], [`cookies`], [`same_origin`] | the consent page; its binding and session cookies; cross-site posts refused | RFC 9700 §4.7, §4.16 |
 //! | [`sign_in`], [`resource_owner`] | who may approve: accounts, sessions, throttle | — |
 //! | [`federation`] | `GET /federation/{provider}/start`, `/callback`: sign-in with an identity provider | OpenID Connect Core 1.0, RFC 9207 |
 //! | [`source`] | the caller's address for per-source limits | — |
@@ -48,6 +48,7 @@ pub mod redirect_uri;
 pub mod register;
 pub mod resource_owner;
 pub mod revoke;
+pub mod same_origin;
 pub mod scope;
 pub mod sign_in;
 pub mod source;

@@ -318,6 +318,10 @@ async fn managed_client(state: &AppState, headers: &HeaderMap, id: &str) -> OAut
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim())
         .ok_or_else(denied)?;
+    // Only ids we issue (UUIDs) are managed here; anything longer never reaches the store.
+    if !remote_mcp_core::model::is_identifier(id) {
+        return Err(denied());
+    }
     let client = state
         .grants
         .client(&ClientId::new(id), state.clock.now())

@@ -8,7 +8,7 @@
 use crate::params::Params;
 use async_trait::async_trait;
 use axum::http::HeaderMap;
-use remote_mcp_core::UnixTime;
+use remote_mcp_core::{StoreError, UnixTime};
 
 /// Someone signed in on this browser.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,8 +53,12 @@ pub struct ApprovalRequest<'a> {
 /// Identifies the person approving a consent request.
 #[async_trait]
 pub trait ResourceOwner: Send + Sync + 'static {
-    /// Who is signed in on this browser, if anyone.
-    async fn signed_in(&self, headers: &HeaderMap, now: UnixTime) -> Option<SignedIn>;
+    /// Who is signed in on this browser, if anyone; `Err` when the store cannot say.
+    async fn signed_in(
+        &self,
+        headers: &HeaderMap,
+        now: UnixTime,
+    ) -> Result<Option<SignedIn>, StoreError>;
     /// Who is approving: from the form's credentials, else from the session.
     async fn approve(&self, request: &ApprovalRequest<'_>) -> Result<Approver, SignInError>;
 }

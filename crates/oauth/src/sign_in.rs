@@ -21,7 +21,7 @@ use axum::http::HeaderMap;
 use remote_mcp_core::audit::Audit;
 use remote_mcp_core::model::{Session, normalize_email};
 use remote_mcp_core::secret::{Secret, SecretHash};
-use remote_mcp_core::{AccountStore, UnixTime, password};
+use remote_mcp_core::{AccountStore, StoreError, UnixTime, password};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -102,15 +102,15 @@ impl Accounts {
         &self,
         headers: &HeaderMap,
         now: UnixTime,
-    ) -> Option<remote_mcp_core::model::User> {
-        let value = self.cookies().get(headers, Cookie::Session)?;
-        let session = self
-            .store
-            .session(&SecretHash::of(&value), now)
-            .await
-            .ok()??;
-        let user = self.store.user(&session.user_id).await.ok()??;
-        user.is_enabled().then_some(user)
+    ) -> Result<Option<remote_mcp_core::model::User>, StoreError> {
+        let Some(value) = self.cookies().get(headers, Cookie::Session) else {
+            return Ok(None);
+        };
+        let Some(session) = self.store.session(&SecretHash::of(&value), now).await? else {
+            return Ok(None);
+        };
+        let user = self.store.user(&session.user_id).await?;
+        Ok(user.filter(|u| u.is_enabled()))
     }
 
     /// Gives back reserved sign-in slots.
@@ -211,11 +211,15 @@ impl Accounts {
 
 #[async_trait]
 impl ResourceOwner for Accounts {
-    async fn signed_in(&self, headers: &HeaderMap, now: UnixTime) -> Option<SignedIn> {
-        self.session_user(headers, now).await.map(|u| SignedIn {
+    async fn signed_in(
+        &self,
+        headers: &HeaderMap,
+        now: UnixTime,
+    ) -> Result<Option<SignedIn>, StoreError> {
+        Ok(self.session_user(headers, now).await?.map(|u| SignedIn {
             subject: u.id,
             email: u.email,
-        })
+        }))
     }
 
     async fn approve(&self, request: &ApprovalRequest<'_>) -> Result<Approver, SignInError> {
@@ -225,11 +229,15 @@ impl ResourceOwner for Accounts {
                 .await;
         }
         match self.session_user(request.headers, request.now).await {
-            Some(user) => Ok(Approver {
+            Ok(Some(user)) => Ok(Approver {
                 subject: user.id,
                 set_cookie: None,
             }),
-            None => Err(SignInError::Required),
+            Ok(None) => Err(SignInError::Required),
+            Err(err) => {
+                tracing::error!(%err, "sign-in store failure");
+                Err(SignInError::Unavailable)
+            }
         }
     }
 }

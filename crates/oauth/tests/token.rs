@@ -812,6 +812,59 @@ async fn access_token_revocation_shows_in_introspection() {
 }
 
 #[tokio::test]
+async fn introspection_is_inactive_at_once_when_the_grant_is_revoked() {
+    let s = Server::memory().await;
+    let body = s
+        .register(json!({"redirect_uris": [CLAUDE_CALLBACK], "token_endpoint_auth_method": "client_secret_post",
+                         "grant_types": ["authorization_code", "refresh_token"]}))
+        .await;
+    let (id, secret) = (
+        body["client_id"].as_str().unwrap(),
+        body["client_secret"].as_str().unwrap(),
+    );
+    let pkce = Pkce::new();
+    let code = s.code(id, CLAUDE_CALLBACK, &pkce).await;
+    let tokens: Value = s
+        .post_form(
+            "/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", CLAUDE_CALLBACK),
+                ("code_verifier", &pkce.verifier),
+                ("client_id", id),
+                ("client_secret", secret),
+            ],
+            &[],
+        )
+        .await
+        .json();
+    let access = tokens["access_token"].as_str().unwrap();
+    let form = [
+        ("token", access),
+        ("client_id", id),
+        ("client_secret", secret),
+    ];
+    let introspect = || s.post_form("/introspect", &form, &[]);
+    assert_eq!(introspect().await.json()["active"], true);
+    // Revoking the refresh token ends the grant; the access token is inactive at once, as it is
+    // at /mcp within the revocation bound.
+    let revoked = s
+        .post_form(
+            "/revoke",
+            &[
+                ("token", tokens["refresh_token"].as_str().unwrap()),
+                ("client_id", id),
+                ("client_secret", secret),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK);
+    assert_eq!(introspect().await.json(), json!({"active": false}));
+}
+
+#[tokio::test]
 async fn jwks_publishes_the_signing_key() {
     let s = Server::memory().await;
     let jwks = s.get("/.well-known/jwks.json").await.json();

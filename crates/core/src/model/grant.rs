@@ -22,6 +22,12 @@ impl GrantId {
         Self(id.into())
     }
 
+    /// A grant id a client or a browser sent, if it could be one (at most 64 characters of
+    /// `[A-Za-z0-9_-]`): anything else is no grant, answered before the store is asked.
+    pub fn parse(presented: &str) -> Option<Self> {
+        is_identifier(presented).then(|| Self(presented.to_owned()))
+    }
+
     /// The id as stored.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -94,6 +100,14 @@ impl Grant {
     }
 }
 
+/// Whether `s` has the shape of the ids and secrets we issue: 1 to 64 URL-safe characters.
+pub fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// An opaque refresh token as the client sees it: `<grant id>.<secret>`. Only its hash is stored.
 #[derive(Clone, Debug)]
 pub struct RefreshToken {
@@ -131,13 +145,7 @@ impl RefreshToken {
     /// Parses a presented token; `None` if it does not have our shape.
     pub fn parse(presented: &str) -> Option<Self> {
         let (grant, secret) = presented.split_once('.')?;
-        let well_formed = |s: &str| {
-            !s.is_empty()
-                && s.len() <= 64
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        };
-        (well_formed(grant) && well_formed(secret)).then(|| Self {
+        (is_identifier(grant) && is_identifier(secret)).then(|| Self {
             grant_id: GrantId::new(grant),
             value: Secret::from_presented(presented),
         })

@@ -15,7 +15,7 @@ pub mod user;
 pub use client::{Client, ClientCredential, ClientId, ClientKeys, ClientMetadata, Registration};
 pub use code::{AuthorizationCode, CodeRecord, CodeRedemption};
 pub use consent::ConsentRequest;
-pub use grant::{Approval, Grant, GrantId, LAST_USED_PRECISION, RefreshToken};
+pub use grant::{Approval, Grant, GrantId, LAST_USED_PRECISION, RefreshToken, is_identifier};
 pub use note::Note;
 pub use refresh::{RefreshDecision, RefreshPolicy, RefreshState, Rotation};
 pub use user::{FederatedSignIn, LinkedIdentity, Session, User, normalize_email};

@@ -89,11 +89,21 @@ impl User {
     }
 }
 
-/// Trims and lower-cases an email address and checks its basic shape.
+/// An e-mail address in the one form every comparison uses: trimmed, ASCII letters lower-cased,
+/// and nothing but ASCII. Unicode case folding would make look-alikes equal (the Kelvin sign `\u{212A}`
+/// folds to `k`, so `\u{212A}ate@corp.example` would pass for `kate@corp.example`), so no other
+/// character is folded, and addresses with non-ASCII characters are refused: internationalised
+/// domains arrive in their `xn--` form, and non-ASCII local parts are not accepted.
 pub fn normalize_email(raw: &str) -> Result<String, &'static str> {
-    let email = raw.trim().to_lowercase();
+    let trimmed = raw.trim();
+    if !trimmed.is_ascii() {
+        return Err("only ASCII e-mail addresses are accepted (domains in their xn-- form)");
+    }
+    let email = trimmed.to_ascii_lowercase();
     let valid = email.len() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !email
+            .bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && !domain.is_empty() && !domain.contains('@')
         });
@@ -131,5 +141,24 @@ mod tests {
         ] {
             assert!(normalize_email(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn unicode_case_folding_cannot_squat_an_address() {
+        // The Kelvin sign folds to "k" under Unicode lower-casing; here it is refused instead.
+        assert!(normalize_email("\u{212A}ate@corp.example").is_err());
+        assert!(normalize_email("kate@corp.\u{212A}.example").is_err());
+        assert!(
+            normalize_email("k\u{0430}te@corp.example").is_err(),
+            "Cyrillic a"
+        );
+        assert_eq!(
+            normalize_email("KATE@Corp.Example").unwrap(),
+            "kate@corp.example"
+        );
+        assert_eq!(
+            normalize_email("kate@xn--bcher-kva.example").unwrap(),
+            "kate@xn--bcher-kva.example"
+        );
     }
 }

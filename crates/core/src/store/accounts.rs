@@ -44,6 +44,9 @@ pub trait AccountStore: Send + Sync + 'static {
         now: UnixTime,
     ) -> Result<Option<Session>, StoreError>;
 
+    /// Ends a sign-in session (sign-out): it is gone on every instance at once.
+    async fn end_session(&self, hash: &SecretHash) -> Result<(), StoreError>;
+
     /// Links an identity provider's account to an existing user (an operator's decision). Fails
     /// with [`StoreError::AlreadyExists`] if it is linked already, to anyone.
     async fn link_identity(

@@ -421,6 +421,11 @@ impl AccountStore for MemoryStore {
         Ok(())
     }
 
+    async fn end_session(&self, hash: &SecretHash) -> Result<(), StoreError> {
+        self.lock().sessions.remove(hash);
+        Ok(())
+    }
+
     async fn session(
         &self,
         hash: &SecretHash,

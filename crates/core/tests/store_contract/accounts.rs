@@ -56,6 +56,19 @@ async fn users_are_unique_by_email(store: Arc<dyn AccountStore>) {
     assert_eq!(emails, ["alice@example.com", "bob@example.com"]);
 }
 
+async fn an_ended_session_is_gone(store: Arc<dyn AccountStore>) {
+    let hash = Secret::generate().hash();
+    let session = Session {
+        user_id: "u1".into(),
+        expires_at: T0 + secs(600),
+    };
+    store.save_session(&hash, &session).await.unwrap();
+    store.end_session(&hash).await.unwrap();
+    assert_eq!(store.session(&hash, T0).await.unwrap(), None);
+    // Ending one that is gone is not an error.
+    store.end_session(&hash).await.unwrap();
+}
+
 async fn sessions_expire(store: Arc<dyn AccountStore>) {
     let hash = Secret::generate().hash();
     let session = Session {
@@ -338,6 +351,7 @@ super::contract!(
     federated_sign_ins_are_taken_once_before_they_expire,
     users_are_unique_by_email,
     sessions_expire,
+    an_ended_session_is_gone,
     attempts_count_per_key_and_window,
     concurrent_attempts_are_all_counted,
     reserved_attempts_stop_at_the_limit_and_can_be_released,

@@ -188,6 +188,10 @@ impl AccountStore for DynamoStore {
         self.live_record(&Key::session(hash.as_str()), now).await
     }
 
+    async fn end_session(&self, hash: &SecretHash) -> Result<(), StoreError> {
+        self.delete(&Key::session(hash.as_str())).await.map(|_| ())
+    }
+
     async fn count_attempt(
         &self,
         key: &str,
