@@ -164,8 +164,8 @@ MUTATIONS = {
     "federated sign-in accepts an unverified e-mail": [
         (
             "crates/oauth/src/federation/mod.rs",
-            "if upstream.person.email_verified != Some(true) {",
-            "if upstream.person.email_verified == Some(false) && false {",
+            "if !rules::email_verified(&upstream.issuer, &upstream.person) {",
+            "if false {",
         ),
     ],
     "federated sign-in ignores the authorization response's iss": [
@@ -321,6 +321,20 @@ MUTATIONS = {
             "crates/oauth/src/account.rs",
             "if let Err(err) = state.accounts.end_session(&SecretHash::of(&session)).await {",
             "if let Err(err) = Ok::<(), remote_mcp_core::StoreError>(()) {",
+        ),
+    ],
+    "Google's allowed_domains ignore the hd claim": [
+        (
+            "crates/oauth/src/federation/rules.rs",
+            "if issuer == GOOGLE {",
+            "if issuer == GOOGLE && false {",
+        ),
+    ],
+    "anonymous callers may store without limit": [
+        (
+            "crates/oauth/src/source.rs",
+            "if writes > ANONYMOUS_WRITES_PER_SOURCE {",
+            "if writes > u32::MAX - 1 {",
         ),
     ],
 }

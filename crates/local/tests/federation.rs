@@ -919,3 +919,23 @@ async fn a_client_secret_is_read_from_secrets_manager() {
     .await;
     assert_eq!(whoami(&world, &token).await["email"], "alice@corp.example");
 }
+
+/// Each start stores a sign-in for an anonymous caller: the same per-source limit as consent
+/// pages, so nobody can fill the table through it.
+#[tokio::test]
+async fn starting_sign_ins_is_limited_per_source_like_consent_pages() {
+    let world = World::new(remote_mcp_testkit::memory_store(), corp_only()).await;
+    let start = format!(
+        "{}/federation/corp/start?return_to=%2Faccount",
+        world.origin
+    );
+    let http = browser();
+    let limit = oauth_function::source::ANONYMOUS_WRITES_PER_SOURCE;
+    for _ in 0..limit {
+        let started = http.get(&start).send().await.unwrap();
+        assert_eq!(started.status(), StatusCode::SEE_OTHER);
+    }
+    let over = http.get(&start).send().await.unwrap();
+    assert_eq!(over.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(over.text().await.unwrap().contains("Too many sign-ins"));
+}

@@ -41,8 +41,6 @@ const MAX_QUERY_BYTES: usize = 4096;
 /// The longest `state` we keep and echo back.
 const MAX_STATE_CHARS: usize = 512;
 /// Consent pages (each a stored transaction) per source address and window, before sign-in.
-const CONSENTS_PER_SOURCE: u32 = 120;
-const CONSENT_WINDOW: Duration = Duration::from_secs(10 * 60);
 
 /// Where this endpoint is served (at the root: Claude falls back to it without metadata).
 pub const PATH: &str = "/authorize";
@@ -283,12 +281,7 @@ async fn park(
     let Incoming {
         headers, source, ..
     } = *incoming;
-    let pages = state
-        .accounts
-        .count_attempt(&format!("consent:{source}"), now, CONSENT_WINDOW)
-        .await?;
-    if pages > CONSENTS_PER_SOURCE {
-        tracing::warn!(source, pages, "consent page rate limit reached");
+    if !crate::source::anonymous_write_allowed(state.accounts.as_ref(), source, now).await? {
         return Err(show(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many authorization requests from your network. Please wait a few minutes.",

@@ -1,6 +1,34 @@
-//! The caller's network address, for per-source limits (sign-in throttle, registrations).
+//! The caller's network address, for per-source limits (sign-in throttle, registrations), and the
+//! one limit on what anonymous callers may make us store.
 
 pub use remote_mcp_core::observe::{request_id, source_address};
+
+use remote_mcp_core::{AccountStore, StoreError, UnixTime};
+use std::time::Duration;
+
+/// Records stored for anonymous callers (consent transactions, sign-ins started at an identity
+/// provider) per source address and window: room for a team behind one address, none for a
+/// script filling the table.
+pub const ANONYMOUS_WRITES_PER_SOURCE: u32 = 120;
+/// The window of [`ANONYMOUS_WRITES_PER_SOURCE`].
+pub const ANONYMOUS_WINDOW: Duration = Duration::from_secs(10 * 60);
+
+/// Counts one record stored for an anonymous caller at `source`; `false` once the source is over
+/// [`ANONYMOUS_WRITES_PER_SOURCE`] in this window (then nothing should be stored).
+pub async fn anonymous_write_allowed(
+    accounts: &dyn AccountStore,
+    source: &str,
+    now: UnixTime,
+) -> Result<bool, StoreError> {
+    let writes = accounts
+        .count_attempt(&format!("anonymous:{source}"), now, ANONYMOUS_WINDOW)
+        .await?;
+    if writes > ANONYMOUS_WRITES_PER_SOURCE {
+        tracing::warn!(source, writes, "anonymous write limit reached");
+        return Ok(false);
+    }
+    Ok(true)
+}
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::Capabilities;
 use crate::client_auth::ClientForm;
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
-use crate::federation::oidc::UpstreamError;
+use crate::federation::oidc::{Person, UpstreamError};
 use crate::federation::{Linked, Linking};
 use crate::no_store::NoStore;
 use crate::params::Params;
@@ -478,7 +478,12 @@ async fn enterprise(
             "ID-JAG: the identity provider has not verified the email",
         ));
     }
-    if !provider.config.allow.admits(&email) {
+    let person = Person {
+        email: Some(email.clone()),
+        email_verified: claims.email_verified,
+        ..Person::default()
+    };
+    if !crate::federation::rules::admits(&provider.config.allow, &claims.iss, &email, &person) {
         return Err(OAuthError::invalid_grant(format!(
             "ID-JAG: {email} is not allowed here (allowed_domains, allowed_emails)"
         )));

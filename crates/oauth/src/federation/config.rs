@@ -101,18 +101,26 @@ pub struct AllowList {
 }
 
 impl AllowList {
-    /// Whether `email` (normalised) may sign in.
+    /// Whether `email` (normalised) is listed in `allowed_emails`.
+    pub fn lists_email(&self, email: &str) -> bool {
+        self.allowed_emails
+            .iter()
+            .any(|allowed| normalize_email(allowed).is_ok_and(|a| a == email))
+    }
+
+    /// The `allowed_domains` entry `email` (normalised) is at, if any.
+    pub fn listed_domain_of(&self, email: &str) -> Option<&str> {
+        let domain = email.rsplit_once('@').map(|(_, d)| d)?;
+        self.allowed_domains
+            .iter()
+            .map(|d| d.trim())
+            .find(|allowed| allowed.eq_ignore_ascii_case(domain))
+    }
+
+    /// Whether `email` (normalised) may sign in, whatever the provider (see
+    /// [`super::rules::admits`] for the provider-specific rule).
     pub fn admits(&self, email: &str) -> bool {
-        let domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
-        self.any_verified_email
-            || self
-                .allowed_emails
-                .iter()
-                .any(|allowed| normalize_email(allowed).is_ok_and(|a| a == email))
-            || self
-                .allowed_domains
-                .iter()
-                .any(|allowed| allowed.trim().eq_ignore_ascii_case(domain))
+        self.any_verified_email || self.lists_email(email) || self.listed_domain_of(email).is_some()
     }
 }
 

@@ -132,6 +132,7 @@ impl GitHubProvider {
             email_verified: primary.as_ref().map(|e| e.verified),
             email: primary.map(|e| e.email),
             name: user.name,
+            ..Person::default()
         };
         Ok((user.id.to_string(), person))
     }

@@ -23,6 +23,7 @@
 pub mod config;
 pub mod github;
 pub mod oidc;
+pub mod rules;
 
 use crate::AppState;
 use crate::consent::error_page_with_retry;
@@ -325,11 +326,14 @@ async fn start(
     State(state): State<AppState>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
+    extensions: axum::http::Extensions,
 ) -> Response {
+    let source = crate::source::source_address(&extensions);
     match begin(
         &state,
         &id,
         query.as_deref().unwrap_or_default(),
+        &source,
         state.clock.now(),
     )
     .await
@@ -343,6 +347,7 @@ async fn begin(
     state: &AppState,
     id: &str,
     query: &str,
+    source: &str,
     now: UnixTime,
 ) -> Result<Response, Failure> {
     let provider = state
@@ -367,6 +372,13 @@ async fn begin(
         Secret::generate().expose(),
         Secret::generate().expose()
     );
+    // Each start stores a sign-in for an anonymous caller: the consent page's limit applies.
+    if !crate::source::anonymous_write_allowed(state.accounts.as_ref(), source, now).await? {
+        return Err(Failure::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many sign-ins from your network. Please wait a few minutes.",
+        ));
+    }
     let url = provider
         .authorization_url(
             &callback_url(state, id),
@@ -499,13 +511,18 @@ async fn finish(
                 format!("{name} did not share an e-mail address."),
             )
         })?;
-    if upstream.person.email_verified != Some(true) {
+    if !rules::email_verified(&upstream.issuer, &upstream.person) {
         return Err(refuse(
             StatusCode::FORBIDDEN,
             format!("{name} has not verified {email}. Verify it there, then start again."),
         ));
     }
-    if !provider.config().allow.admits(&email) {
+    if !rules::admits(
+        &provider.config().allow,
+        &upstream.issuer,
+        &email,
+        &upstream.person,
+    ) {
         tracing::info!(email, "federated sign-in not on the allow-list");
         return Err(refuse(
             StatusCode::FORBIDDEN,

@@ -98,6 +98,12 @@ pub struct Person {
     pub email_verified: Option<bool>,
     #[serde(default)]
     pub name: Option<String>,
+    /// Google: the Workspace domain of the account (absent for consumer accounts).
+    #[serde(default)]
+    pub hd: Option<String>,
+    /// Microsoft Entra ID: the address's domain is verified by its owner.
+    #[serde(default, deserialize_with = "lenient_bool")]
+    pub xms_edov: Option<bool>,
 }
 
 fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
