@@ -20,6 +20,20 @@ pub struct Audit<'a> {
     source: Option<&'a str>,
     request: Option<&'a str>,
     detail: Option<&'a str>,
+    named: Option<&'a str>,
+}
+
+/// The most characters of a client-supplied string a log line carries.
+pub const MAX_LOGGED_CHARS: usize = 200;
+
+/// `text` cut to [`MAX_LOGGED_CHARS`] characters (with `…` where it was cut): every string a client
+/// chose goes through this before a log line, so a line stays small and one query cannot be fooled
+/// by what a client sends. Escaping is the JSON formatter's.
+pub fn clip(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MAX_LOGGED_CHARS) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((end, _)) => std::borrow::Cow::Owned(format!("{}…", &text[..end])),
+    }
 }
 
 impl<'a> Audit<'a> {
@@ -76,6 +90,15 @@ impl<'a> Audit<'a> {
         }
     }
 
+    /// What the client named, when it is not something we know (a tool name that is no tool): kept
+    /// apart from the canonical fields, cut to [`MAX_LOGGED_CHARS`].
+    pub fn named(self, named: &'a str) -> Self {
+        Self {
+            named: Some(named),
+            ..self
+        }
+    }
+
     /// Writes the line, with the source address and request id of the request being served
     /// ([`crate::observe`]) unless given, and counts the event in that request's metrics.
     pub fn log(self) {
@@ -88,17 +111,36 @@ impl<'a> Audit<'a> {
     }
 
     fn write(self, source: Option<&str>, request: Option<&str>) {
+        fn clipped(field: Option<&str>) -> Option<std::borrow::Cow<'_, str>> {
+            field.map(clip)
+        }
         tracing::info!(
             target: "audit",
             event = self.event,
-            user = self.user,
-            client = self.client,
-            grant = self.grant,
-            source,
-            request,
-            detail = self.detail,
+            user = clipped(self.user).as_deref(),
+            client = clipped(self.client).as_deref(),
+            grant = clipped(self.grant).as_deref(),
+            source = clipped(source).as_deref(),
+            request = clipped(request).as_deref(),
+            detail = clipped(self.detail).as_deref(),
+            named = clipped(self.named).as_deref(),
             "{}",
             self.event
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_supplied_strings_are_clipped_for_logs() {
+        assert_eq!(clip("add_note"), "add_note");
+        let long = "x".repeat(900_000);
+        let clipped = clip(&long);
+        assert_eq!(clipped.chars().count(), MAX_LOGGED_CHARS + 1);
+        assert!(clipped.ends_with('…'));
+        assert_eq!(clip(&"é".repeat(300)).chars().count(), MAX_LOGGED_CHARS + 1);
     }
 }

@@ -15,7 +15,8 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
             .to_str()
             .is_ok_and(|o| state.config.allowed_origins.iter().any(|a| a == o));
         if !allowed {
-            tracing::info!(origin = ?origin, "foreign Origin refused");
+            let shown = String::from_utf8_lossy(origin.as_bytes());
+            tracing::info!(origin = %remote_mcp_core::audit::clip(&shown), "foreign Origin refused");
             return (StatusCode::FORBIDDEN, "Forbidden: Origin not allowed").into_response();
         }
     }

@@ -66,17 +66,22 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
     };
     remote_mcp_core::observe::tool_call(known, outcome, latency);
     if let Some(caller) = caller {
+        // The detail names only a tool we know (or `unknown`), so a client cannot write the line
+        // a query looks for; what it sent otherwise goes, clipped, in a field of its own.
         let detail = format!(
-            "{tool} {outcome} {} {}ms",
+            "{known} {outcome} {} {}ms",
             response.status().as_u16(),
             latency.as_millis()
         );
-        Audit::new("tool.called")
+        let mut line = Audit::new("tool.called")
             .user(&caller.subject)
             .client(&caller.client_id)
             .grant(caller.grant_id.as_deref().unwrap_or_default())
-            .detail(&detail)
-            .log();
+            .detail(&detail);
+        if known != tool {
+            line = line.named(&tool);
+        }
+        line.log();
     }
     response
 }

@@ -70,7 +70,7 @@ impl KeySets {
                     Ok(keys)
                 }
                 Err(why) => {
-                    tracing::warn!(jwks_uri = uri, why, "client key set fetch failed");
+                    tracing::warn!(jwks_uri = %remote_mcp_core::audit::clip(uri), why = %remote_mcp_core::audit::clip(&why), "client key set fetch failed");
                     let kept = previous.clone();
                     self.keep(uri, previous, now, REFETCH_FLOOR);
                     kept.ok_or_else(|| format!("the client's key set could not be fetched: {why}"))

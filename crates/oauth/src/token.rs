@@ -27,7 +27,7 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use remote_mcp_core::UnixTime;
-use remote_mcp_core::audit::Audit;
+use remote_mcp_core::audit::{Audit, clip};
 use remote_mcp_core::model::{
     Approval, Client, CodeRedemption, Grant, GrantId, RefreshPolicy, RefreshState, RefreshToken,
     Rotation, normalize_email,
@@ -200,7 +200,7 @@ async fn token(
         } => enterprise(&state, &client, assertion, scope, resource, now).await,
     };
     answer.map(|a| NoStore(Json(a))).inspect_err(|err| {
-        tracing::info!(error = err.code.as_str(), description = %err.description, "token request refused");
+        tracing::info!(error = err.code.as_str(), description = %clip(&err.description), "token request refused");
     })
 }
 
@@ -430,7 +430,7 @@ async fn enterprise(
         ))
     })?;
     let unreachable = |e: UpstreamError| {
-        tracing::warn!(%e, issuer, "identity provider keys unavailable");
+        tracing::warn!(%e, issuer = %clip(&issuer), "identity provider keys unavailable");
         OAuthError::new(
             ErrorCode::Unavailable,
             "the identity provider's keys could not be fetched; try again shortly",

@@ -39,7 +39,7 @@ use config::Kind;
 use config::ProviderConfig;
 use github::GitHubProvider;
 use oidc::{OidcProvider, Person, UpstreamError};
-use remote_mcp_core::audit::Audit;
+use remote_mcp_core::audit::{Audit, clip};
 use remote_mcp_core::model::{FederatedSignIn, LinkedIdentity, User, normalize_email};
 use remote_mcp_core::secret::{Secret, SecretHash};
 use remote_mcp_core::{AccountStore, StoreError, UnixTime};
@@ -460,7 +460,7 @@ async fn finish(
     let name = &provider.config().name;
     let again = sign_in.return_to.clone();
     if let Some(error) = params.get("error") {
-        tracing::info!(error, "identity provider returned an error");
+        tracing::info!(error = %clip(error), "identity provider returned an error");
         let message = if error == "access_denied" {
             format!("Signing in with {name} was cancelled or refused.")
         } else {
@@ -473,7 +473,7 @@ async fn finish(
     if let Some((issuer, always_sent)) = provider.response_issuer().await.map_err(unverifiable)? {
         match params.get("iss") {
             Some(iss) if iss != issuer => {
-                tracing::warn!(iss, "authorization response from another issuer (mix-up)");
+                tracing::warn!(iss = %clip(iss), "authorization response from another issuer (mix-up)");
                 return Err(Failure::new(
                     StatusCode::BAD_REQUEST,
                     format!("The answer came from another identity provider than {name}."),
@@ -523,7 +523,7 @@ async fn finish(
         &email,
         &upstream.person,
     ) {
-        tracing::info!(email, "federated sign-in not on the allow-list");
+        tracing::info!(email = %clip(&email), "federated sign-in not on the allow-list");
         return Err(refuse(
             StatusCode::FORBIDDEN,
             format!("{email} may not sign in here. Ask the administrator for access."),
