@@ -97,8 +97,8 @@ pub enum ClientCommand {
         /// A scope it may request (repeat for several): mcp, mcp:write.
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
-        /// Days until the client stops working (default: until deleted).
-        #[arg(long)]
+        /// Days until the client stops working, at least 1 (default: until deleted).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
         expires_in_days: Option<u32>,
         /// How it sends its secret to the token endpoint.
         #[arg(long, value_enum, default_value_t = AuthMethod::Basic)]

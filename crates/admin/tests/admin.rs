@@ -317,3 +317,30 @@ async fn users_are_imported_in_bulk() {
     assert!(s.user_by_email("dave@example.com").await.unwrap().is_some());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn a_machine_client_that_expires_at_once_is_refused() {
+    let store = MemoryStore::new();
+    let refused = admin(
+        &store,
+        "client add-machine nightly --scope mcp --expires-in-days 0",
+        "",
+    )
+    .await
+    .unwrap_err();
+    assert!(refused.to_string().contains("expires-in-days"), "{refused}");
+    assert!(
+        remote_mcp_core::GrantStore::clients(&store)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing was created"
+    );
+    admin(
+        &store,
+        "client add-machine nightly --scope mcp --expires-in-days 1",
+        "",
+    )
+    .await
+    .unwrap();
+}

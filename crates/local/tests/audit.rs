@@ -132,6 +132,21 @@ async fn audit_lines_name_who_did_what_and_no_line_holds_a_secret() {
             )
             .await;
             let second_refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
+            // The replaced token again, within the grace: answered, and audited as such.
+            let retried = token(
+                &origin,
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", &first_refresh),
+                    ("client_id", &client_id),
+                    ("client_secret", &client_secret),
+                ],
+            )
+            .await;
+            assert_eq!(
+                retried["refresh_token"].as_str(),
+                Some(second_refresh.as_str())
+            );
             let (status, _) = support::whoami(&origin, &access).await;
             assert_eq!(status, 200);
             let revoked = reqwest::Client::new()
@@ -178,6 +193,7 @@ async fn audit_lines_name_who_did_what_and_no_line_holds_a_secret() {
                 "consent.approved",
                 "token.issued",
                 "token.refreshed",
+                "refresh.grace_used",
                 "tool.called",
                 "grant.revoked",
             ] {
@@ -190,9 +206,14 @@ async fn audit_lines_name_who_did_what_and_no_line_holds_a_secret() {
                         .contains(&l["fields"]["event"].as_str().unwrap_or_default())
                 })
                 .collect();
-            assert_eq!(issued.len(), 2, "the exchange and the refresh");
+            assert_eq!(issued.len(), 3, "the exchange, the refresh and its retry");
             assert_eq!(issued[0]["fields"]["event"], "token.issued");
             assert_eq!(issued[1]["fields"]["event"], "token.refreshed");
+            let grace = audit
+                .iter()
+                .find(|l| l["fields"]["event"] == "refresh.grace_used")
+                .unwrap();
+            assert_eq!(grace["fields"]["source"], "127.0.0.1", "{grace}");
             let grant = first_refresh.split('.').next().unwrap();
             for line in issued {
                 let fields = &line["fields"];

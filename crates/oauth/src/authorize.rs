@@ -40,8 +40,6 @@ const CONSENT_TTL: Duration = Duration::from_secs(10 * 60);
 const MAX_QUERY_BYTES: usize = 4096;
 /// The longest `state` we keep and echo back.
 const MAX_STATE_CHARS: usize = 512;
-/// Consent pages (each a stored transaction) per source address and window, before sign-in.
-
 /// Where this endpoint is served (at the root: Claude falls back to it without metadata).
 pub const PATH: &str = "/authorize";
 

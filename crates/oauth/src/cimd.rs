@@ -177,13 +177,7 @@ fn parse(client_id: &str, body: &[u8], now: UnixTime) -> Result<Client, CimdErro
         metadata: ClientMetadata {
             redirect_uris: doc.redirect_uris,
             // Displayed on the consent page: invisible formatting characters are dropped.
-            client_name: Some(
-                doc.client_name
-                    .chars()
-                    .filter(|c| !c.is_control() && !crate::text::is_invisible_format(*c))
-                    .take(100)
-                    .collect(),
-            ),
+            client_name: crate::text::display_name(&doc.client_name),
             grant_types: doc.grant_types,
             response_types: doc.response_types,
             scope: doc.scope,

@@ -109,6 +109,22 @@ impl ConsentPage<'_> {
     pub fn render(self, status: StatusCode) -> Response {
         let name = self.client_name.unwrap_or("An unnamed application");
         let host = self.redirect.display_host();
+        let redirect_host = self.redirect.host();
+        let impersonation_warning = match self
+            .client_name
+            .and_then(|n| crate::text::impersonated(n, redirect_host, self.redirect.is_loopback()))
+        {
+            Some(known) => format!(
+                "<p class=\"warn\" role=\"alert\">This application calls itself <strong>{}</strong>, \
+                 but it is not {}: its codes go to <span class=\"host\">{}</span>, which is not one of \
+                 {}'s. Approve only if you know who runs it.</p>",
+                escape(name),
+                escape(known.name),
+                escape(&host),
+                escape(known.name),
+            ),
+            None => String::new(),
+        };
         let loopback_warning = if self.redirect.is_loopback() {
             "<p class=\"warn\">The code goes to a program on <strong>this computer</strong>. Approve only if you just started the connection from an app you trust.</p>"
         } else {
@@ -119,7 +135,7 @@ impl ConsentPage<'_> {
 <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
 <title>Connect to {resource}</title><style>{STYLE}</style></head><body>\
 <h1>Allow <strong>{name}</strong> to access {resource}?</h1>\
-<p>It will receive access at <span class=\"host\">{host}</span>.</p>{loopback_warning}\
+<p>It will receive access at <span class=\"host\">{host}</span>.</p>{impersonation_warning}{loopback_warning}\
 <p>It asks to:</p><ul>{scopes}</ul>\
 <p><small>Client ID: <span class=\"host\">{client_id}</span></small></p>{error}\
 <form method=\"post\" action=\"/authorize\">\

@@ -110,6 +110,13 @@ impl VerifiedRedirectUri {
         }
     }
 
+    /// The host, for http(s) redirects (`None` for a private-use scheme).
+    pub fn host(&self) -> Option<&str> {
+        matches!(self.url.scheme(), "http" | "https")
+            .then(|| self.url.host_str())
+            .flatten()
+    }
+
     /// The CSP `form-action` source for this URI (browsers apply it to the redirect after the post).
     pub fn csp_source(&self) -> String {
         if matches!(self.url.scheme(), "http" | "https") {

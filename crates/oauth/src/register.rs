@@ -14,7 +14,7 @@ use crate::no_store::NoStore;
 use crate::redirect_uri;
 use crate::scope::Scopes;
 use crate::source::{request_id, source_address};
-use crate::text::is_invisible_format;
+use crate::text::is_invisible_or_blank;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{Extensions, HeaderMap, StatusCode, header};
@@ -190,9 +190,10 @@ fn validate(
             return Err(invalid_metadata("client_name contains control characters"));
         }
         // A right-to-left override or a zero-width joiner can make "ClaudeX" display as "Claude".
-        Some(name) if name.chars().any(is_invisible_format) => {
+        Some(name) if name.chars().any(is_invisible_or_blank) => {
             return Err(invalid_metadata(
-                "client_name contains invisible formatting characters (bidirectional overrides, zero-width characters)",
+                "client_name contains invisible or blank characters (bidirectional overrides, \
+                 zero-width characters, fillers, spaces other than the ASCII space)",
             ));
         }
         Some(name) if name.chars().count() > MAX_NAME_CHARS => {

@@ -321,6 +321,15 @@ async fn refresh_token(
             .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e))?,
     };
     check_bound_resource(state, resource, &grant.resource)?;
+    // The token just replaced, presented again: within the grace this is answered (a lost
+    // response, or concurrent sessions sharing the token) with the same successor. A thief
+    // replaying inside the window would be answered too, so every such use is audited with its
+    // source address, for comparison with the client's usual one.
+    let grace_retry = grant
+        .refresh
+        .previous
+        .as_ref()
+        .is_some_and(|previous| previous.ct_eq(&token.hash()));
     // Derived, not random: a retry within the grace gets the same successor (idempotent).
     let next = token.successor(&grant.refresh.successor_key);
     let policy = RefreshPolicy {
@@ -333,6 +342,13 @@ async fn refresh_token(
         .await?
     {
         Rotation::Rotated(grant) => {
+            if grace_retry {
+                Audit::new("refresh.grace_used")
+                    .user(&grant.subject)
+                    .client(client.id.as_str())
+                    .grant(grant.id.as_str())
+                    .log();
+            }
             issue(
                 state,
                 &grant.subject,

@@ -414,3 +414,39 @@ async fn the_person_may_grant_read_only_and_nothing_else() {
         .json();
     assert_eq!(tokens["scope"], "mcp");
 }
+
+#[tokio::test]
+async fn a_name_claiming_a_known_client_from_another_host_is_called_out_on_the_consent_page() {
+    let s = Server::memory().await;
+    let pkce = Pkce::new();
+    // "Claude" in Cyrillic look-alikes, its codes going elsewhere.
+    let impostor = s
+        .register(serde_json::json!({"redirect_uris": ["https://evil.example/cb"], "token_endpoint_auth_method": "none",
+                         "client_name": "Сlаude"}))
+        .await["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let page = s
+        .authorize(&impostor, "https://evil.example/cb", &pkce, &[])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("but it is not Claude")
+            && page
+                .text
+                .contains("<span class=\"host\">evil.example</span>, which is not one of Claude"),
+        "{}",
+        page.text
+    );
+    // The real one, at its own host, is not.
+    let claude = s
+        .register(serde_json::json!({"redirect_uris": [CLAUDE_CALLBACK], "token_endpoint_auth_method": "none",
+                         "client_name": "Claude"}))
+        .await["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let page = s.authorize(&claude, CLAUDE_CALLBACK, &pkce, &[]).await;
+    assert!(!page.text.contains("but it is not"), "{}", page.text);
+}

@@ -291,7 +291,7 @@ async fn registrations_are_limited_per_source_address() {
 }
 
 #[tokio::test]
-async fn client_names_with_bidi_or_zero_width_characters_are_rejected() {
+async fn client_names_with_invisible_or_blank_code_points_are_rejected() {
     let s = Server::memory().await;
     // "Claude" followed by an override that would flip what comes after, or hidden joiners.
     for name in [
@@ -299,6 +299,15 @@ async fn client_names_with_bidi_or_zero_width_characters_are_rejected() {
         "Cla\u{200B}ude",
         "Claude\u{2066}",
         "\u{FEFF}Claude",
+        // Blanks that are no format characters: Hangul fillers, the Braille blank, the combining
+        // grapheme joiner, a variation selector, the line separator, the ideographic space.
+        "\u{3164}",
+        "Claude\u{115F}",
+        "\u{2800}\u{2800}",
+        "Cla\u{034F}ude",
+        "Claude\u{FE0F}",
+        "Claude\u{2028}Code",
+        "Claude\u{3000}",
     ] {
         let reply = s
             .post_json(

@@ -271,12 +271,21 @@ impl TableDefinition {
                     .map_err(|e| err(&e))?,
             );
         }
-        request
-            .send()
-            .await
-            .map_err(|e| err(&aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        // The SDK retries a request that timed out on a busy machine; when the first attempt did
+        // create the table, the retry is told it exists. Creating is idempotent here: a table of
+        // that name that already exists is the one asked for.
+        let existed = match request.send().await {
+            Ok(_) => false,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|service| service.is_resource_in_use_exception()) =>
+            {
+                true
+            }
+            Err(e) => return Err(err(&aws_sdk_dynamodb::error::DisplayErrorContext(e))),
+        };
         if let Some(ttl) = &self.ttl_attribute {
-            client
+            let updated = client
                 .update_time_to_live()
                 .table_name(name)
                 .time_to_live_specification(
@@ -287,8 +296,13 @@ impl TableDefinition {
                         .map_err(|e| err(&e))?,
                 )
                 .send()
-                .await
-                .map_err(|e| err(&aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+                .await;
+            // The first attempt's TTL may be set already ("already enabled").
+            if let Err(e) = updated
+                && !existed
+            {
+                return Err(err(&aws_sdk_dynamodb::error::DisplayErrorContext(e)));
+            }
         }
         Ok(())
     }

@@ -116,3 +116,14 @@ fn template_table_matches_the_store_layout() {
         .and_then(|t| t.check_matches_store())
         .unwrap();
 }
+
+/// `make run STORE=dynamodb-local` on a busy machine: the SDK retried a creation whose first
+/// attempt had succeeded, and was told the table exists. Creating is idempotent.
+#[tokio::test]
+async fn creating_the_table_again_is_idempotent() {
+    let local = remote_mcp_testkit::DynamoLocal::shared().unwrap();
+    let table = format!("idempotent-{}", remote_mcp_core::secret::random_id());
+    let definition = remote_mcp_testkit::TableDefinition::from_repository().unwrap();
+    definition.create(&local.client(), &table).await.unwrap();
+    definition.create(&local.client(), &table).await.unwrap();
+}

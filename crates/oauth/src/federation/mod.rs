@@ -608,8 +608,10 @@ impl Linking<'_> {
             subject: self.subject.to_owned(),
             linked_at: now,
         };
+        // The provider's name for the person goes into tokens and onto pages: same rules as a
+        // client's name.
         let user = User {
-            name: self.name.map(str::to_owned),
+            name: self.name.and_then(crate::text::display_name),
             ..User::federated(self.email.to_owned(), identity, now)
         };
         match accounts.create_user(&user).await {
