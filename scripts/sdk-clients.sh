@@ -69,10 +69,10 @@ machine_client() {
   admin=$(grep -o -- '--endpoint-url [^ ]* --table [^ ]*' "target/sdk-clients-dynamodb-local.log") || return 1
   read -r _ endpoint _ table <<<"$admin"
   client_id=$(./target/debug/remote-mcp-admin --endpoint-url "$endpoint" --table "$table" --json \
-    client add-machine sdk-machine --scope mcp --jwks-file fixtures/client-keys/ec-p256.jwks.json \
+    client add-machine sdk-machine --scope mcp --jwks-file crates/testkit/client-keys/ec-p256.jwks.json \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_id"])') || return 1
   "$node" e2e/node-sdk-machine-client.mjs "$url" "http://127.0.0.1:$port" "$client_id" \
-    fixtures/client-keys/ec-p256.pem ES256
+    crates/testkit/client-keys/ec-p256.pem ES256
 }
 
 for store in memory dynamodb-local; do

@@ -31,7 +31,7 @@ const JWKS_URI: &str = "https://chatgpt.com/oauth/jwks.json";
 const REDIRECT: &str = "https://chatgpt.com/connector/oauth/app-4f2a";
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-/// A signing key of the fixtures (`fixtures/client-keys`).
+/// A signing key of the fixtures (`crates/testkit/client-keys`).
 struct Key {
     kid: &'static str,
     alg: Algorithm,
@@ -41,7 +41,7 @@ struct Key {
 impl Key {
     fn load(kid: &'static str, alg: Algorithm) -> Self {
         let pem = std::fs::read_to_string(
-            workspace_root().join(format!("fixtures/client-keys/{kid}.pem")),
+            workspace_root().join(format!("crates/testkit/client-keys/{kid}.pem")),
         )
         .unwrap();
         let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
@@ -73,7 +73,8 @@ impl Key {
 
     /// The key's public JWK Set, as the fixtures publish it.
     fn jwks(&self) -> Value {
-        let path = workspace_root().join(format!("fixtures/client-keys/{}.jwks.json", self.kid));
+        let path =
+            workspace_root().join(format!("crates/testkit/client-keys/{}.jwks.json", self.kid));
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
     }
 }
@@ -368,7 +369,7 @@ async fn chatgpt_connects_with_rs256_assertions(store: Arc<dyn Store>) {
 
 async fn machine_client_uses_client_credentials_with_an_es256_assertion(store: Arc<dyn Store>) {
     let world = World::new(store.clone()).await;
-    let jwks_file = workspace_root().join("fixtures/client-keys/ec-p256.jwks.json");
+    let jwks_file = workspace_root().join("crates/testkit/client-keys/ec-p256.jwks.json");
     let args = format!(
         "remote-mcp-admin --json client add-machine nightly-report --scope mcp --jwks-file {}",
         jwks_file.display()
