@@ -14,7 +14,7 @@ cargo build --quiet -p remote-mcp-local
 ./target/debug/remote-mcp-local --conformance --port "$port" > target/conformance-server.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
-wait_for_server "$port" 10
+wait_for_server "$port" "$server" target/conformance-server.log
 
 echo "MCP conformance suite against http://127.0.0.1:$port/mcp (baseline: conformance/baseline.yml)"
 "$node" "$suite" server --url "http://127.0.0.1:$port/mcp" \

@@ -6,15 +6,23 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# wait_for_server PORT [SECONDS]: waits until the local server on PORT serves its protected-resource
-# metadata; fails after SECONDS (default 30).
+# wait_for_server PORT [PID [LOG]]: waits until the local server on PORT serves its
+# protected-resource metadata. Holds on a loaded machine: no short deadline (WAIT_SECONDS, default
+# 300, for a slow start of DynamoDB Local's JVM), but a server PID that exits fails at once, with
+# the end of its LOG.
 wait_for_server() {
-  local port=$1 seconds=${2:-30}
+  local port=$1 pid=${2:-} log=${3:-} seconds=${WAIT_SECONDS:-300}
   for _ in $(seq 1 $((seconds * 5))); do
     curl -s -o /dev/null "http://127.0.0.1:$port/.well-known/oauth-protected-resource" && return 0
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+      echo "error: the local server on port $port exited before answering" >&2
+      [ -z "$log" ] || tail -20 "$log" >&2
+      return 1
+    fi
     sleep 0.2
   done
   echo "error: the local server on port $port did not answer within ${seconds}s" >&2
+  [ -z "$log" ] || tail -20 "$log" >&2
   return 1
 }
 

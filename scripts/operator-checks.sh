@@ -34,7 +34,7 @@ port=$(free_port)
 cargo build --quiet -p remote-mcp-local -p remote-mcp-admin
 ./target/debug/remote-mcp-local --port "$port" --store dynamodb-local > "$work/server.log" 2>&1 &
 server=$!
-wait_for_server "$port" 60
+wait_for_server "$port" "$server" "$work/server.log"
 endpoint=$(sed -n 's/.*--endpoint-url \([^ ]*\) --table.*/\1/p' "$work/server.log" | head -1)
 [ -n "$endpoint" ] || fail "no DynamoDB Local endpoint in the server's output"
 printf 'operator password 1\n' | make -s user EMAIL=ops@example.com TABLE=remote-mcp ENDPOINT_URL="$endpoint" > "$work/user.out"

@@ -80,7 +80,7 @@ for store in memory dynamodb-local; do
   DEV_EMAIL=$email DEV_PASSWORD=$password ./target/debug/remote-mcp-local --port "$port" --store "$store" \
     > "target/sdk-clients-$store.log" 2>&1 &
   server=$!
-  wait_for_server "$port" 30
+  wait_for_server "$port" "$server" "target/sdk-clients-$store.log"
   url="http://127.0.0.1:$port/mcp"
   for redirect in "http://127.0.0.1:$((port + 1))/callback" "https://claude.ai/api/mcp/auth_callback"; do
     kind=loopback; [[ $redirect == https://claude.ai/* ]] && kind=claude-redirect

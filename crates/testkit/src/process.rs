@@ -21,26 +21,66 @@ pub struct LocalProcess {
     _watchdog: Child,
 }
 
+/// How long a service may take to listen: long enough for a JVM on a loaded machine. A service
+/// that exits is noticed at once, so a real failure does not wait this long.
+/// `REMOTE_MCP_START_SECONDS` changes it.
+fn start_deadline() -> Duration {
+    let seconds = std::env::var("REMOTE_MCP_START_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    Duration::from_secs(seconds)
+}
+
+/// Fresh ports tried when a service exits before it listens (another process took its port).
+const ATTEMPTS: usize = 3;
+
 impl LocalProcess {
-    /// Starts `command(port)` on a free loopback port and waits (up to a minute) until it accepts
-    /// connections.
+    /// Starts `command(port)` on a free loopback port and waits until it accepts connections.
     pub fn start(name: &str, command: impl Fn(u16) -> Vec<String>) -> Result<Self, String> {
         Self::start_on(IpAddr::V4(Ipv4Addr::LOCALHOST), name, command)
     }
 
     /// As [`LocalProcess::start`], for a service that listens on `address` (which `command` must
     /// pass to it): e.g. a container bridge, so that containers can reach it.
+    ///
+    /// Holds under load: a service that exits before it listens is noticed at once and started
+    /// again on a fresh port (up to three times), and the error shows what it printed; one that
+    /// is merely slow gets [`start_deadline`].
     pub fn start_on(
         address: IpAddr,
         name: &str,
         command: impl Fn(u16) -> Vec<String>,
     ) -> Result<Self, String> {
+        let mut last = String::new();
+        for _ in 0..ATTEMPTS {
+            match Self::attempt(address, name, &command)? {
+                Ok(process) => return Ok(process),
+                Err(exited) => last = exited,
+            }
+        }
+        Err(format!(
+            "{name} exited before listening, {ATTEMPTS} times; last output:\n{last}"
+        ))
+    }
+
+    /// One start: `Ok(Ok(_))` listening, `Ok(Err(output))` exited early, `Err` anything else.
+    fn attempt(
+        address: IpAddr,
+        name: &str,
+        command: &impl Fn(u16) -> Vec<String>,
+    ) -> Result<Result<Self, String>, String> {
         let port = TcpListener::bind(SocketAddr::new(address, 0))
             .and_then(|l| l.local_addr())
             .map_err(|e| format!("{name}: no free port on {address}: {e}"))?
             .port();
-        let script = r#"service="$1"; parent="$2"; shift 2
-"$@" >/dev/null 2>&1 &
+        let log = std::env::temp_dir().join(format!(
+            "remote-mcp-{}-{}-{port}.log",
+            name.replace(|c: char| !c.is_ascii_alphanumeric(), "-"),
+            std::process::id()
+        ));
+        let script = r#"service="$1"; parent="$2"; log="$3"; shift 3
+"$@" >"$log" 2>&1 &
 child=$!
 echo "$child"
 while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1; done
@@ -52,6 +92,7 @@ wait"#;
             .arg("watchdog")
             .arg(name)
             .arg(std::process::id().to_string())
+            .arg(&log)
             .args(command(port))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -62,22 +103,36 @@ wait"#;
             std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first_line)
                 .map_err(|e| format!("{name}: {e}"))?;
         }
-        let pid = first_line
+        let pid: u32 = first_line
             .trim()
             .parse()
             .map_err(|_| format!("{name}: the watchdog did not report the service's pid"))?;
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let output = || {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            lines[lines.len().saturating_sub(20)..].join("\n")
+        };
+        let started = Instant::now();
+        let deadline = start_deadline();
         while TcpStream::connect(SocketAddr::new(address, port)).is_err() {
-            if Instant::now() > deadline {
-                return Err(format!("{name}: nothing listens on port {port} after 60 s"));
+            // The watchdog ends with the service: an exited watchdog is an exited service.
+            if watchdog.try_wait().ok().flatten().is_some() {
+                return Ok(Err(output()));
+            }
+            if started.elapsed() > deadline {
+                return Err(format!(
+                    "{name}: nothing listens on port {port} after {} s; its output:\n{}",
+                    deadline.as_secs(),
+                    output()
+                ));
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        Ok(Self {
+        Ok(Ok(Self {
             endpoint: format!("http://{}", SocketAddr::new(address, port)),
             pid,
             _watchdog: watchdog,
-        })
+        }))
     }
 
     /// `http://<address>:<port>`.
@@ -129,4 +184,41 @@ pub fn openid_provider_issuing_id_jags(
             id_jag_clients.clone(),
         ]
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_service_that_exits_before_listening_is_retried_and_its_output_shown() {
+        let attempts = std::sync::atomic::AtomicUsize::new(0);
+        let err = LocalProcess::start("failing service", |port| {
+            attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            vec![
+                "sh".into(),
+                "-c".into(),
+                format!("echo 'cannot bind {port}: boom' >&2; exit 3"),
+            ]
+        })
+        .unwrap_err();
+        assert_eq!(attempts.into_inner(), ATTEMPTS, "a fresh port each time");
+        assert!(
+            err.contains("exited before listening") && err.contains("boom"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_slow_service_is_waited_for() {
+        let process = LocalProcess::start("slow service", |port| {
+            vec![
+                "sh".into(),
+                "-c".into(),
+                format!("sleep 2; exec python3 -m http.server {port} --bind 127.0.0.1"),
+            ]
+        })
+        .unwrap();
+        assert!(TcpStream::connect(process.endpoint().trim_start_matches("http://")).is_ok());
+    }
 }
