@@ -15,7 +15,7 @@ ARM_TARGET := aarch64-unknown-linux-gnu
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help deps run test lint unit conformance lambda-replay sam-local sam-local-replay sdk-clients browser operator mutations bench coldstart load replay token inspect validate build deploy user clean
+.PHONY: help deps run test test-under-load lint unit conformance lambda-replay sam-local sam-local-replay sdk-clients browser operator mutations bench coldstart load replay token inspect validate build deploy user clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ run: ## Serve OAuth + MCP on 127.0.0.1:$(PORT) (STORE=memory|dynamodb-local, PUB
 
 test: deps lint unit conformance lambda-replay sam-local-replay sdk-clients browser operator validate ## Everything CI runs: fmt, clippy, all tests (DynamoDB Local, replays, MCP conformance), template checks
 	@echo "make test: all checks passed"
+
+test-under-load: ## make test with every core busy (stress-ng): the harness must hold on a loaded machine
+	scripts/under-load.sh $(MAKE) --no-print-directory test
 
 lint: ## cargo fmt --check, clippy -D warnings, every mutation still anchored, one feature set for every cargo command
 	cargo fmt --all -- --check

@@ -84,6 +84,32 @@ async fn a_frozen_database_is_503_and_the_service_recovers_by_itself() {
     let access = session.tokens["access_token"].as_str().unwrap().to_owned();
     let refresh_token = session.tokens["refresh_token"].as_str().unwrap().to_owned();
     assert_eq!(tools_list(&origin, &access).await.status(), 200);
+    // A person signed in on /account before the outage.
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = browser
+        .get(format!("{origin}/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = remote_mcp_testkit::hidden_field(&form, "sign_in_token").unwrap();
+    let signed = browser
+        .post(format!("{origin}/account"))
+        .form(&[
+            ("sign_in_token", token.as_str()),
+            ("email", support::EMAIL),
+            ("password", support::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 303);
 
     let frozen = Frozen::freeze(dynamo.pid());
     let started = Instant::now();
@@ -123,6 +149,20 @@ async fn a_frozen_database_is_503_and_the_service_recovers_by_itself() {
         .await
         .unwrap();
     assert_eq!(registration.status(), 503);
+    // Pages say so too, with Retry-After; a signed-in person is told the page is unavailable,
+    // not asked to sign in again.
+    let account = browser
+        .get(format!("{origin}/account"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(account.status(), 503);
+    assert_eq!(account.headers()["retry-after"], "5");
+    let page = account.text().await.unwrap();
+    assert!(
+        page.contains("unavailable") && !page.contains("name=\"password\""),
+        "{page}"
+    );
     assert!(
         started.elapsed() < Duration::from_secs(30),
         "answered within the store's deadline, not held: {:?}",
