@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 cores=$(nproc)
+mkdir -p target
 load=()
 if command -v stress-ng >/dev/null || debian_install target/stress-ng-install.log stress-ng 2>/dev/null; then
   stress-ng --cpu "$cores" --cpu-method matrixprod --quiet &
