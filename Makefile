@@ -45,9 +45,10 @@ test: deps lint unit conformance lambda-replay sam-local-replay sdk-clients brow
 test-under-load: ## make test with every core busy (stress-ng): the harness must hold on a loaded machine
 	scripts/under-load.sh $(MAKE) --no-print-directory test
 
-lint: ## cargo fmt --check, clippy -D warnings, every mutation still anchored, one feature set for every cargo command
+lint: ## cargo fmt --check, clippy -D warnings, no import loop inside a crate, every mutation still anchored, one feature set for every cargo command
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
+	python3 scripts/check-structure.py
 	python3 scripts/mutations.py --check
 	python3 scripts/check-features.py
 

@@ -29,9 +29,9 @@ MUTATIONS = {
     ],
     "authorization endpoint not at the root": [
         (
-            "crates/oauth/src/authorize.rs",
-            'pub const PATH: &str = "/authorize";',
-            'pub const PATH: &str = "/oauth/authorize";',
+            "crates/oauth/src/paths.rs",
+            'pub const AUTHORIZE: &str = "/authorize";',
+            'pub const AUTHORIZE: &str = "/oauth/authorize";',
         ),
     ],
     "no iss in the authorization response": [

@@ -33,7 +33,7 @@ use remote_mcp_core::{StoreError, UnixTime};
 use subtle::ConstantTimeEq;
 
 /// Where the page is served.
-pub const PATH: &str = "/account";
+pub const PATH: &str = crate::paths::ACCOUNT;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new().route(PATH, get(show).post(act))

@@ -41,7 +41,7 @@ const MAX_QUERY_BYTES: usize = 4096;
 /// The longest `state` we keep and echo back.
 const MAX_STATE_CHARS: usize = 512;
 /// Where this endpoint is served (at the root: Claude falls back to it without metadata).
-pub const PATH: &str = "/authorize";
+pub const PATH: &str = crate::paths::AUTHORIZE;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new().route(PATH, get(show_consent).post(decide))
@@ -259,8 +259,8 @@ fn validate_request(
         state.config.issuer(),
     )
     .map_err(|e| back(ErrorCode::InvalidTarget, e))?;
-    let scopes = Scopes::parse(params.get("scope"), &state.capabilities)
-        .map_err(|e| back(ErrorCode::InvalidScope, e))?;
+    let scopes =
+        Scopes::parse(params.get("scope")).map_err(|e| back(ErrorCode::InvalidScope, e))?;
     Ok(Asked {
         challenge,
         resource,

@@ -12,7 +12,7 @@ use remote_mcp_core::model::{GrantId, RefreshToken};
 use serde_json::{Value, json};
 
 /// Where this endpoint is served (at the root: Claude falls back to it without metadata).
-pub const PATH: &str = "/introspect";
+pub const PATH: &str = crate::paths::INTROSPECT;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new().route(PATH, post(introspect))

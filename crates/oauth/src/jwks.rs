@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use remote_mcp_core::token::JwkSet;
 
 /// Where the key set is published.
-pub const PATH: &str = "/.well-known/jwks.json";
+pub const PATH: &str = crate::paths::JWKS;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new().route(PATH, get(jwks))

@@ -36,6 +36,7 @@ pub mod cookies;
 pub mod error;
 pub mod federation;
 pub mod fetch;
+pub mod grant_type;
 pub mod id_jag;
 pub mod introspect;
 pub mod jwks;
@@ -43,6 +44,7 @@ pub mod jwt;
 pub mod metadata;
 pub mod no_store;
 pub mod params;
+pub mod paths;
 pub mod pkce;
 pub mod redirect_uri;
 pub mod register;
@@ -164,20 +166,7 @@ impl AppState {
 
 /// Every path the authorization server serves, as its routes and API Gateway's name them (a test
 /// holds `template.yaml` to this list).
-pub const PATHS: [&str; 12] = [
-    metadata::PATH,
-    metadata::OIDC_PATH,
-    jwks::PATH,
-    authorize::PATH,
-    token::PATH,
-    register::PATH,
-    register::CLIENT_PATH,
-    revoke::PATH,
-    introspect::PATH,
-    federation::START_PATH,
-    federation::CALLBACK_PATH,
-    account::PATH,
-];
+pub const PATHS: [&str; 12] = paths::ALL;
 
 /// The authorization server's routes.
 pub fn router(state: AppState) -> Router {

@@ -5,7 +5,8 @@
 //! enforce cannot drift. The `issuer` is the configured public origin exactly (RFC 8414 §3.3).
 
 use crate::AppState;
-use crate::token::GrantType;
+use crate::grant_type::GrantType;
+use crate::paths;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -51,12 +52,12 @@ impl Capabilities {
     pub fn for_config(config: &Config) -> Self {
         Self {
             issuer: config.issuer().to_owned(),
-            authorization_endpoint: config.url(crate::authorize::PATH),
-            token_endpoint: config.url(crate::token::PATH),
-            registration_endpoint: config.url(crate::register::PATH),
-            revocation_endpoint: config.url(crate::revoke::PATH),
-            introspection_endpoint: config.url(crate::introspect::PATH),
-            jwks_uri: config.url(crate::jwks::PATH),
+            authorization_endpoint: config.url(paths::AUTHORIZE),
+            token_endpoint: config.url(paths::TOKEN),
+            registration_endpoint: config.url(paths::REGISTER),
+            revocation_endpoint: config.url(paths::REVOKE),
+            introspection_endpoint: config.url(paths::INTROSPECT),
+            jwks_uri: config.url(paths::JWKS),
             response_types_supported: vec!["code"],
             response_modes_supported: vec!["query"],
             grant_types_supported: GrantType::ALL
@@ -111,9 +112,9 @@ impl Capabilities {
 }
 
 /// RFC 8414 §3: the metadata document.
-pub const PATH: &str = "/.well-known/oauth-authorization-server";
+pub const PATH: &str = paths::METADATA;
 /// OIDC Discovery's name for the same document.
-pub const OIDC_PATH: &str = "/.well-known/openid-configuration";
+pub const OIDC_PATH: &str = paths::OIDC_METADATA;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()

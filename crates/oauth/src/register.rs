@@ -38,9 +38,9 @@ const MAX_NAME_CHARS: usize = 100;
 const REGISTRATION_WINDOW: Duration = Duration::from_secs(3600);
 
 /// RFC 7591 §3: the registration endpoint.
-pub const PATH: &str = "/register";
+pub const PATH: &str = crate::paths::REGISTER;
 /// RFC 7592 §2: one registered client, managed with its registration access token.
-pub const CLIENT_PATH: &str = "/register/{client_id}";
+pub const CLIENT_PATH: &str = crate::paths::REGISTERED_CLIENT;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -215,7 +215,7 @@ fn validate(
     }
     // scope
     if let Some(scope) = &request.scope {
-        Scopes::parse(Some(scope), &state.capabilities).map_err(invalid_metadata)?;
+        Scopes::parse(Some(scope)).map_err(invalid_metadata)?;
     }
     // application_type (OIDC Registration §2; MCP 2026-07-28 requires clients to send it)
     if let Some(kind) = &request.application_type

@@ -15,7 +15,7 @@ use remote_mcp_core::audit::Audit;
 use remote_mcp_core::model::RefreshToken;
 
 /// Where this endpoint is served (at the root: Claude falls back to it without metadata).
-pub const PATH: &str = "/revoke";
+pub const PATH: &str = crate::paths::REVOKE;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new().route(PATH, post(revoke))

@@ -7,7 +7,6 @@
 //! Resources: the canonical MCP URL only; Claude's `https://host/` (root with a trailing slash) is
 //! normalised to it, and nothing else is.
 
-use crate::metadata::Capabilities;
 use std::collections::BTreeSet;
 
 /// What a client asking for no scope asks for: every scope.
@@ -21,14 +20,14 @@ pub struct Scopes(BTreeSet<String>);
 
 impl Scopes {
     /// Parses a requested `scope`; unknown values are an error (`invalid_scope`).
-    pub fn parse(requested: Option<&str>, capabilities: &Capabilities) -> Result<Self, String> {
+    pub fn parse(requested: Option<&str>) -> Result<Self, String> {
         let mut scopes = BTreeSet::new();
         for scope in requested.unwrap_or_default().split_ascii_whitespace() {
             if scope == CLAUDE_ALIAS {
                 scopes.extend(DEFAULT_SCOPES.map(str::to_owned));
                 continue;
             }
-            if !capabilities.scopes_supported.contains(&scope) {
+            if !remote_mcp_core::scopes::SUPPORTED.contains(&scope) {
                 return Err(format!("unknown scope {scope:?}"));
             }
             scopes.insert(scope.to_owned());
@@ -46,18 +45,14 @@ impl Scopes {
 
     /// A refresh's `scope`, at most `granted` (RFC 6749 §6): Claude's `claudeai` there means
     /// "what I was granted", however much less than everything the person chose.
-    pub fn narrowing(
-        requested: &str,
-        granted: &Scopes,
-        capabilities: &Capabilities,
-    ) -> Result<Self, String> {
+    pub fn narrowing(requested: &str, granted: &Scopes) -> Result<Self, String> {
         if requested
             .split_ascii_whitespace()
             .all(|s| s == CLAUDE_ALIAS)
         {
             return Ok(granted.clone());
         }
-        let requested = Self::parse(Some(requested), capabilities)?;
+        let requested = Self::parse(Some(requested))?;
         if !requested.is_subset_of(granted) {
             return Err("a refresh may only narrow the granted scope".into());
         }
@@ -141,36 +136,24 @@ pub fn resource(requested: Option<&str>, canonical: &str, issuer: &str) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use remote_mcp_core::Config;
-
-    fn caps() -> Capabilities {
-        Capabilities::for_config(&Config::local("https://mcp.example.com").unwrap())
-    }
 
     #[test]
     fn scope_defaults_aliases_and_hierarchy() {
-        let c = caps();
         let all = "mcp mcp:write";
-        assert_eq!(Scopes::parse(None, &c).unwrap().to_string(), all);
+        assert_eq!(Scopes::parse(None).unwrap().to_string(), all);
+        assert_eq!(Scopes::parse(Some("claudeai")).unwrap().to_string(), all);
+        assert_eq!(Scopes::parse(Some("mcp:write")).unwrap().to_string(), all);
+        assert_eq!(Scopes::parse(Some("  ")).unwrap().to_string(), all);
+        assert_eq!(Scopes::parse(Some("mcp")).unwrap().to_string(), "mcp");
         assert_eq!(
-            Scopes::parse(Some("claudeai"), &c).unwrap().to_string(),
-            all
-        );
-        assert_eq!(
-            Scopes::parse(Some("mcp:write"), &c).unwrap().to_string(),
-            all
-        );
-        assert_eq!(Scopes::parse(Some("  "), &c).unwrap().to_string(), all);
-        assert_eq!(Scopes::parse(Some("mcp"), &c).unwrap().to_string(), "mcp");
-        assert_eq!(
-            Scopes::parse(Some("mcp:write"), &c)
+            Scopes::parse(Some("mcp:write"))
                 .unwrap()
                 .read_only()
                 .to_string(),
             "mcp"
         );
-        assert!(Scopes::parse(Some("mcp admin"), &c).is_err());
-        assert!(Scopes::parse(Some("offline_access"), &c).is_err());
+        assert!(Scopes::parse(Some("mcp admin")).is_err());
+        assert!(Scopes::parse(Some("offline_access")).is_err());
     }
 
     #[test]

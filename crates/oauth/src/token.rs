@@ -37,46 +37,13 @@ use remote_mcp_core::token::{AccessClaims, encode};
 use serde::Serialize;
 
 /// Where this endpoint is served (at the root: Claude falls back to it without metadata).
-pub const PATH: &str = "/token";
+pub const PATH: &str = crate::paths::TOKEN;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new().route(PATH, post(token))
 }
 
-/// The grant types of RFC 6749 §4 we implement; the metadata advertises exactly these.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GrantType {
-    AuthorizationCode,
-    RefreshToken,
-    ClientCredentials,
-    /// RFC 7523 §2.1 with an Identity Assertion JWT Authorization Grant ([`crate::id_jag`]):
-    /// offered only where an identity provider is trusted to issue them.
-    JwtBearer,
-}
-
-impl GrantType {
-    /// Every grant type, in the order the metadata lists them.
-    pub const ALL: [Self; 4] = [
-        Self::AuthorizationCode,
-        Self::RefreshToken,
-        Self::ClientCredentials,
-        Self::JwtBearer,
-    ];
-
-    /// The `grant_type` value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::AuthorizationCode => "authorization_code",
-            Self::RefreshToken => "refresh_token",
-            Self::ClientCredentials => "client_credentials",
-            Self::JwtBearer => "urn:ietf:params:oauth:grant-type:jwt-bearer",
-        }
-    }
-
-    fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|g| g.as_str() == value)
-    }
-}
+pub use crate::grant_type::GrantType;
 
 /// A token request, parsed once from the form: one variant per grant type, each holding the
 /// parameters its grant reads (RFC 6749 §4.1.3, §6, §4.4; RFC 8707 `resource`).
@@ -317,7 +284,7 @@ async fn refresh_token(
     let granted = Scopes::from_stored(&grant.scope);
     let scopes = match scope {
         None => granted.clone(),
-        Some(requested) => Scopes::narrowing(requested, &granted, &state.capabilities)
+        Some(requested) => Scopes::narrowing(requested, &granted)
             .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e))?,
     };
     check_bound_resource(state, resource, &grant.resource)?;
@@ -390,7 +357,7 @@ async fn client_credentials(
     let allowed = Scopes::from_stored(client.metadata.scope.as_deref().unwrap_or_default());
     let scopes = match scope {
         None => allowed.clone(),
-        Some(requested) => Scopes::parse(Some(requested), &state.capabilities)
+        Some(requested) => Scopes::parse(Some(requested))
             .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e))?,
     };
     if !scopes.is_subset_of(&allowed) {
@@ -474,7 +441,7 @@ async fn enterprise(
     let granted = Scopes::known(claims.scope.as_deref().unwrap_or_default());
     let requested = match scope {
         None => granted.clone(),
-        Some(requested) => Scopes::parse(Some(requested), &state.capabilities)
+        Some(requested) => Scopes::parse(Some(requested))
             .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e))?,
     };
     let scopes = requested.intersection(&granted);

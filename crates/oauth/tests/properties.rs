@@ -12,7 +12,7 @@ use oauth_function::jwt;
 use oauth_function::params::Params;
 use oauth_function::redirect_uri::{self, validate_for_registration};
 use oauth_function::scope::Scopes;
-use oauth_function::{AppState, Capabilities, client_assertion, id_jag, router};
+use oauth_function::{AppState, client_assertion, id_jag, router};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 use remote_mcp_core::token::{AccessClaims, LazyVerifier, LocalSigner, encode};
@@ -29,10 +29,6 @@ fn config(cases: u32) -> Config {
         failure_persistence: None,
         ..Config::default()
     }
-}
-
-fn capabilities() -> Capabilities {
-    Capabilities::for_config(&ServerConfig::local(ISSUER).unwrap())
 }
 
 /// A registered redirect URI of the shapes clients use.
@@ -101,12 +97,11 @@ proptest! {
 
     #[test]
     fn a_scope_never_widens(requested in "[a-z:A-Z ]{0,40}|claudeai|mcp|mcp:write", granted in "mcp|mcp mcp:write") {
-        let caps = capabilities();
         let granted = Scopes::from_stored(&granted);
-        if let Ok(narrowed) = Scopes::narrowing(&requested, &granted, &caps) {
+        if let Ok(narrowed) = Scopes::narrowing(&requested, &granted) {
             prop_assert!(narrowed.is_subset_of(&granted), "{requested} widened {granted}");
         }
-        if let Ok(parsed) = Scopes::parse(Some(&requested), &caps) {
+        if let Ok(parsed) = Scopes::parse(Some(&requested)) {
             prop_assert!(parsed.iter().all(|s| remote_mcp_core::scopes::SUPPORTED.contains(&s)));
         }
         let known = Scopes::known(&requested);

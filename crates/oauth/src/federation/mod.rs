@@ -48,9 +48,9 @@ use std::time::Duration;
 use subtle::ConstantTimeEq;
 
 /// Where the consent page sends the browser to sign in with provider `{provider}`.
-pub const START_PATH: &str = "/federation/{provider}/start";
+pub const START_PATH: &str = crate::paths::FEDERATION_START;
 /// Where each provider sends the browser back (register this URL at the provider).
-pub const CALLBACK_PATH: &str = "/federation/{provider}/callback";
+pub const CALLBACK_PATH: &str = crate::paths::FEDERATION_CALLBACK;
 
 /// How long a person has to sign in at the provider.
 const SIGN_IN_TTL: Duration = Duration::from_secs(10 * 60);
@@ -634,7 +634,7 @@ impl Linking<'_> {
 /// Where a sign-in may return: an authorization request's consent page, or the account page.
 /// Nothing else, so a crafted link cannot make this server redirect elsewhere.
 fn is_ours(path: &str) -> bool {
-    path == crate::account::PATH || path.starts_with("/authorize?")
+    path == crate::paths::ACCOUNT || path.starts_with("/authorize?")
 }
 
 /// A 303 to `location`, setting `cookies`.
