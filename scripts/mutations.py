@@ -365,7 +365,7 @@ def caught_by() -> list[str]:
 
 
 def check_anchors() -> int:
-    """Every mutation still finds its text exactly once (fast; part of `make validate`)."""
+    """Every mutation still finds its text exactly once (fast; part of `make lint`)."""
     bad = 0
     for name, edits in MUTATIONS.items():
         for file, before, _ in edits:

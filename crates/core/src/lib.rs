@@ -1,8 +1,14 @@
 //! Shared domain of remote-mcp, used by both Lambda functions and the local development server.
 //!
-//! Nothing here knows HTTP frameworks or Lambda. The pieces:
+//! The domain knows no HTTP framework: only [`observe`]'s request layer does, behind the `http`
+//! feature (axum, lambda_http), and `aws` (feature `kms`) knows the AWS SDK. The pieces:
 //!
 //! - `aws` (feature `kms`): the Lambda functions' cold-start wiring of config, store and KMS key.
+//! - [`audit`]: one JSON line per security event, client-chosen strings clipped.
+//! - [`observe`]: the request layer (source address and request id for audit lines, one EMF metrics
+//!   record per request).
+//! - [`scopes`]: the scopes, what each allows in words, and the one tool → scope table.
+//! - [`token`]: ES256 access tokens: claims, signers (local, KMS), JWKS, the verifier.
 //! - [`config`]: everything read from the environment, validated once at cold start.
 //! - [`time`]: [`UnixTime`], the `now` every domain function takes as a parameter, and the [`Clock`]
 //!   handlers read it from.

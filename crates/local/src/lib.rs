@@ -1,6 +1,12 @@
 //! Local development host: both function routers merged on one loopback origin, exactly as API
-//! Gateway routes them in AWS, over an embedded store or DynamoDB Local; and, for the official MCP
-//! conformance suite only, an endpoint with the suite's fixtures ([`conformance`]).
+//! Gateway routes them in AWS, over an embedded store or DynamoDB Local. Its modules:
+//!
+//! - [`conformance`]: for the official MCP conformance suite only, an endpoint with its fixtures;
+//! - [`headless`]: the OAuth flow without a browser (`remote-mcp-token`, `make token`);
+//! - [`replay`]: Claude's recorded traffic replayed in process, over HTTP, under `cargo lambda
+//!   watch` and `sam local` (`remote-mcp-replay`, `remote-mcp-sam-local`);
+//! - [`local_aws`]: moto's KMS and DynamoDB Local wired for `sam local`;
+//! - [`process_group`]: child process groups stopped by `killpg`, nothing else.
 
 pub mod conformance;
 pub mod headless;

@@ -66,7 +66,7 @@ pub enum RefreshDecision {
     Unknown,
 }
 
-/// Result of [`crate::Store::rotate_refresh`].
+/// Result of [`crate::GrantStore::rotate_refresh`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rotation {
     /// Rotated; the grant as now stored.
