@@ -65,8 +65,10 @@ lambda-replay: deps ## Replay the Claude fixtures through the real Lambda binari
 sam-local: deps ## Both functions under sam local start-api, from sam build, with DynamoDB Local and a local KMS
 	scripts/sam-local.sh serve
 
-sam-local-replay: deps ## Replay the Claude fixtures through sam local start-api (starts its own Docker engine if none runs)
-	scripts/sam-local.sh replay
+sam-local-replay: deps ## Replay the Claude fixtures through sam local start-api (starts its own Docker engine if none runs; Linux only)
+	@if [ "$$(uname -s)" != Linux ]; then \
+	  echo "skipped: make sam-local-replay needs Linux (it runs its own container engine); make lambda-replay replayed the same binaries"; \
+	else scripts/sam-local.sh replay; fi
 
 browser: deps ## The consent page in headless Chromium (Debian's, installed as root when missing): accounts approve and deny, sign-in with an OpenID provider, on both stores
 	scripts/browser.sh

@@ -9,6 +9,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 chromium=${CHROMIUM:-/usr/bin/chromium}
+mac_chrome="/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"
+if [ ! -x "$chromium" ] && [ "$(uname -s)" = Darwin ]; then
+  # macOS: a Chrome or Chromium the person installed; nothing is installed here.
+  for candidate in "/Applications/Chromium.app/Contents/MacOS/Chromium" "$mac_chrome"; do
+    [ -x "$candidate" ] && chromium=$candidate && break
+  done
+  if [ ! -x "$chromium" ]; then
+    echo "skipped: make browser: no Chromium or Chrome in /Applications (set CHROMIUM to one to run the browser journeys)"
+    exit 0
+  fi
+fi
 if [ ! -x "$chromium" ]; then
   mkdir -p target
   debian_install target/apt-chromium.log chromium ||
