@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::Capabilities;
 use crate::client_auth::ClientForm;
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
-use crate::federation::oidc::{Person, UpstreamError};
+use crate::federation::oidc::{OidcProvider, Person, UpstreamError};
 use crate::federation::{Linked, Linking};
 use crate::no_store::NoStore;
 use crate::params::Params;
@@ -30,7 +30,7 @@ use remote_mcp_core::UnixTime;
 use remote_mcp_core::audit::{Audit, clip};
 use remote_mcp_core::model::{
     Approval, Client, CodeRedemption, Grant, GrantId, RefreshPolicy, RefreshState, RefreshToken,
-    Rotation, normalize_email,
+    Rotation, User, normalize_email,
 };
 use remote_mcp_core::secret::{SecretHash, random_id};
 use remote_mcp_core::token::{AccessClaims, encode};
@@ -397,6 +397,67 @@ async fn enterprise(
     resource: Option<&str>,
     now: UnixTime,
 ) -> OAuthResult<TokenResponse> {
+    let (provider, claims) = verified_id_jag(state, client, assertion, now).await?;
+    // MCP profile §4.3: the resource, when named, is our MCP server; so is any the request names.
+    let canonical = state.config.mcp_resource();
+    for named in [claims.resource.as_deref(), resource].into_iter().flatten() {
+        scope::resource(Some(named), &canonical, state.config.issuer())
+            .map_err(|e| OAuthError::new(ErrorCode::InvalidTarget, e))?;
+    }
+    let scopes = enterprise_scopes(&claims, scope)?;
+    let email = admitted_email(provider, &claims)?;
+    // One use per ID-JAG, on every instance; everything that can fail without writing is behind.
+    let once = format!("id-jag#{}#{}", claims.iss, claims.jti);
+    if !state
+        .grants
+        .first_use(&once, claims.remembered_until(), now)
+        .await?
+    {
+        return Err(OAuthError::invalid_grant(
+            "ID-JAG: this jti was already used",
+        ));
+    }
+    let user = enterprise_user(state, &claims, &email, now).await?;
+    let grant = Grant {
+        id: GrantId::generate(),
+        client_id: client.id.clone(),
+        subject: user.id,
+        scope: scopes.to_string(),
+        resource: canonical,
+        created_at: now,
+        // No refresh token: the grant lasts as long as its access token.
+        expires_at: now + state.config.lifetimes.access_token,
+        refresh: RefreshState::new(SecretHash::of(&random_id())),
+        last_used_at: None,
+        approved_by: Approval::Enterprise,
+    };
+    state.grants.create_grant(&grant).await?;
+    Audit::new("grant.enterprise")
+        .user(&grant.subject)
+        .client(grant.client_id.as_str())
+        .grant(grant.id.as_str())
+        .detail(&provider.config.id)
+        .log();
+    issue(
+        state,
+        &grant.subject,
+        client,
+        &scopes,
+        &grant.resource,
+        Under::Enterprise(&grant.id),
+        now,
+    )
+    .await
+}
+
+/// The ID-JAG's header, its issuer a provider trusted with ID-JAGs, then [`id_jag::check`] with
+/// that provider's keys (fetched again once for a key it has not seen).
+async fn verified_id_jag<'s>(
+    state: &'s AppState,
+    client: &Client,
+    assertion: &str,
+    now: UnixTime,
+) -> OAuthResult<(&'s OidcProvider, id_jag::Claims)> {
     let header = jwt::header(assertion)
         .map_err(|why| OAuthError::invalid_grant(format!("ID-JAG: {why}")))?;
     if !id_jag::is_id_jag(&header) {
@@ -431,15 +492,14 @@ async fn enterprise(
     };
     let claims =
         id_jag::check(assertion, &header, &keys, &expected).map_err(OAuthError::invalid_grant)?;
-    // MCP profile §4.3: the resource, when named, is our MCP server; so is any the request names.
-    let canonical = state.config.mcp_resource();
-    for named in [claims.resource.as_deref(), resource].into_iter().flatten() {
-        scope::resource(Some(named), &canonical, state.config.issuer())
-            .map_err(|e| OAuthError::new(ErrorCode::InvalidTarget, e))?;
-    }
-    // §7.2.1: the intersection of what the request asks and what the organisation granted.
+    Ok((provider, claims))
+}
+
+/// Enterprise-Managed Authorization §7.2.1: the intersection of what the request asks (all of it
+/// when it names nothing) and what the organisation granted; never empty.
+fn enterprise_scopes(claims: &id_jag::Claims, requested: Option<&str>) -> OAuthResult<Scopes> {
     let granted = Scopes::known(claims.scope.as_deref().unwrap_or_default());
-    let requested = match scope {
+    let requested = match requested {
         None => granted.clone(),
         Some(requested) => Scopes::parse(Some(requested))
             .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e))?,
@@ -450,7 +510,11 @@ async fn enterprise(
             "ID-JAG: it grants none of the requested scopes",
         ));
     }
-    // The person, under the same rules as signing in with this provider.
+    Ok(scopes)
+}
+
+/// The person's address, under the same rules as signing in with this provider.
+fn admitted_email(provider: &OidcProvider, claims: &id_jag::Claims) -> OAuthResult<String> {
     let email = claims
         .email
         .as_deref()
@@ -471,21 +535,21 @@ async fn enterprise(
             "ID-JAG: {email} is not allowed here (allowed_domains, allowed_emails)"
         )));
     }
-    // One use per ID-JAG, on every instance; everything that can fail without writing is behind.
-    let once = format!("id-jag#{}#{}", claims.iss, claims.jti);
-    if !state
-        .grants
-        .first_use(&once, claims.remembered_until(), now)
-        .await?
-    {
-        return Err(OAuthError::invalid_grant(
-            "ID-JAG: this jti was already used",
-        ));
-    }
+    Ok(email)
+}
+
+/// The user the provider names, linked by issuer and subject as federated sign-in links people
+/// (created on a first ID-JAG), and enabled.
+async fn enterprise_user(
+    state: &AppState,
+    claims: &id_jag::Claims,
+    email: &str,
+    now: UnixTime,
+) -> OAuthResult<User> {
     let person = Linking {
         issuer: &claims.iss,
         subject: &claims.sub,
-        email: &email,
+        email,
         name: claims.name.as_deref(),
     };
     let user = match person.user(state.accounts.as_ref(), now).await? {
@@ -500,37 +564,7 @@ async fn enterprise(
     if !user.is_enabled() {
         return Err(OAuthError::invalid_grant("ID-JAG: the user is disabled"));
     }
-    let grant_id = GrantId::generate();
-    let grant = Grant {
-        id: grant_id,
-        client_id: client.id.clone(),
-        subject: user.id.clone(),
-        scope: scopes.to_string(),
-        resource: canonical,
-        created_at: now,
-        // No refresh token: the grant lasts as long as its access token.
-        expires_at: now + state.config.lifetimes.access_token,
-        refresh: RefreshState::new(SecretHash::of(&random_id())),
-        last_used_at: None,
-        approved_by: Approval::Enterprise,
-    };
-    state.grants.create_grant(&grant).await?;
-    Audit::new("grant.enterprise")
-        .user(&grant.subject)
-        .client(grant.client_id.as_str())
-        .grant(grant.id.as_str())
-        .detail(&provider.config.id)
-        .log();
-    issue(
-        state,
-        &grant.subject,
-        client,
-        &scopes,
-        &grant.resource,
-        Under::Enterprise(&grant.id),
-        now,
-    )
-    .await
+    Ok(user)
 }
 
 /// RFC 8707 on a token request: a `resource`, if sent, may only name the one the code or grant is
