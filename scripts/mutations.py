@@ -95,9 +95,8 @@ MUTATIONS = {
         ),
         (
             "crates/oauth/src/register.rs",
-            """            g != "client_credentials"
-                && state""",
-            """            state""",
+            """g != "client_credentials" && capabilities.grant_types_supported""",
+            """capabilities.grant_types_supported""",
         ),
     ],
     "the MCP function skips the revocation check": [

@@ -8,13 +8,13 @@
 //! each source address may register `REGISTRATIONS_PER_HOUR` clients an hour (429
 //! `temporarily_unavailable` beyond).
 
-use crate::AppState;
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::no_store::NoStore;
 use crate::redirect_uri;
 use crate::scope::Scopes;
 use crate::source::{request_id, source_address};
 use crate::text::is_invisible_or_blank;
+use crate::{AppState, Capabilities};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{Extensions, HeaderMap, StatusCode, header};
@@ -92,35 +92,96 @@ fn invalid_metadata(description: impl Into<String>) -> OAuthError {
     OAuthError::new(ErrorCode::InvalidClientMetadata, description.into())
 }
 
-/// Validates a request into the client to store (RFC 7591 §2, in the order of its members).
-fn validate(
-    request: RegistrationRequest,
-    state: &AppState,
-) -> OAuthResult<(ClientCredential, Option<Secret>, ClientMetadata)> {
-    // redirect_uris
-    if request.redirect_uris.is_empty() {
-        return Err(OAuthError::new(
-            ErrorCode::InvalidRedirectUri,
-            "at least one redirect_uri is required",
+/// A registration request, validated: the client to store, and the secret to show it once.
+struct NewClient {
+    credential: ClientCredential,
+    secret: Option<Secret>,
+    metadata: ClientMetadata,
+}
+
+/// Validates a request into the client to store (RFC 7591 §2, one step per member, in the order of
+/// its members).
+fn validate(request: RegistrationRequest, capabilities: &Capabilities) -> OAuthResult<NewClient> {
+    redirect_uris(&request.redirect_uris)?;
+    let (credential, secret) = credential(&request, capabilities)?;
+    let grant_types = grant_types(request.grant_types, capabilities)?;
+    let response_types = request
+        .response_types
+        .unwrap_or_else(|| vec!["code".to_owned()]);
+    if response_types.iter().any(|r| r != "code") {
+        return Err(invalid_metadata(
+            "only the \"code\" response type is supported",
         ));
     }
-    if request.redirect_uris.len() > redirect_uri::MAX_PER_CLIENT {
-        return Err(OAuthError::new(
-            ErrorCode::InvalidRedirectUri,
-            "too many redirect_uris",
+    let client_name = client_name(request.client_name)?;
+    // client_uri, logo_uri: https only (a `javascript:` link on the consent page is XSS).
+    for uri in [&request.client_uri, &request.logo_uri]
+        .into_iter()
+        .flatten()
+    {
+        if !url::Url::parse(uri).is_ok_and(|u| u.scheme() == "https") {
+            return Err(invalid_metadata(
+                "client_uri and logo_uri must be https URLs",
+            ));
+        }
+    }
+    if let Some(scope) = &request.scope {
+        Scopes::parse(Some(scope)).map_err(invalid_metadata)?;
+    }
+    // application_type (OIDC Registration §2; MCP 2026-07-28 requires clients to send it)
+    if let Some(kind) = &request.application_type
+        && !matches!(kind.as_str(), "web" | "native")
+    {
+        return Err(invalid_metadata(
+            "application_type must be \"web\" or \"native\"",
         ));
     }
-    for uri in &request.redirect_uris {
-        redirect_uri::validate_for_registration(uri)
-            .map_err(|why| OAuthError::new(ErrorCode::InvalidRedirectUri, why))?;
+    let metadata = ClientMetadata {
+        redirect_uris: request.redirect_uris,
+        client_name,
+        grant_types,
+        response_types,
+        scope: request.scope,
+        application_type: request.application_type,
+        client_uri: request.client_uri,
+        logo_uri: request.logo_uri,
+        software_id: request.software_id,
+        software_version: request.software_version,
+    };
+    Ok(NewClient {
+        credential,
+        secret,
+        metadata,
+    })
+}
+
+/// `redirect_uris`: one to [`redirect_uri::MAX_PER_CLIENT`], each safe to send a code to.
+fn redirect_uris(uris: &[String]) -> OAuthResult<()> {
+    let invalid = |why: &str| OAuthError::new(ErrorCode::InvalidRedirectUri, why.to_owned());
+    if uris.is_empty() {
+        return Err(invalid("at least one redirect_uri is required"));
     }
-    // token_endpoint_auth_method (RFC 7591 default: client_secret_basic)
+    if uris.len() > redirect_uri::MAX_PER_CLIENT {
+        return Err(invalid("too many redirect_uris"));
+    }
+    for uri in uris {
+        redirect_uri::validate_for_registration(uri).map_err(|why| invalid(&why))?;
+    }
+    Ok(())
+}
+
+/// `token_endpoint_auth_method` (RFC 7591 default: `client_secret_basic`) with `jwks_uri` or
+/// `jwks` (for `private_key_jwt`, and only for it): how the client will authenticate, and the
+/// secret to issue when it is secret-based.
+fn credential(
+    request: &RegistrationRequest,
+    capabilities: &Capabilities,
+) -> OAuthResult<(ClientCredential, Option<Secret>)> {
     let method = request
         .token_endpoint_auth_method
         .as_deref()
         .unwrap_or("client_secret_basic");
-    if !state
-        .capabilities
+    if !capabilities
         .token_endpoint_auth_methods_supported
         .contains(&method)
     {
@@ -128,7 +189,6 @@ fn validate(
             "token_endpoint_auth_method {method:?} is not supported"
         )));
     }
-    // jwks_uri, jwks: for private_key_jwt, and only for it.
     let keys = ClientKeys::declared(request.jwks_uri.as_deref(), request.jwks.as_ref())
         .map_err(invalid_metadata)?;
     let secret =
@@ -153,20 +213,22 @@ fn validate(
             ));
         }
     };
-    // grant_types: keep the ones we support (others, e.g. jwt-bearer, are dropped from the echo).
-    // Never `client_credentials`: anyone may register here, and a token must stand for a person
-    // who approved the client. Machine clients are created by an operator (remote-mcp-admin).
-    let requested_grants = request
-        .grant_types
-        .unwrap_or_else(|| vec!["authorization_code".to_owned()]);
-    let grant_types: Vec<String> = requested_grants
+    Ok((credential, secret))
+}
+
+/// `grant_types`: the ones we support are kept (others, e.g. jwt-bearer where no provider issues
+/// ID-JAGs, are dropped from the echo). Never `client_credentials`: anyone may register here, and a
+/// token must stand for a person who approved the client. Machine clients are created by an
+/// operator (remote-mcp-admin).
+fn grant_types(
+    requested: Option<Vec<String>>,
+    capabilities: &Capabilities,
+) -> OAuthResult<Vec<String>> {
+    let grant_types: Vec<String> = requested
+        .unwrap_or_else(|| vec!["authorization_code".to_owned()])
         .into_iter()
         .filter(|g| {
-            g != "client_credentials"
-                && state
-                    .capabilities
-                    .grant_types_supported
-                    .contains(&g.as_str())
+            g != "client_credentials" && capabilities.grant_types_supported.contains(&g.as_str())
         })
         .collect();
     if grant_types.is_empty() {
@@ -175,69 +237,26 @@ fn validate(
              (client_credentials is only for machine clients an operator creates)",
         ));
     }
-    // response_types
-    let response_types = request
-        .response_types
-        .unwrap_or_else(|| vec!["code".to_owned()]);
-    if response_types.iter().any(|r| r != "code") {
-        return Err(invalid_metadata(
-            "only the \"code\" response type is supported",
-        ));
-    }
-    // client_name: shown on the consent page (escaped), so keep it short and printable.
-    let client_name = match request.client_name {
+    Ok(grant_types)
+}
+
+/// `client_name`: shown on the consent page (escaped), so short and free of anything that does not
+/// show as itself.
+fn client_name(name: Option<String>) -> OAuthResult<Option<String>> {
+    match name {
         Some(name) if name.chars().any(char::is_control) => {
-            return Err(invalid_metadata("client_name contains control characters"));
+            Err(invalid_metadata("client_name contains control characters"))
         }
         // A right-to-left override or a zero-width joiner can make "ClaudeX" display as "Claude".
-        Some(name) if name.chars().any(is_invisible_or_blank) => {
-            return Err(invalid_metadata(
-                "client_name contains invisible or blank characters (bidirectional overrides, \
-                 zero-width characters, fillers, spaces other than the ASCII space)",
-            ));
-        }
+        Some(name) if name.chars().any(is_invisible_or_blank) => Err(invalid_metadata(
+            "client_name contains invisible or blank characters (bidirectional overrides, \
+             zero-width characters, fillers, spaces other than the ASCII space)",
+        )),
         Some(name) if name.chars().count() > MAX_NAME_CHARS => {
-            return Err(invalid_metadata("client_name is too long"));
+            Err(invalid_metadata("client_name is too long"))
         }
-        other => other.filter(|n| !n.trim().is_empty()),
-    };
-    // client_uri, logo_uri: https only (a `javascript:` link on the consent page is XSS).
-    for uri in [&request.client_uri, &request.logo_uri]
-        .into_iter()
-        .flatten()
-    {
-        let ok = url::Url::parse(uri).is_ok_and(|u| u.scheme() == "https");
-        if !ok {
-            return Err(invalid_metadata(
-                "client_uri and logo_uri must be https URLs",
-            ));
-        }
+        other => Ok(other.filter(|n| !n.trim().is_empty())),
     }
-    // scope
-    if let Some(scope) = &request.scope {
-        Scopes::parse(Some(scope)).map_err(invalid_metadata)?;
-    }
-    // application_type (OIDC Registration §2; MCP 2026-07-28 requires clients to send it)
-    if let Some(kind) = &request.application_type
-        && !matches!(kind.as_str(), "web" | "native")
-    {
-        return Err(invalid_metadata(
-            "application_type must be \"web\" or \"native\"",
-        ));
-    }
-    let metadata = ClientMetadata {
-        redirect_uris: request.redirect_uris,
-        client_name,
-        grant_types,
-        response_types,
-        scope: request.scope,
-        application_type: request.application_type,
-        client_uri: request.client_uri,
-        logo_uri: request.logo_uri,
-        software_id: request.software_id,
-        software_version: request.software_version,
-    };
-    Ok((credential, secret, metadata))
 }
 
 #[tracing::instrument(name = "register", skip_all)]
@@ -249,7 +268,11 @@ async fn register(
     let now = state.clock.now();
     let request: RegistrationRequest = serde_json::from_slice(&body)
         .map_err(|e| invalid_metadata(format!("the body is not a registration request: {e}")))?;
-    let (credential, secret, metadata) = validate(request, &state)?;
+    let NewClient {
+        credential,
+        secret,
+        metadata,
+    } = validate(request, &state.capabilities)?;
     within_limit(&state, &source_address(&extensions), now).await?;
     let registration_token = Secret::generate();
     let client = Client {
