@@ -434,101 +434,11 @@ async fn finish(
     now: UnixTime,
 ) -> Result<Response, Failure> {
     let cookies = cookies(state);
-    let lost = || {
-        Failure::new(
-            StatusCode::BAD_REQUEST,
-            "This sign-in did not start in this browser, took too long, or was already used. \
-             Return to the application and connect again.",
-        )
-    };
     let params = Params::parse(query).map_err(|_| lost())?;
-    let returned_state = params.get("state").ok_or_else(lost)?;
-    let bound = cookies.get(headers, Cookie::Federation).ok_or_else(lost)?;
-    if !bool::from(bound.as_bytes().ct_eq(returned_state.as_bytes())) {
-        return Err(lost());
-    }
-    let sign_in = state
-        .accounts
-        .take_federated_sign_in(&SecretHash::of(returned_state), now)
-        .await?
-        .ok_or_else(lost)?;
-    let provider = state
-        .federation
-        .provider(id)
-        .filter(|_| sign_in.provider == id)
-        .ok_or_else(lost)?;
-    let name = &provider.config().name;
+    let (sign_in, provider) = take_sign_in(state, id, &params, headers, now).await?;
     let again = sign_in.return_to.clone();
-    if let Some(error) = params.get("error") {
-        tracing::info!(error = %clip(error), "identity provider returned an error");
-        let message = if error == "access_denied" {
-            format!("Signing in with {name} was cancelled or refused.")
-        } else {
-            format!("{name} could not sign you in.")
-        };
-        return Err(Failure::new(StatusCode::FORBIDDEN, message).again(&again));
-    }
-    let unverifiable = |e| upstream_failure(provider, e).again(&again);
-    // RFC 9207: a response naming another issuer came from another provider (mix-up).
-    if let Some((issuer, always_sent)) = provider.response_issuer().await.map_err(unverifiable)? {
-        match params.get("iss") {
-            Some(iss) if iss != issuer => {
-                tracing::warn!(iss = %clip(iss), "authorization response from another issuer (mix-up)");
-                return Err(Failure::new(
-                    StatusCode::BAD_REQUEST,
-                    format!("The answer came from another identity provider than {name}."),
-                )
-                .again(&again));
-            }
-            None if always_sent => {
-                return Err(unverifiable(UpstreamError::Rejected(
-                    "authorization response without iss".into(),
-                )));
-            }
-            _ => {}
-        }
-    }
-    let code = params.get("code").ok_or_else(lost)?;
-    let upstream = provider
-        .finish(
-            state.federation.secrets.as_deref(),
-            code,
-            &callback_url(state, id),
-            &sign_in,
-            now,
-        )
-        .await
-        .map_err(unverifiable)?;
-    let refuse = |status, message: String| Failure::new(status, message).again(&again);
-    let email = upstream
-        .person
-        .email
-        .as_deref()
-        .and_then(|e| normalize_email(e).ok())
-        .ok_or_else(|| {
-            refuse(
-                StatusCode::FORBIDDEN,
-                format!("{name} did not share an e-mail address."),
-            )
-        })?;
-    if !rules::email_verified(&upstream.issuer, &upstream.person) {
-        return Err(refuse(
-            StatusCode::FORBIDDEN,
-            format!("{name} has not verified {email}. Verify it there, then start again."),
-        ));
-    }
-    if !rules::admits(
-        &provider.config().allow,
-        &upstream.issuer,
-        &email,
-        &upstream.person,
-    ) {
-        tracing::info!(email = %clip(&email), "federated sign-in not on the allow-list");
-        return Err(refuse(
-            StatusCode::FORBIDDEN,
-            format!("{email} may not sign in here. Ask the administrator for access."),
-        ));
-    }
+    let upstream = answer(state, id, provider, &params, &sign_in, now).await?;
+    let email = admitted_email(provider, &upstream).map_err(|f| f.again(&again))?;
     let user = linked_user(state, provider, &upstream, &email, now).await?;
     if !user.is_enabled() {
         return Err(Failure::new(
@@ -545,6 +455,128 @@ async fn finish(
         &again,
         &[session, cookies.clear(Cookie::Federation)],
     ))
+}
+
+/// The page for a sign-in this browser did not start, that took too long or was used already.
+fn lost() -> Failure {
+    Failure::new(
+        StatusCode::BAD_REQUEST,
+        "This sign-in did not start in this browser, took too long, or was already used. \
+         Return to the application and connect again.",
+    )
+}
+
+/// The sign-in this callback finishes: its `state` is the one bound to this browser, taken once,
+/// and started with this provider.
+async fn take_sign_in<'s>(
+    state: &'s AppState,
+    id: &str,
+    params: &Params,
+    headers: &HeaderMap,
+    now: UnixTime,
+) -> Result<(FederatedSignIn, &'s Provider), Failure> {
+    let returned_state = params.get("state").ok_or_else(lost)?;
+    let bound = cookies(state)
+        .get(headers, Cookie::Federation)
+        .ok_or_else(lost)?;
+    if !bool::from(bound.as_bytes().ct_eq(returned_state.as_bytes())) {
+        return Err(lost());
+    }
+    let sign_in = state
+        .accounts
+        .take_federated_sign_in(&SecretHash::of(returned_state), now)
+        .await?
+        .ok_or_else(lost)?;
+    let provider = state
+        .federation
+        .provider(id)
+        .filter(|_| sign_in.provider == id)
+        .ok_or_else(lost)?;
+    Ok((sign_in, provider))
+}
+
+/// The provider's answer: its error, or (RFC 9207) its issuer checked, the code exchanged and the
+/// person it describes.
+async fn answer(
+    state: &AppState,
+    id: &str,
+    provider: &Provider,
+    params: &Params,
+    sign_in: &FederatedSignIn,
+    now: UnixTime,
+) -> Result<Upstream, Failure> {
+    let name = &provider.config().name;
+    let again = &sign_in.return_to;
+    if let Some(error) = params.get("error") {
+        tracing::info!(error = %clip(error), "identity provider returned an error");
+        let message = if error == "access_denied" {
+            format!("Signing in with {name} was cancelled or refused.")
+        } else {
+            format!("{name} could not sign you in.")
+        };
+        return Err(Failure::new(StatusCode::FORBIDDEN, message).again(again));
+    }
+    let unverifiable = |e| upstream_failure(provider, e).again(again);
+    // RFC 9207: a response naming another issuer came from another provider (mix-up).
+    if let Some((issuer, always_sent)) = provider.response_issuer().await.map_err(unverifiable)? {
+        match params.get("iss") {
+            Some(iss) if iss != issuer => {
+                tracing::warn!(iss = %clip(iss), "authorization response from another issuer (mix-up)");
+                return Err(Failure::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("The answer came from another identity provider than {name}."),
+                )
+                .again(again));
+            }
+            None if always_sent => {
+                return Err(unverifiable(UpstreamError::Rejected(
+                    "authorization response without iss".into(),
+                )));
+            }
+            _ => {}
+        }
+    }
+    let code = params.get("code").ok_or_else(lost)?;
+    provider
+        .finish(
+            state.federation.secrets.as_deref(),
+            code,
+            &callback_url(state, id),
+            sign_in,
+            now,
+        )
+        .await
+        .map_err(unverifiable)
+}
+
+/// The person's address, shared, verified and admitted by the provider's allow-list
+/// ([`rules`]).
+fn admitted_email(provider: &Provider, upstream: &Upstream) -> Result<String, Failure> {
+    let name = &provider.config().name;
+    let refuse = |message: String| Failure::new(StatusCode::FORBIDDEN, message);
+    let email = upstream
+        .person
+        .email
+        .as_deref()
+        .and_then(|e| normalize_email(e).ok())
+        .ok_or_else(|| refuse(format!("{name} did not share an e-mail address.")))?;
+    if !rules::email_verified(&upstream.issuer, &upstream.person) {
+        return Err(refuse(format!(
+            "{name} has not verified {email}. Verify it there, then start again."
+        )));
+    }
+    if !rules::admits(
+        &provider.config().allow,
+        &upstream.issuer,
+        &email,
+        &upstream.person,
+    ) {
+        tracing::info!(email = %clip(&email), "federated sign-in not on the allow-list");
+        return Err(refuse(format!(
+            "{email} may not sign in here. Ask the administrator for access."
+        )));
+    }
+    Ok(email)
 }
 
 /// The user linked to (issuer, subject); on a first sign-in, a new user linked to it. An existing
