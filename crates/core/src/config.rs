@@ -72,6 +72,15 @@ pub const DEFAULT_MAX_TOOL_RESULT_CHARS: usize = 150_000;
 /// The smallest [`Config::max_tool_result_chars`] accepted: room for a result and its marker.
 pub const MIN_TOOL_RESULT_CHARS: usize = 1_000;
 
+/// The names of this machine, as URLs spell them (RFC 8252 §7.3 loopback redirects, the local
+/// development origin, `Host` values on it): written once here, read by every check.
+pub const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
+
+/// Whether `host` (as a URL's host string) is this machine.
+pub fn is_loopback_host(host: &str) -> bool {
+    LOOPBACK_HOSTS.contains(&host)
+}
+
 /// Default of [`Config::registrations_per_hour`]: room for a team connecting through Claude's
 /// shared egress addresses, none for a script filling the table.
 pub const DEFAULT_REGISTRATIONS_PER_HOUR: u32 = 60;
@@ -180,12 +189,10 @@ impl Config {
             public_base_url.to_owned(),
         )]))?;
         if let Ok(url) = Url::parse(&config.public_base_url)
-            && url
-                .host_str()
-                .is_some_and(|h| matches!(h, "localhost" | "127.0.0.1" | "[::1]"))
+            && url.host_str().is_some_and(is_loopback_host)
         {
             let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-            config.allowed_origins = ["localhost", "127.0.0.1", "[::1]"]
+            config.allowed_origins = LOOPBACK_HOSTS
                 .iter()
                 .map(|h| format!("{}://{h}{port}", url.scheme()))
                 .collect();
@@ -229,7 +236,7 @@ fn parse_base_url(raw: &str) -> Result<String, ConfigError> {
     };
     let url = Url::parse(raw).map_err(|e| invalid(&e.to_string()))?;
     let host = url.host_str().ok_or_else(|| invalid("no host"))?;
-    let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+    let loopback = is_loopback_host(host);
     match url.scheme() {
         "https" => {}
         "http" if loopback => {}

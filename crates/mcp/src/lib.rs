@@ -32,6 +32,7 @@ pub mod tools;
 pub mod transport;
 
 use axum::Router;
+use remote_mcp_core::config::{LOOPBACK_HOSTS, is_loopback_host};
 use remote_mcp_core::token::{LazyVerifier, PublicKey};
 use remote_mcp_core::{Clock, Config, GrantReader, NoteStore};
 use server::McpServer;
@@ -162,11 +163,9 @@ fn allowed_hosts(issuer: &str) -> Vec<String> {
         Some(port) => format!("{h}:{port}"),
         None => h.to_owned(),
     };
-    if LOOPBACK.contains(&host) {
-        LOOPBACK.iter().map(|h| with_port(h)).collect()
+    if is_loopback_host(host) {
+        LOOPBACK_HOSTS.iter().map(|h| with_port(h)).collect()
     } else {
         vec![with_port(host)]
     }
 }
-
-const LOOPBACK: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];

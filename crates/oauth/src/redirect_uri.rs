@@ -5,6 +5,7 @@
 //! A [`VerifiedRedirectUri`] can only be made by [`verify`], so the authorization endpoint cannot
 //! redirect anywhere that was not registered: unsafe redirects are unrepresentable.
 
+use remote_mcp_core::config::is_loopback_host;
 use url::Url;
 
 /// Longest redirect URI we accept.
@@ -34,8 +35,6 @@ const FORBIDDEN_SCHEMES: &[&str] = &[
     "moz-extension",
 ];
 
-const LOOPBACK_HOSTS: &[&str] = &["localhost", "127.0.0.1", "[::1]"];
-
 /// Checks a redirect URI offered at registration (or in a client metadata document).
 pub fn validate_for_registration(raw: &str) -> Result<(), String> {
     let reject = |why: &str| Err(format!("redirect URI {raw:?} {why}"));
@@ -63,7 +62,7 @@ pub fn validate_for_registration(raw: &str) -> Result<(), String> {
     match scheme {
         "https" if url.host_str().is_none_or(str::is_empty) => reject("has no host"),
         "https" => Ok(()),
-        "http" if !url.host_str().is_some_and(|h| LOOPBACK_HOSTS.contains(&h)) => {
+        "http" if !url.host_str().is_some_and(is_loopback_host) => {
             reject("uses http on a host other than localhost, 127.0.0.1 or [::1]")
         }
         "http" => Ok(()),
@@ -128,11 +127,7 @@ impl VerifiedRedirectUri {
 
     /// Whether the client receives the code on this machine (shown as a warning on consent).
     pub fn is_loopback(&self) -> bool {
-        self.url.scheme() == "http"
-            && self
-                .url
-                .host_str()
-                .is_some_and(|h| LOOPBACK_HOSTS.contains(&h))
+        self.url.scheme() == "http" && self.url.host_str().is_some_and(is_loopback_host)
     }
 }
 
@@ -145,11 +140,7 @@ pub fn verify(registered: &[String], requested: &str) -> Option<VerifiedRedirect
     }
     validate_for_registration(requested).ok()?;
     let asked = Url::parse(requested).ok()?;
-    if asked.scheme() != "http"
-        || !asked
-            .host_str()
-            .is_some_and(|h| LOOPBACK_HOSTS.contains(&h))
-    {
+    if asked.scheme() != "http" || !asked.host_str().is_some_and(is_loopback_host) {
         return None;
     }
     registered

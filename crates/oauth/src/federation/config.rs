@@ -162,7 +162,7 @@ pub fn parse(value: Option<&str>) -> Result<Vec<ProviderConfig>, String> {
         let issuer_ok = url::Url::parse(&provider.issuer).is_ok_and(|u| {
             u.scheme() == "https"
                 || u.host_str()
-                    .is_some_and(|h| h == "127.0.0.1" || h == "localhost")
+                    .is_some_and(remote_mcp_core::config::is_loopback_host)
         });
         if !issuer_ok {
             return Err(format!(
