@@ -220,18 +220,24 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
+/// Cold start of both functions against a bare `lambda_http` hello.
+#[derive(Debug, clap::Parser)]
+#[command(name = "remote-mcp-coldstart")]
+struct Args {
+    /// Cold starts of each binary; the median is reported.
+    #[arg(long, default_value_t = 21, value_parser = clap::value_parser!(u16).range(1..))]
+    rounds: u16,
+    /// Where the release binaries are.
+    #[arg(long, default_value = "target/release")]
+    dir: PathBuf,
+    /// Fails when a function takes more than this many times the bare hello.
+    #[arg(long, default_value_t = 1.5)]
+    max_ratio: f64,
+}
+
 async fn measure() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = |flag: &str| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let rounds: usize = value("--rounds").map_or(Ok(21), |v| v.parse())?;
-    let dir = PathBuf::from(value("--dir").unwrap_or_else(|| "target/release".into()));
-    let max_ratio: f64 = value("--max-ratio").map_or(Ok(1.5), |v| v.parse())?;
-    anyhow::ensure!(rounds >= 1, "--rounds must be at least 1");
+    let args = <Args as clap::Parser>::parse();
+    let (rounds, dir, max_ratio) = (usize::from(args.rounds), args.dir, args.max_ratio);
     // One untimed round first: the page cache then holds every binary, as on a warm Lambda host.
     for subject in &SUBJECTS {
         once(&dir, subject).await?;

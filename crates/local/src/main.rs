@@ -15,30 +15,33 @@ use remote_mcp_core::Config;
 use remote_mcp_core::telemetry::{self, LogFormat};
 use remote_mcp_local::{StoreKind, app_with_providers, conformance_app, dev_user, store};
 
+/// Both functions on 127.0.0.1, as `make run` serves them.
+#[derive(Debug, clap::Parser)]
+#[command(name = "remote-mcp-local")]
+struct Args {
+    /// The port to serve on.
+    #[arg(long, default_value_t = 8787)]
+    port: u16,
+    /// memory or dynamodb-local.
+    #[arg(long, default_value = "memory", value_parser = |s: &str| s.parse::<StoreKind>())]
+    store: StoreKind,
+    /// The https origin of a tunnel to this port: the OAuth issuer and the MCP URL's origin.
+    #[arg(long)]
+    public_url: Option<String>,
+    /// Serve the MCP conformance suite's fixtures without OAuth (`make conformance` only).
+    #[arg(long)]
+    conformance: bool,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     telemetry::init(LogFormat::Pretty);
-    let mut port: u16 = 8787;
-    let mut kind = StoreKind::Memory;
-    let mut conformance = false;
-    let mut public_url: Option<String> = None;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--port" => port = value()?.parse().context("--port")?,
-            "--store" => kind = value()?.parse().map_err(anyhow::Error::msg)?,
-            "--public-url" => public_url = Some(value()?),
-            "--conformance" => conformance = true,
-            "-h" | "--help" => {
-                println!(
-                    "remote-mcp-local [--port 8787] [--store memory|dynamodb-local] [--public-url https://…] [--conformance]"
-                );
-                return Ok(());
-            }
-            other => anyhow::bail!("unknown argument {other:?} (try --help)"),
-        }
-    }
+    let Args {
+        port,
+        store: kind,
+        public_url,
+        conformance,
+    } = <Args as clap::Parser>::parse();
     let origin = public_url
         .filter(|u| !u.trim().is_empty())
         .map(|u| u.trim().trim_end_matches('/').to_owned())

@@ -19,21 +19,28 @@ use std::time::{Duration, Instant};
 
 const LAMBDA_HOST: &str = "r3mc9x2k1a.execute-api.eu-west-1.amazonaws.com";
 
+/// Replays Claude's recorded sequences.
+#[derive(Debug, clap::Parser)]
+#[command(name = "remote-mcp-replay")]
+struct Args {
+    /// Against the real Lambda binaries under `cargo lambda watch` (DynamoDB Local, a local KMS).
+    #[arg(long, conflicts_with_all = ["url", "email"])]
+    lambda: bool,
+    /// Against a running server: its URL (`make run`, a deployed stack).
+    #[arg(long, required_unless_present = "lambda", requires = "email")]
+    url: Option<String>,
+    /// An account on that server (the password from REMOTE_MCP_PASSWORD, a prompt, or stdin).
+    #[arg(long)]
+    email: Option<String>,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = |flag: &str| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
+    let args = <Args as clap::Parser>::parse();
     let sequences = load(&workspace_root().join("fixtures"))?;
-    if args.iter().any(|a| a == "--lambda") {
+    let (Some(url), Some(email)) = (args.url, args.email) else {
         return lambda(&sequences).await;
-    }
-    let url = value("--url").context("usage: remote-mcp-replay --url URL --email E | --lambda")?;
-    let email = value("--email").context("--email: an account on that server")?;
+    };
     let password = password(&email)?;
     let parsed = url::Url::parse(&url)?;
     let host = match parsed.port() {

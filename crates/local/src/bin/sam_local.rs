@@ -23,55 +23,52 @@ use std::time::{Duration, Instant};
 /// How long `sam local` may take to start both warm containers.
 const START_TIMEOUT: Duration = Duration::from_secs(240);
 
-struct Args {
-    replay: bool,
-    template: PathBuf,
-    architecture: String,
-    bind: IpAddr,
-    reach: String,
-    log: PathBuf,
-    port: u16,
+/// What to do once `sam local` serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Mode {
+    /// Print the URL and an account, and serve until Ctrl-C.
+    Serve,
+    /// Replay every sequence in `fixtures/` and exit non-zero if any fails.
+    Replay,
 }
 
-impl Args {
-    fn parse() -> anyhow::Result<Self> {
-        let args: Vec<String> = std::env::args().skip(1).collect();
-        let value = |flag: &str| {
-            args.iter()
-                .position(|a| a == flag)
-                .and_then(|i| args.get(i + 1))
-                .cloned()
-                .with_context(|| format!("{flag} is required (see scripts/sam-local.sh)"))
-        };
-        let replay = match args.first().map(String::as_str) {
-            Some("replay") => true,
-            Some("serve") => false,
-            _ => bail!(
-                "usage: remote-mcp-sam-local serve|replay --template T --architecture A --bind IP --reach HOST --log FILE [--port P]"
-            ),
-        };
-        let port = match value("--port") {
-            Ok(port) => port.parse().context("--port")?,
-            Err(_) if replay => TcpListener::bind("127.0.0.1:0")?.local_addr()?.port(),
-            Err(_) => 3000,
-        };
-        Ok(Self {
-            replay,
-            template: value("--template")?.into(),
-            architecture: value("--architecture")?,
-            bind: value("--bind")?.parse().context("--bind: an IP address")?,
-            reach: value("--reach")?,
-            log: value("--log")?.into(),
-            port,
-        })
-    }
+/// Both functions under `sam local start-api` (see `scripts/sam-local.sh`).
+#[derive(Debug, clap::Parser)]
+#[command(name = "remote-mcp-sam-local")]
+struct Args {
+    #[arg(value_enum)]
+    mode: Mode,
+    /// The `sam build` output's template.
+    #[arg(long)]
+    template: PathBuf,
+    /// The template's Architecture parameter.
+    #[arg(long)]
+    architecture: String,
+    /// The address moto's KMS listens on, reachable from containers.
+    #[arg(long)]
+    bind: IpAddr,
+    /// How containers reach this host.
+    #[arg(long)]
+    reach: String,
+    /// Where `sam local` logs.
+    #[arg(long)]
+    log: PathBuf,
+    /// The port to serve on (serve: 3000; replay: a free one).
+    #[arg(long)]
+    port: Option<u16>,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args = Args::parse()?;
+    let args = <Args as clap::Parser>::parse();
+    let replay = args.mode == Mode::Replay;
+    let port = match args.port {
+        Some(port) => port,
+        None if replay => TcpListener::bind("127.0.0.1:0")?.local_addr()?.port(),
+        None => 3000,
+    };
     let aws = LocalAws::start(args.bind).await?;
-    let url = format!("http://127.0.0.1:{}", args.port);
+    let url = format!("http://127.0.0.1:{port}");
 
     // `sam local` replaces the template's `!Ref`s with placeholders (TABLE_NAME=Table, …): the
     // real values come from --env-vars, for variables the template declares.
@@ -91,7 +88,7 @@ async fn main() -> anyhow::Result<()> {
     command
         .args(["local", "start-api", "--template"])
         .arg(&args.template)
-        .args(["--host", "127.0.0.1", "--port", &args.port.to_string()])
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
         .arg("--env-vars")
         .arg(&env_file)
         .args([
@@ -118,10 +115,10 @@ async fn main() -> anyhow::Result<()> {
         .context("starting sam local start-api")?;
     wait_until_serving(&mut sam, &url, &args.log).await?;
 
-    if args.replay {
+    if replay {
         let sequences = load(&workspace_root().join("fixtures"))?;
         let transport = OverHttp::new(&url)?;
-        let host = format!("127.0.0.1:{}", args.port);
+        let host = format!("127.0.0.1:{port}");
         let vars = initial_vars(&host, &url, local_aws::EMAIL, local_aws::PASSWORD);
         return replay_all(&sequences, &transport, &vars, "sam local").await;
     }
