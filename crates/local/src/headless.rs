@@ -7,14 +7,11 @@
 //! It backs `remote-mcp-token`, which prints a token for tools such as the MCP Inspector CLI.
 
 use anyhow::{Context, bail, ensure};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use remote_mcp_core::secret::Secret;
 use remote_mcp_testkit::hidden_field;
 use reqwest::StatusCode;
 use reqwest::header::{LOCATION, SET_COOKIE};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use url::Url;
 
 /// Where the authorization response would be delivered. Nothing listens there: the redirect is read
@@ -135,8 +132,7 @@ pub async fn sign_in_with(mcp_url: &Url, request: &SignIn<'_>) -> anyhow::Result
         .await?;
     let registration: Registration = json_or_error(registered, "registration").await?;
 
-    let verifier = Secret::generate();
-    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.expose().as_bytes()));
+    let pkce = remote_mcp_testkit::Pkce::new();
     let state = Secret::generate();
     let mut authorize = Url::parse(&metadata.authorization_endpoint)?;
     authorize
@@ -144,7 +140,7 @@ pub async fn sign_in_with(mcp_url: &Url, request: &SignIn<'_>) -> anyhow::Result
         .append_pair("response_type", "code")
         .append_pair("client_id", &registration.client_id)
         .append_pair("redirect_uri", used_redirect)
-        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge", &pkce.challenge)
         .append_pair("code_challenge_method", "S256")
         .append_pair("state", state.expose())
         .append_pair("resource", &prm.resource);
@@ -165,7 +161,7 @@ pub async fn sign_in_with(mcp_url: &Url, request: &SignIn<'_>) -> anyhow::Result
             ("code", &code),
             ("client_id", &registration.client_id),
             ("redirect_uri", used_redirect),
-            ("code_verifier", verifier.expose()),
+            ("code_verifier", pkce.verifier.as_str()),
             ("resource", &prm.resource),
         ])
         .send()

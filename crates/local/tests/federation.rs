@@ -709,8 +709,6 @@ async fn fake_github(primary_verified: bool) -> String {
     use axum::http::HeaderMap;
     use axum::response::{IntoResponse, Redirect};
     use axum::routing::{get, post};
-    use base64::Engine;
-    use sha2::Digest;
     use std::collections::HashMap;
     use std::sync::Mutex;
     let challenges: Arc<Mutex<HashMap<String, String>>> = Arc::default();
@@ -731,10 +729,8 @@ async fn fake_github(primary_verified: bool) -> String {
     };
     let token = move |Form(f): Form<HashMap<String, String>>| async move {
         let challenge = challenges.lock().unwrap().remove(&f["code"]);
-        let verified = challenge.is_some_and(|c| {
-            c == base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .encode(sha2::Sha256::digest(f["code_verifier"].as_bytes()))
-        });
+        let verified = challenge
+            .is_some_and(|c| c == remote_mcp_testkit::Pkce::challenge_of(&f["code_verifier"]));
         if f["client_id"] != "gh-client" || f["client_secret"] != "gh-secret" || !verified {
             return axum::Json(json!({"error": "bad_verification_code",
                 "error_description": "The code passed is incorrect or expired.",

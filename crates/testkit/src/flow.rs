@@ -16,11 +16,18 @@ impl Pkce {
     /// A fresh pair; the verifier uses every unreserved character class.
     pub fn new() -> Self {
         let verifier = format!("{}{}", Secret::generate().expose(), "-._~x");
-        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+        let challenge = Self::challenge_of(&verifier);
         Self {
             verifier,
             challenge,
         }
+    }
+}
+
+impl Pkce {
+    /// The S256 challenge of `verifier` (RFC 7636 §4.2).
+    pub fn challenge_of(verifier: &str) -> String {
+        URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
     }
 }
 
