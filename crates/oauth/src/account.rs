@@ -13,7 +13,7 @@
 
 use crate::AppState;
 use crate::consent::{STYLE, error_page, escape, protect};
-use crate::cookies::{Cookie, Cookies};
+use crate::cookies::Cookie;
 use crate::no_store::NoStore;
 use crate::params::Params;
 use crate::resource_owner::{ApprovalRequest, SignInError};
@@ -37,12 +37,6 @@ pub const PATH: &str = crate::paths::ACCOUNT;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new().route(PATH, get(show).post(act))
-}
-
-fn cookies(state: &AppState) -> Cookies {
-    Cookies {
-        secure: state.config.is_https(),
-    }
 }
 
 /// The form token of this browser's session: anyone can compute it from the session cookie, which
@@ -92,7 +86,7 @@ async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response {
         // rather than asking them to sign in again into an outage.
         Err(err) => return unavailable(err),
     };
-    let Some(session) = cookies(&state).get(&headers, Cookie::Session) else {
+    let Some(session) = state.cookies.get(&headers, Cookie::Session) else {
         return sign_in_page(&state, None, StatusCode::OK);
     };
     match state.grants.user_grants(&person.subject, now).await {
@@ -239,7 +233,9 @@ fn sign_in_page(state: &AppState, error: Option<&str>, status: StatusCode) -> Re
         ),
         status,
     );
-    let cookie = cookies(state).set(Cookie::SignInBinding, binding.expose(), SIGN_IN_FORM_TTL);
+    let cookie = state
+        .cookies
+        .set(Cookie::SignInBinding, binding.expose(), SIGN_IN_FORM_TTL);
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
@@ -311,7 +307,7 @@ async fn act(State(state): State<AppState>, request: Request) -> Response {
         return sign_out(&state, &parts.headers, &form).await;
     }
     // Login CSRF: the form must be the one this browser was shown.
-    let binding = cookies(&state).get(&parts.headers, Cookie::SignInBinding);
+    let binding = state.cookies.get(&parts.headers, Cookie::SignInBinding);
     let presented = form.get("sign_in_token").unwrap_or_default();
     let bound = binding
         .is_some_and(|b| bool::from(presented.as_bytes().ct_eq(sign_in_token(&b).as_bytes())));
@@ -334,7 +330,7 @@ async fn act(State(state): State<AppState>, request: Request) -> Response {
             PATH,
             &[
                 approver.set_cookie,
-                Some(cookies(&state).clear(Cookie::SignInBinding)),
+                Some(state.cookies.clear(Cookie::SignInBinding)),
             ]
             .into_iter()
             .flatten()
@@ -354,7 +350,7 @@ async fn act(State(state): State<AppState>, request: Request) -> Response {
 /// Ends this browser's session on the server, then goes back to `return_to` (the consent page it
 /// came from, or this page).
 async fn sign_out(state: &AppState, headers: &HeaderMap, form: &Params) -> Response {
-    let cookies = cookies(state);
+    let cookies = state.cookies;
     let Some(session) = cookies.get(headers, Cookie::Session) else {
         return see_account(None);
     };
@@ -383,7 +379,7 @@ async fn disconnect(
     grant: &str,
     now: UnixTime,
 ) -> Response {
-    let session = cookies(state).get(headers, Cookie::Session);
+    let session = state.cookies.get(headers, Cookie::Session);
     let person = match state.owner.signed_in(headers, now).await {
         Ok(person) => person,
         Err(err) => return unavailable(err),

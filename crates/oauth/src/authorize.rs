@@ -13,7 +13,7 @@
 use crate::AppState;
 use crate::clients;
 use crate::consent::{ACCESS_ALL, ACCESS_FIELD, ACCESS_READ_ONLY, ConsentPage, error_page};
-use crate::cookies::{Cookie, Cookies};
+use crate::cookies::Cookie;
 use crate::error::{ErrorCode, OAuthError};
 use crate::no_store::NoStore;
 use crate::params::Params;
@@ -285,9 +285,7 @@ async fn park(
             "Too many authorization requests from your network. Please wait a few minutes.",
         ));
     }
-    let cookies = Cookies {
-        secure: state.config.is_https(),
-    };
+    let cookies = state.cookies;
     // The browser binding is always a value this server issued. On https the `__Host-` cookie can
     // only have come from us, so a second tab keeps the value it already has; on http (the local
     // development server) any page on another loopback port could plant one, so every page gets
@@ -453,11 +451,10 @@ async fn open_transaction(
         .consent(hash, now)
         .await?
         .ok_or_else(|| show(StatusCode::BAD_REQUEST, EXPIRED))?;
-    let bound = Cookies {
-        secure: state.config.is_https(),
-    }
-    .get(headers, Cookie::ConsentBinding)
-    .is_some_and(|c| request.browser_binding.matches(&c));
+    let bound = state
+        .cookies
+        .get(headers, Cookie::ConsentBinding)
+        .is_some_and(|c| request.browser_binding.matches(&c));
     if !bound {
         return Err(show(
             StatusCode::FORBIDDEN,

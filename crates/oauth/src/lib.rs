@@ -89,6 +89,8 @@ pub struct AppState {
     pub federation: Arc<federation::Federation>,
     /// Where handlers read the time.
     pub clock: Clock,
+    /// Our cookies' names and attributes (`__Host-` and `Secure` on an https issuer).
+    pub cookies: cookies::Cookies,
 }
 
 impl AppState {
@@ -107,6 +109,9 @@ impl AppState {
             &config.mcp_resource(),
         ));
         let owner = Arc::new(Accounts::new(accounts.clone(), config.is_https()));
+        let cookies = cookies::Cookies {
+            secure: config.is_https(),
+        };
         Self {
             config: Arc::new(config),
             grants,
@@ -119,6 +124,7 @@ impl AppState {
             owner,
             federation: Arc::default(),
             clock: Clock::System,
+            cookies,
         }
     }
 

@@ -27,7 +27,7 @@ pub mod rules;
 
 use crate::AppState;
 use crate::consent::error_page_with_retry;
-use crate::cookies::{Cookie, Cookies};
+use crate::cookies::Cookie;
 use crate::params::Params;
 use crate::sign_in::open_session;
 use axum::Router;
@@ -248,12 +248,6 @@ fn callback_url(state: &AppState, provider: &str) -> String {
         .url(&CALLBACK_PATH.replace("{provider}", provider))
 }
 
-fn cookies(state: &AppState) -> Cookies {
-    Cookies {
-        secure: state.config.is_https(),
-    }
-}
-
 /// A failed step: the page to show.
 struct Failure {
     status: StatusCode,
@@ -399,7 +393,9 @@ async fn begin(
         .accounts
         .save_federated_sign_in(&browser_state.hash(), &sign_in)
         .await?;
-    let cookie = cookies(state).set(Cookie::Federation, browser_state.expose(), SIGN_IN_TTL);
+    let cookie = state
+        .cookies
+        .set(Cookie::Federation, browser_state.expose(), SIGN_IN_TTL);
     Ok(redirect(&url, &[cookie]))
 }
 
@@ -433,7 +429,7 @@ async fn finish(
     headers: &HeaderMap,
     now: UnixTime,
 ) -> Result<Response, Failure> {
-    let cookies = cookies(state);
+    let cookies = state.cookies;
     let params = Params::parse(query).map_err(|_| lost())?;
     let (sign_in, provider) = take_sign_in(state, id, &params, headers, now).await?;
     let again = sign_in.return_to.clone();
@@ -476,7 +472,8 @@ async fn take_sign_in<'s>(
     now: UnixTime,
 ) -> Result<(FederatedSignIn, &'s Provider), Failure> {
     let returned_state = params.get("state").ok_or_else(lost)?;
-    let bound = cookies(state)
+    let bound = state
+        .cookies
         .get(headers, Cookie::Federation)
         .ok_or_else(lost)?;
     if !bool::from(bound.as_bytes().ct_eq(returned_state.as_bytes())) {
