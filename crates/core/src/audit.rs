@@ -1,6 +1,6 @@
 //! The audit trail: one JSON log line per security-relevant event, under the target `audit`, with
 //! the same fields everywhere, so one CloudWatch Logs Insights query answers "what did this client
-//! do for this user" (README: Audit trail).
+//! do for this user" (docs/monitoring.md, *Audit trail*).
 //!
 //! ```text
 //! {"level":"INFO","fields":{"message":"token.issued","event":"token.issued","user":"…",

@@ -1,6 +1,6 @@
 //! What each request leaves behind for operators: the caller's address and API Gateway's request
 //! id on every audit line written while it runs, and one CloudWatch Embedded Metric Format (EMF)
-//! record when it ends (README: Monitoring).
+//! record when it ends (docs/monitoring.md).
 //!
 //! Both functions put `layer` in front of their routes. It runs the request inside a [`Scope`]
 //! (a task-local), which [`crate::audit::Audit::log`] reads for the source and request id and

@@ -55,7 +55,7 @@ async fn main() -> anyhow::Result<()> {
         println!("CONFORMANCE MODE: /mcp serves test fixtures without authentication");
         conformance_app(config, store)
     } else {
-        // Sign-in with identity providers, configured as in a deployment (README).
+        // Sign-in with identity providers, configured as in a deployment (docs/identity-providers.md).
         let providers = providers::from_env().map_err(anyhow::Error::msg)?;
         app_with_providers(config, store, providers)
     };

@@ -1,4 +1,4 @@
-//! Rotating the signing key (the README's *Rotating the signing key*), over HTTP: during the overlap
+//! Rotating the signing key (docs/operations.md, *Rotating the signing key*), over HTTP: during the overlap
 //! the new key signs, the JWKS serves both keys, and tokens signed before the rotation keep working
 //! (until they expire); once the overlap ends, only the new key's tokens do.
 

@@ -143,7 +143,7 @@ impl AppState {
     }
 
     /// Also publishes and trusts `key`: the previous signing key, while tokens it signed may still
-    /// be live (a rotation's overlap; see the README's *Rotating the signing key*).
+    /// be live (a rotation's overlap; see docs/operations.md, *Rotating the signing key*).
     pub fn with_previous_key(mut self, key: Arc<dyn PublicKey>) -> Self {
         self.verifier = Arc::new(self.verifier.also_trusting(key));
         self
