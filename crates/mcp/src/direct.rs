@@ -20,6 +20,13 @@
 //! rmcp answers with an error — goes on to rmcp, which remains the authority on every rule.
 //! `tests/direct.rs` sends the same requests both ways and requires the same answers.
 //!
+//! **When it goes.** This path exists only because rmcp 3.9's stateless Streamable HTTP service
+//! has no way to answer one request without its serve loop. It is retired the day rmcp answers a
+//! stateless JSON request in place (a `handle_request`-style entry that runs the handler on the
+//! caller's task): then `tests/direct.rs`'s rmcp side is all that remains, the two mutations
+//! that exist only for the checks here go, and `make bench` says whether anything was lost. No
+//! upstream issue asks for that yet; the one to open would describe exactly the chain above.
+//!
 //! A handler here gets a request context whose peer leads nowhere: this server's tools answer
 //! with one message and never talk to the client mid-call (progress, sampling, elicitation). A
 //! tool that does must be served through rmcp (leave it out in [`direct_call`]).
