@@ -36,5 +36,6 @@ pub mod token;
 pub use config::{Config, ConfigError, Lifetimes};
 pub use store::{
     AccountStore, DynamoStore, GrantReader, GrantStore, MemoryStore, NoteStore, Store, StoreError,
+    Throttle,
 };
 pub use time::{Clock, UnixTime};

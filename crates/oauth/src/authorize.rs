@@ -279,7 +279,7 @@ async fn park(
     let Incoming {
         headers, source, ..
     } = *incoming;
-    if !crate::source::anonymous_write_allowed(state.accounts.as_ref(), source, now).await? {
+    if !crate::source::anonymous_write_allowed(state.throttle.as_ref(), source, now).await? {
         return Err(show(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many authorization requests from your network. Please wait a few minutes.",

@@ -62,7 +62,7 @@ use cimd::CimdResolver;
 use client_keys::KeySets;
 use fetch::Fetcher;
 use remote_mcp_core::token::{LazyVerifier, PublicKey, Signer};
-use remote_mcp_core::{AccountStore, Clock, Config, GrantStore};
+use remote_mcp_core::{AccountStore, Clock, Config, GrantStore, Throttle};
 use std::sync::Arc;
 
 pub use metadata::Capabilities;
@@ -75,8 +75,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Clients, consent transactions, codes and grants.
     pub grants: Arc<dyn GrantStore>,
-    /// Accounts, sessions and the throttles' counters.
+    /// Accounts and sessions.
     pub accounts: Arc<dyn AccountStore>,
+    /// Attempt counters: the limits on anonymous writes (the same table as `accounts`).
+    pub throttle: Arc<dyn Throttle>,
     pub capabilities: Arc<Capabilities>,
     pub signer: Arc<dyn Signer>,
     /// Verifies our own access tokens (revocation, introspection), and lists the published keys.
@@ -109,6 +111,7 @@ impl AppState {
             &config.mcp_resource(),
         ));
         let owner = Arc::new(Accounts::new(accounts.clone(), config.is_https()));
+        let throttle: Arc<dyn Throttle> = accounts.clone();
         let cookies = cookies::Cookies {
             secure: config.is_https(),
         };
@@ -116,6 +119,7 @@ impl AppState {
             config: Arc::new(config),
             grants,
             accounts,
+            throttle,
             capabilities,
             signer,
             verifier,

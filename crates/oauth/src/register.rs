@@ -299,7 +299,7 @@ async fn register(
 /// [`remote_mcp_core::Config::registrations_per_hour`] of them per hour.
 async fn within_limit(state: &AppState, source: &str, now: UnixTime) -> OAuthResult<()> {
     let count = state
-        .accounts
+        .throttle
         .count_attempt(&format!("register:{source}"), now, REGISTRATION_WINDOW)
         .await?;
     if count > state.config.registrations_per_hour {

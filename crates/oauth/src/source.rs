@@ -3,7 +3,7 @@
 
 pub use remote_mcp_core::observe::{request_id, source_address};
 
-use remote_mcp_core::{AccountStore, StoreError, UnixTime};
+use remote_mcp_core::{StoreError, Throttle, UnixTime};
 use std::time::Duration;
 
 /// Records stored for anonymous callers (consent transactions, sign-ins started at an identity
@@ -16,11 +16,11 @@ pub const ANONYMOUS_WINDOW: Duration = Duration::from_secs(10 * 60);
 /// Counts one record stored for an anonymous caller at `source`; `false` once the source is over
 /// [`ANONYMOUS_WRITES_PER_SOURCE`] in this window (then nothing should be stored).
 pub async fn anonymous_write_allowed(
-    accounts: &dyn AccountStore,
+    throttle: &dyn Throttle,
     source: &str,
     now: UnixTime,
 ) -> Result<bool, StoreError> {
-    let writes = accounts
+    let writes = throttle
         .count_attempt(&format!("anonymous:{source}"), now, ANONYMOUS_WINDOW)
         .await?;
     if writes > ANONYMOUS_WRITES_PER_SOURCE {

@@ -1,16 +1,16 @@
-//! The people who may approve connections: users, their sign-in sessions, and the attempt counters
-//! that throttle sign-in and registration.
+//! The people who may approve connections: users and their sign-in sessions. (The attempt counters
+//! that throttle sign-in and anonymous writes are [`super::Throttle`]'s.)
 
-use super::StoreError;
+use super::{StoreError, Throttle};
 use crate::UnixTime;
 use crate::model::{FederatedSignIn, LinkedIdentity, Session, User};
 use crate::secret::SecretHash;
 use async_trait::async_trait;
-use std::time::Duration;
 
-/// Accounts, sessions and throttles.
+/// Accounts and sessions. Every account store also keeps attempt counters ([`Throttle`]): sign-in
+/// reserves its attempts in the same table.
 #[async_trait]
-pub trait AccountStore: Send + Sync + 'static {
+pub trait AccountStore: Throttle + Send + Sync + 'static {
     /// Creates a user, with the identities it lists. Fails with [`StoreError::AlreadyExists`] if
     /// the email is taken or one of the identities is linked already.
     async fn create_user(&self, user: &User) -> Result<(), StoreError>;
@@ -76,39 +76,4 @@ pub trait AccountStore: Send + Sync + 'static {
         hash: &SecretHash,
         now: UnixTime,
     ) -> Result<Option<FederatedSignIn>, StoreError>;
-
-    /// Counts one attempt (a failed sign-in, a registration) against `key` in the fixed window
-    /// containing `now`; returns the window's count so far. Atomic, so limits hold across Lambda
-    /// instances.
-    async fn count_attempt(
-        &self,
-        key: &str,
-        now: UnixTime,
-        window: Duration,
-    ) -> Result<u32, StoreError>;
-
-    /// Attempts counted against `key` in the window containing `now`.
-    async fn attempts(&self, key: &str, now: UnixTime, window: Duration)
-    -> Result<u32, StoreError>;
-
-    /// Reserves one of `limit` attempts against `key` in the window containing `now`, before the
-    /// attempt is made: `true` if it was counted, `false` (nothing counted) if `limit` attempts are
-    /// already counted. Atomic: of any number of concurrent callers, at most `limit` per window
-    /// get `true`, on every instance.
-    async fn reserve_attempt(
-        &self,
-        key: &str,
-        now: UnixTime,
-        window: Duration,
-        limit: u32,
-    ) -> Result<bool, StoreError>;
-
-    /// Gives back an attempt reserved in the window containing `now` (it turned out to be a
-    /// success, which is not held against anyone).
-    async fn release_attempt(
-        &self,
-        key: &str,
-        now: UnixTime,
-        window: Duration,
-    ) -> Result<(), StoreError>;
 }

@@ -1,7 +1,7 @@
 //! The embedded store: a mutex over hash maps, with the same semantics as DynamoDB (expiry checked
 //! on read, atomic verbs). The default for `make run` and for fast tests.
 
-use super::{AccountStore, GrantReader, GrantStore, NoteStore, StoreError, window_start};
+use super::{AccountStore, GrantReader, GrantStore, NoteStore, StoreError, Throttle, window_start};
 use crate::UnixTime;
 use crate::model::{
     AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, ConsentRequest,
@@ -438,7 +438,10 @@ impl AccountStore for MemoryStore {
             .filter(|s| now < s.expires_at)
             .cloned())
     }
+}
 
+#[async_trait]
+impl Throttle for MemoryStore {
     async fn count_attempt(
         &self,
         key: &str,

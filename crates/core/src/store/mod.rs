@@ -8,7 +8,8 @@
 //! | trait | records | used by |
 //! |---|---|---|
 //! | [`GrantStore`] ([`GrantReader`]) | clients, consent transactions, codes, grants, revoked tokens | the OAuth function (the MCP function reads, for revocation) |
-//! | [`AccountStore`] | users, sessions, attempt counters | the OAuth function's sign-in |
+//! | [`AccountStore`] | users, sessions | the OAuth function's sign-in |
+//! | [`Throttle`] | attempt counters | sign-in, and the limits on anonymous writes |
 //! | [`NoteStore`] | the tools' notes | the MCP function's tools |
 //!
 //! All of them live in one DynamoDB table ([`table`]). Two implementations pass one contract suite
@@ -21,12 +22,14 @@ mod grants;
 mod memory;
 mod notes;
 pub mod table;
+mod throttle;
 
 pub use accounts::AccountStore;
 pub use dynamo::{DynamoStore, timeouts};
 pub use grants::{GrantReader, GrantStore};
 pub use memory::MemoryStore;
 pub use notes::NoteStore;
+pub use throttle::Throttle;
 
 use crate::UnixTime;
 use std::time::Duration;

@@ -367,7 +367,7 @@ async fn begin(
         Secret::generate().expose()
     );
     // Each start stores a sign-in for an anonymous caller: the consent page's limit applies.
-    if !crate::source::anonymous_write_allowed(state.accounts.as_ref(), source, now).await? {
+    if !crate::source::anonymous_write_allowed(state.throttle.as_ref(), source, now).await? {
         return Err(Failure::new(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many sign-ins from your network. Please wait a few minutes.",

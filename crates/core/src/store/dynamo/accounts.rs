@@ -9,7 +9,7 @@ use crate::model::{FederatedSignIn, LinkedIdentity, Session, User};
 use crate::secret::SecretHash;
 use crate::store::table::{Key, PARTITION_KEY};
 use crate::store::window_start;
-use crate::store::{AccountStore, StoreError};
+use crate::store::{AccountStore, StoreError, Throttle};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -191,7 +191,10 @@ impl AccountStore for DynamoStore {
     async fn end_session(&self, hash: &SecretHash) -> Result<(), StoreError> {
         self.delete(&Key::session(hash.as_str())).await.map(|_| ())
     }
+}
 
+#[async_trait]
+impl Throttle for DynamoStore {
     async fn count_attempt(
         &self,
         key: &str,
