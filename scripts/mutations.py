@@ -130,12 +130,12 @@ MUTATIONS = {
     "a JSON-RPC batch bypasses the scope check": [
         (
             "crates/mcp/src/envelope.rs",
-            """    let Some(envelope) = Envelope::parse(&bytes) else {
+            """    let Some(message) = Message::parse(&bytes) else {
         return not_a_message(&bytes);
     };
-    parts.extensions.insert(envelope);""",
-            """    if let Some(envelope) = Envelope::parse(&bytes) {
-        parts.extensions.insert(envelope);
+    parts.extensions.insert(message);""",
+            """    if let Some(message) = Message::parse(&bytes) {
+        parts.extensions.insert(message);
     }""",
         ),
     ],

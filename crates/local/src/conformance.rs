@@ -18,7 +18,7 @@ use axum::routing::post_service;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use mcp_function::server::McpServer;
-use mcp_function::{AppState, Principal, origin, transport};
+use mcp_function::{AppState, Principal, compat, envelope, origin, transport};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::handler::server::wrapper::Parameters;
@@ -498,8 +498,11 @@ pub fn router(state: AppState) -> Router {
     let service = transport::service(&state, move || {
         ConformanceServer::new(McpServer::new(notes.clone()))
     });
-    let endpoint = transport::read_message(post_service(service))
-        .route_layer(middleware::from_fn(conformance_user))
-        .route_layer(middleware::from_fn_with_state(state.clone(), origin::check));
-    transport::mount(endpoint).with_state(state)
+    // The production pipeline's order, with the conformance user in place of the bearer layer.
+    let pipeline = tower::ServiceBuilder::new()
+        .layer(middleware::from_fn_with_state(state.clone(), origin::check))
+        .layer(middleware::from_fn(conformance_user))
+        .layer(middleware::from_fn(envelope::read))
+        .layer(middleware::from_fn(compat::tolerate));
+    transport::mount(post_service(service).route_layer(pipeline)).with_state(state)
 }

@@ -21,7 +21,7 @@
 //!    all — is served; only an `Accept` that excludes JSON (`text/event-stream` alone,
 //!    `text/html`, `application/json;q=0`) is `406`.
 
-use crate::envelope::Envelope;
+use crate::envelope::{Envelope, Message};
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -50,8 +50,8 @@ pub async fn tolerate(mut request: Request, next: Next) -> Response {
     }
     let headers_to_add = request
         .extensions()
-        .get::<Envelope>()
-        .and_then(|envelope| restated_headers(request.headers(), envelope))
+        .get::<Message>()
+        .and_then(|message| restated_headers(request.headers(), &message.envelope))
         .unwrap_or_default();
     let headers = request.headers_mut();
     headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT_BOTH));

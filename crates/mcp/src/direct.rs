@@ -33,11 +33,10 @@
 
 use crate::AppState;
 use crate::compat::{LEGACY, MODERN};
-use crate::envelope::{Envelope, MAX_BODY_BYTES};
+use crate::envelope::{Envelope, IN_PROCESS, Message};
 use crate::server::McpServer;
-use crate::step_up::ToolOutcome;
+use crate::tool_audit::ToolOutcome;
 use axum::Extension;
-use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
 use axum::middleware::Next;
@@ -62,23 +61,20 @@ enum Era {
     Stateless,
 }
 
-/// Middleware (innermost, after the scope check): answer the request here when it qualifies,
-/// otherwise pass it on to rmcp unchanged.
+/// Middleware (innermost): answer the request here when it qualifies, otherwise pass it on to
+/// rmcp unchanged. The typed request comes from [`crate::envelope::read`]; the body is not read.
 pub async fn answer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if !state.answer_directly {
         return next.run(request).await;
     }
-    let (parts, body) = request.into_parts();
-    // The bytes `envelope::read` buffered: collecting them again copies nothing.
-    let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
-    };
-    match direct_call(&state, &parts, &bytes) {
+    let (mut parts, body) = request.into_parts();
+    let call = parts
+        .extensions
+        .remove::<Message>()
+        .and_then(|message| direct_call(&state, &parts, message));
+    match call {
         Some((era, request)) => respond(&state.server, era, request, parts).await,
-        None => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
-        }
+        None => next.run(Request::from_parts(parts, body)).await,
     }
 }
 
@@ -86,10 +82,10 @@ pub async fn answer(State(state): State<AppState>, request: Request, next: Next)
 fn direct_call(
     state: &AppState,
     parts: &Parts,
-    body: &Bytes,
+    message: Message,
 ) -> Option<(Era, JsonRpcRequest<ClientRequest>)> {
-    let envelope = parts.extensions.get::<Envelope>()?;
-    if !envelope.is_request() || !matches!(envelope.method(), Some("tools/list" | "tools/call")) {
+    let Message { envelope, request } = message;
+    if !envelope.is_request() || !envelope.method().is_some_and(|m| IN_PROCESS.contains(&m)) {
         return None;
     }
     let headers = &parts.headers;
@@ -108,8 +104,8 @@ fn direct_call(
     if !is_json || !our_host || param_headers {
         return None;
     }
-    let era = era(headers, envelope)?;
-    let request: JsonRpcRequest<ClientRequest> = serde_json::from_slice(body).ok()?;
+    let era = era(headers, &envelope)?;
+    let request = request?;
     let qualifies = match &request.request {
         ClientRequest::ListToolsRequest(_) => true,
         ClientRequest::CallToolRequest(call) => state.server.has_tool(&call.params.name),
@@ -245,10 +241,9 @@ mod tests {
         for (name, value) in extra {
             request = request.header(*name, *value);
         }
-        let (mut parts, ()) = request.body(()).unwrap().into_parts();
-        let bytes = Bytes::from(body.to_string());
-        parts.extensions.insert(Envelope::parse(&bytes).unwrap());
-        direct_call(&state(), &parts, &bytes).map(|(era, _)| era)
+        let (parts, ()) = request.body(()).unwrap().into_parts();
+        let message = Message::parse(body.to_string().as_bytes()).unwrap();
+        direct_call(&state(), &parts, message).map(|(era, _)| era)
     }
 
     fn modern(method: &str, params: Value) -> Value {

@@ -3,7 +3,9 @@
 //! The layers before rmcp need a few members of the message: its `method`, the name it targets
 //! (`params.name` of a tool call or prompt, `params.uri` of a resource read) and the protocol
 //! version in `params._meta`. [`read`] buffers the body once (up to [`MAX_BODY_BYTES`]), parses
-//! those members into an [`Envelope`] kept in the request's extensions, and hands the same bytes on.
+//! it into a [`Message`] kept in the request's extensions — those members as an [`Envelope`], and
+//! for the requests answered in process ([`IN_PROCESS`]) rmcp's typed request — and hands the same
+//! bytes on for rmcp. No layer after this one reads the body.
 //!
 //! Members of the wrong type are read as absent (rmcp answers them precisely), but a body that is
 //! not one JSON object is refused here: a layer that cannot see what a message asks for must not
@@ -14,6 +16,7 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use rmcp::model::{ClientRequest, JsonRpcRequest};
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::fmt;
@@ -21,6 +24,36 @@ use std::marker::PhantomData;
 
 /// Largest MCP request body we read.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The methods [`crate::direct`] answers without rmcp's service; [`Message`] carries them typed.
+pub const IN_PROCESS: [&str; 2] = ["tools/list", "tools/call"];
+
+/// The body as every layer after [`read`] sees it, parsed once.
+#[derive(Debug, Clone)]
+pub struct Message {
+    /// What the layers in front of rmcp read of it.
+    pub envelope: Envelope,
+    /// A request of an [`IN_PROCESS`] method as rmcp types it; absent for every other message,
+    /// and for one rmcp's types refuse (rmcp then answers it with the precise error).
+    pub request: Option<JsonRpcRequest<ClientRequest>>,
+}
+
+impl Message {
+    /// Parses a body; `None` unless it is a single JSON object.
+    pub fn parse(body: &[u8]) -> Option<Self> {
+        let envelope = Envelope::parse(body)?;
+        let in_process = envelope.is_request()
+            && envelope
+                .method()
+                .is_some_and(|method| IN_PROCESS.contains(&method));
+        let request = if in_process {
+            serde_json::from_slice(body).ok()
+        } else {
+            None
+        };
+        Some(Self { envelope, request })
+    }
+}
 
 /// What the layers in front of rmcp need from a JSON-RPC message.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -93,16 +126,16 @@ impl Envelope {
     }
 }
 
-/// Middleware: read the body once, attach the [`Envelope`], pass the bytes on.
+/// Middleware: read the body once, attach the [`Message`], pass the bytes on.
 pub async fn read(request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
         return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
     };
-    let Some(envelope) = Envelope::parse(&bytes) else {
+    let Some(message) = Message::parse(&bytes) else {
         return not_a_message(&bytes);
     };
-    parts.extensions.insert(envelope);
+    parts.extensions.insert(message);
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
 }

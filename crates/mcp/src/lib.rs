@@ -13,6 +13,7 @@
 //! | [`bearer`] | access-token verification and challenges | RFC 6750, RFC 8707, MCP authorization |
 //! | [`revocation`] | revoked grants, tokens and clients, within a bound | RFC 7009 at the resource server |
 //! | [`step_up`] | per-tool scopes, 403 `insufficient_scope` | MCP authorization "Step-Up" |
+//! | [`tool_audit`] | each tool call in the audit trail and the metrics | — |
 //! | [`direct`] | `tools/list` and `tools/call` answered without rmcp's per-request service | MCP transports |
 //! | [`server`], [`tools`] | tools, resources, prompts | MCP server features |
 //! | [`result_limit`] | tool results cut to what the client takes, with a marker | Claude's result limit |
@@ -28,6 +29,7 @@ pub mod result_limit;
 pub mod revocation;
 pub mod server;
 pub mod step_up;
+pub mod tool_audit;
 pub mod tools;
 pub mod transport;
 

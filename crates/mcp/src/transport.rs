@@ -5,21 +5,36 @@
 //! checks `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name`, after [`crate::compat`] has
 //! absorbed what deployed Claude clients send differently.
 //!
-//! Order of the layers on POST: `Origin` check → bearer token → body read once
-//! ([`crate::envelope`]) → client tolerances ([`crate::compat`]) → per-tool scope → the common
-//! requests answered directly ([`crate::direct`]) → rmcp.
+//! A POST passes these layers in this order (one [`ServiceBuilder`] in [`routes`]), after the
+//! router-wide request log and metrics ([`remote_mcp_core::observe`]). Each hands on what it adds
+//! in the request's extensions; any may answer instead of passing on.
+//!
+//! | layer | reads | adds, or answers |
+//! |---|---|---|
+//! | [`origin::check`] | `Origin` | 403 for a foreign origin |
+//! | [`bearer::require_token`] | `Authorization`; the grant, at most once per token per interval | [`Principal`]; 401, 503 |
+//! | [`envelope::read`] | the body, the only layer that does | [`Message`]; 400 (`-32700`, `-32600`), 413 |
+//! | [`compat::tolerate`] | `Accept`, `MCP-Protocol-Version`, [`Message`] | the headers rmcp requires; 406 |
+//! | [`step_up::enforce`] | [`Message`], [`Principal`] | 403 `insufficient_scope` |
+//! | [`tool_audit::record`] | [`Message`], [`Principal`], the answer | the audit line and metric of a tool call |
+//! | [`direct::answer`] | [`Message`], headers | the answer to a plain `tools/list` or `tools/call` |
+//! | rmcp's service | the body | every other answer |
+//!
+//! [`Principal`]: crate::Principal
+//! [`Message`]: crate::envelope::Message
 
-use crate::{AppState, bearer, compat, direct, envelope, origin, step_up};
+use crate::{AppState, bearer, compat, direct, envelope, origin, step_up, tool_audit};
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};
-use axum::middleware::{self, Next};
+use axum::middleware::{self, Next, from_fn, from_fn_with_state};
 use axum::response::Response;
 use axum::routing::{MethodRouter, post_service};
 use rmcp::ServerHandler;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use std::sync::Arc;
+use tower::ServiceBuilder;
 
 /// Paths serving MCP: canonical `/mcp`, and `/` for clients given the bare origin.
 pub const PATHS: [&str; 2] = ["/mcp", "/"];
@@ -56,14 +71,6 @@ pub fn service<S: ServerHandler + Send + 'static>(
     )
 }
 
-/// The layers every MCP endpoint has in front of `endpoint`: the JSON-RPC body read once
-/// ([`envelope::read`]), then what deployed Claude clients send differently ([`compat::tolerate`]).
-pub fn read_message(endpoint: MethodRouter<AppState>) -> MethodRouter<AppState> {
-    endpoint
-        .route_layer(middleware::from_fn(compat::tolerate))
-        .route_layer(middleware::from_fn(envelope::read))
-}
-
 /// Mounts `endpoint` (a POST-only method router) on every MCP path, with response headers.
 pub fn mount(endpoint: MethodRouter<AppState>) -> Router<AppState> {
     PATHS
@@ -75,23 +82,16 @@ pub fn mount(endpoint: MethodRouter<AppState>) -> Router<AppState> {
 }
 
 pub(crate) fn routes(state: &AppState) -> Router<AppState> {
+    let pipeline = ServiceBuilder::new()
+        .layer(from_fn_with_state(state.clone(), origin::check))
+        .layer(from_fn_with_state(state.clone(), bearer::require_token))
+        .layer(from_fn(envelope::read))
+        .layer(from_fn(compat::tolerate))
+        .layer(from_fn_with_state(state.clone(), step_up::enforce))
+        .layer(from_fn_with_state(state.clone(), tool_audit::record))
+        .layer(from_fn_with_state(state.clone(), direct::answer));
     let server = state.server.clone();
-    // `route_layer`: the layers wrap POST only, so other methods get axum's 405 + `Allow: POST`
+    // `route_layer`: the pipeline wraps POST only, so other methods get axum's 405 + `Allow: POST`
     // before any authentication.
-    let endpoint = post_service(service(state, move || server.clone()))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            direct::answer,
-        ))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            step_up::enforce,
-        ));
-    let endpoint = read_message(endpoint)
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            bearer::require_token,
-        ))
-        .route_layer(middleware::from_fn_with_state(state.clone(), origin::check));
-    mount(endpoint)
+    mount(post_service(service(state, move || server.clone())).route_layer(pipeline))
 }
