@@ -12,6 +12,7 @@ VENV := .venv
 SAM := $(VENV)/bin/sam
 CFN_LINT := $(VENV)/bin/cfn-lint
 ARM_TARGET := aarch64-unknown-linux-gnu
+HAKARI := .tools/cargo-hakari-0.9.37/bin/cargo-hakari
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
@@ -45,12 +46,16 @@ test: deps lint unit conformance lambda-replay sam-local-replay sdk-clients brow
 test-under-load: ## make test with every core busy (stress-ng): the harness must hold on a loaded machine
 	scripts/under-load.sh $(MAKE) --no-print-directory test
 
-lint: ## cargo fmt --check, clippy -D warnings, no import loop inside a crate, every mutation still anchored, one feature set for every cargo command
+lint: $(HAKARI) ## cargo fmt --check, clippy -D warnings, no import loop inside a crate, every mutation still anchored, crates/workspace-hack as cargo hakari generates it
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	python3 scripts/check-structure.py
 	python3 scripts/mutations.py --check
-	python3 scripts/check-features.py
+	$(HAKARI) hakari generate --diff
+	$(HAKARI) hakari verify
+
+$(HAKARI):
+	cargo install cargo-hakari --version 0.9.37 --locked --root .tools/cargo-hakari-0.9.37
 
 unit: node_modules/.installed $(VENV)/.installed ## All Rust tests (DynamoDB Local from node_modules, moto's KMS from .venv); the store contracts run on memory and DynamoDB Local
 	@command -v java >/dev/null || { echo "error: java not found: DynamoDB Local needs Java 17+ (apt-get install openjdk-17-jre-headless)" >&2; exit 1; }

@@ -113,6 +113,10 @@ async fn lambda(sequences: &[Sequence]) -> anyhow::Result<()> {
             "--ignore-changes",
             "--invoke-address",
             "127.0.0.1",
+            // The functions' development feature: the workspace's one build of the dependencies
+            // (crates/workspace-hack), not a second one with the shipped functions' features.
+            "--features",
+            "oauth-function/workspace-hack,mcp-function/workspace-hack",
         ])
         .args(["--invoke-port", &port.to_string()])
         .args(env.iter().flat_map(|e| ["--env-var".to_owned(), e.clone()]))
