@@ -272,11 +272,13 @@ async fn refresh_token(
 ) -> OAuthResult<TokenResponse> {
     let invalid = || OAuthError::invalid_grant("the refresh token is invalid, expired or revoked");
     let token = RefreshToken::parse(presented).ok_or_else(invalid)?;
-    let grant = state
+    // One read: the rotation below writes against it.
+    let read = state
         .grants
-        .grant(&token.grant_id, now)
+        .grant_for_update(&token.grant_id, now)
         .await?
         .ok_or_else(invalid)?;
+    let grant = &read.value;
     // Everything that can fail is checked before the token is touched.
     if grant.client_id != client.id {
         return Err(invalid());
@@ -305,7 +307,7 @@ async fn refresh_token(
     };
     match state
         .grants
-        .rotate_refresh(&grant.id, &token.hash(), next.hash(), now, policy)
+        .rotate_refresh(read, &token.hash(), next.hash(), now, policy)
         .await?
     {
         Rotation::Rotated(grant) => {

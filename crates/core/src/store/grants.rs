@@ -10,6 +10,13 @@ use crate::model::{
 use crate::secret::SecretHash;
 use async_trait::async_trait;
 
+/// A record as read, with the revision a conditional write compares against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub revision: u64,
+}
+
 /// What the resource server may read: whether a token's grant, client and id still stand.
 #[async_trait]
 pub trait GrantReader: Send + Sync + 'static {
@@ -87,11 +94,23 @@ pub trait GrantStore: GrantReader + Send + Sync + 'static {
     /// Creates a grant. Fails with [`StoreError::AlreadyExists`] if the id is taken.
     async fn create_grant(&self, grant: &Grant) -> Result<(), StoreError>;
 
-    /// Applies [`crate::model::RefreshState::decide`] to the stored grant atomically: concurrent
-    /// rotations of one token serialise, so exactly one live token remains.
-    async fn rotate_refresh(
+    /// An unexpired grant with the revision [`Self::rotate_refresh`] writes against.
+    async fn grant_for_update(
         &self,
         id: &GrantId,
+        now: UnixTime,
+    ) -> Result<Option<Versioned<Grant>>, StoreError>;
+
+    /// Applies [`crate::model::RefreshState::decide`] to `read` (the grant as
+    /// [`Self::grant_for_update`] returned it for this request: a refusal — duplicate, replay,
+    /// unknown token — is decided from it without another read) and writes a rotation only if the
+    /// grant is still at that revision; if it moved on (a concurrent rotation, a revocation), reads
+    /// it again and decides again.
+    /// Concurrent rotations of one token serialise, so exactly one live token remains; with no
+    /// contention a refresh costs the one read and one conditional write.
+    async fn rotate_refresh(
+        &self,
+        read: Versioned<Grant>,
         presented: &SecretHash,
         next: SecretHash,
         now: UnixTime,

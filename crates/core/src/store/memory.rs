@@ -1,7 +1,9 @@
 //! The embedded store: a mutex over hash maps, with the same semantics as DynamoDB (expiry checked
 //! on read, atomic verbs). The default for `make run` and for fast tests.
 
-use super::{AccountStore, GrantReader, GrantStore, NoteStore, StoreError, Throttle, window_start};
+use super::{
+    AccountStore, GrantReader, GrantStore, NoteStore, StoreError, Throttle, Versioned, window_start,
+};
 use crate::UnixTime;
 use crate::model::{
     AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, ConsentRequest,
@@ -210,15 +212,28 @@ impl GrantStore for MemoryStore {
         insert_new(&mut self.lock().grants, grant.id.clone(), grant.clone())
     }
 
-    async fn rotate_refresh(
+    async fn grant_for_update(
         &self,
         id: &GrantId,
+        now: UnixTime,
+    ) -> Result<Option<Versioned<Grant>>, StoreError> {
+        // One lock orders every rotation, so the revision is never compared.
+        let grant = GrantReader::grant(self, id, now).await?;
+        Ok(grant.map(|value| Versioned { value, revision: 0 }))
+    }
+
+    async fn rotate_refresh(
+        &self,
+        read: Versioned<Grant>,
         presented: &SecretHash,
         next: SecretHash,
         now: UnixTime,
         policy: RefreshPolicy,
     ) -> Result<Rotation, StoreError> {
+        // Decided from the grant as it is now, under the lock: what a conditional write that
+        // found the grant moved on would do.
         let mut tables = self.lock();
+        let id = &read.value.id;
         let Some(grant) = tables.grants.get_mut(id).filter(|g| now < g.expires_at) else {
             return Ok(Rotation::Unknown);
         };

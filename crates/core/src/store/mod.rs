@@ -26,7 +26,7 @@ mod throttle;
 
 pub use accounts::AccountStore;
 pub use dynamo::{DynamoStore, timeouts};
-pub use grants::{GrantReader, GrantStore};
+pub use grants::{GrantReader, GrantStore, Versioned};
 pub use memory::MemoryStore;
 pub use notes::NoteStore;
 pub use throttle::Throttle;

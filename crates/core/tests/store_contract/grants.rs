@@ -3,7 +3,7 @@
 //! [`GrantStore`]: remote_mcp_core::GrantStore
 
 use super::*;
-use remote_mcp_core::GrantStore;
+use remote_mcp_core::{GrantStore, Versioned};
 
 // ------------------------------------------------------------------ clients
 
@@ -299,6 +299,76 @@ async fn a_users_grants_are_listed_by_key_until_revoked_or_expired(store: Arc<dy
     );
 }
 
+/// The grant as the test created it: for a grant that is gone or expired since, a read the
+/// store must find out of date.
+fn as_read(g: &Grant) -> Versioned<Grant> {
+    Versioned {
+        value: g.clone(),
+        revision: 0,
+    }
+}
+
+/// The grant as a refresh at `at` reads it.
+async fn read(store: &Arc<dyn GrantStore>, g: &Grant, at: UnixTime) -> Versioned<Grant> {
+    store
+        .grant_for_update(&g.id, at)
+        .await
+        .unwrap()
+        .expect("a live grant")
+}
+
+/// With a current read, a rotation is decided from it; a read that is out of date (another
+/// rotation came first) is never written over the newer grant.
+async fn a_rotation_writes_only_over_the_grant_it_read(store: Arc<dyn GrantStore>) {
+    let (g, t1) = grant();
+    store.create_grant(&g).await.unwrap();
+    let key = g.refresh.successor_key.clone();
+    let read = store.grant_for_update(&g.id, T0).await.unwrap().unwrap();
+    assert_eq!(read.value, g);
+    let t2 = t1.successor(&key);
+    let Rotation::Rotated(after) = store
+        .rotate_refresh(read.clone(), &t1.hash(), t2.hash(), T0 + secs(1), POLICY)
+        .await
+        .unwrap()
+    else {
+        panic!("a current read rotates")
+    };
+    // t2 used (t1 retired), then the old read of t1 comes back after the grace.
+    let current = store
+        .grant_for_update(&g.id, T0 + secs(2))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(current.value, after);
+    let t3 = t2.successor(&key);
+    assert!(matches!(
+        store
+            .rotate_refresh(current, &t2.hash(), t3.hash(), T0 + secs(2), POLICY)
+            .await
+            .unwrap(),
+        Rotation::Rotated(_)
+    ));
+    assert!(matches!(
+        store
+            .rotate_refresh(
+                read,
+                &t1.hash(),
+                t1.successor(&key).hash(),
+                T0 + POLICY.grace + secs(5),
+                POLICY
+            )
+            .await
+            .unwrap(),
+        Rotation::Replayed(_)
+    ));
+    let stored = store.grant(&g.id, T0 + secs(3)).await.unwrap().unwrap();
+    assert_eq!(
+        stored.refresh.current,
+        t3.hash(),
+        "the newest token still stands"
+    );
+}
+
 async fn rotation_follows_the_grace_policy(store: Arc<dyn GrantStore>) {
     let (g, t1) = grant();
     store.create_grant(&g).await.unwrap();
@@ -306,7 +376,13 @@ async fn rotation_follows_the_grace_policy(store: Arc<dyn GrantStore>) {
 
     let t2 = t1.successor(&key);
     let rotated = store
-        .rotate_refresh(&g.id, &t1.hash(), t2.hash(), T0 + secs(10), POLICY)
+        .rotate_refresh(
+            read(&store, &g, T0 + secs(10)).await,
+            &t1.hash(),
+            t2.hash(),
+            T0 + secs(10),
+            POLICY,
+        )
         .await
         .unwrap();
     let Rotation::Rotated(after) = rotated else {
@@ -328,7 +404,7 @@ async fn rotation_follows_the_grace_policy(store: Arc<dyn GrantStore>) {
     for at in [20, 21, 40] {
         let Rotation::Rotated(again) = store
             .rotate_refresh(
-                &g.id,
+                read(&store, &g, T0 + secs(at)).await,
                 &t1.hash(),
                 t1.successor(&key).hash(),
                 T0 + secs(at),
@@ -345,7 +421,7 @@ async fn rotation_follows_the_grace_policy(store: Arc<dyn GrantStore>) {
     assert_eq!(
         store
             .rotate_refresh(
-                &g.id,
+                read(&store, &g, T0 + secs(41)).await,
                 &t1.hash(),
                 RefreshToken::generate(&g.id).hash(),
                 T0 + secs(41),
@@ -359,7 +435,7 @@ async fn rotation_follows_the_grace_policy(store: Arc<dyn GrantStore>) {
     assert!(matches!(
         store
             .rotate_refresh(
-                &g.id,
+                read(&store, &g, T0 + secs(50)).await,
                 &t2.hash(),
                 t2.successor(&key).hash(),
                 T0 + secs(50),
@@ -372,7 +448,7 @@ async fn rotation_follows_the_grace_policy(store: Arc<dyn GrantStore>) {
     assert!(matches!(
         store
             .rotate_refresh(
-                &g.id,
+                read(&store, &g, T0 + secs(51)).await,
                 &t1.hash(),
                 t1.successor(&key).hash(),
                 T0 + secs(51),
@@ -393,13 +469,25 @@ async fn replay_after_grace_is_reported(store: Arc<dyn GrantStore>) {
     store.create_grant(&g).await.unwrap();
     let t2 = RefreshToken::generate(&g.id);
     store
-        .rotate_refresh(&g.id, &t1.hash(), t2.hash(), T0, POLICY)
+        .rotate_refresh(
+            read(&store, &g, T0).await,
+            &t1.hash(),
+            t2.hash(),
+            T0,
+            POLICY,
+        )
         .await
         .unwrap();
     let t3 = RefreshToken::generate(&g.id);
     assert!(matches!(
         store
-            .rotate_refresh(&g.id, &t1.hash(), t3.hash(), T0 + POLICY.grace, POLICY)
+            .rotate_refresh(
+                read(&store, &g, T0 + POLICY.grace).await,
+                &t1.hash(),
+                t3.hash(),
+                T0 + POLICY.grace,
+                POLICY
+            )
             .await
             .unwrap(),
         Rotation::Replayed(_)
@@ -412,16 +500,17 @@ async fn rotation_of_revoked_or_expired_grant_is_unknown(store: Arc<dyn GrantSto
     let next = RefreshToken::generate(&g.id);
     assert_eq!(
         store
-            .rotate_refresh(&g.id, &t1.hash(), next.hash(), g.expires_at, POLICY)
+            .rotate_refresh(as_read(&g), &t1.hash(), next.hash(), g.expires_at, POLICY)
             .await
             .unwrap(),
         Rotation::Unknown
     );
     assert!(store.revoke_grant(&g.id).await.unwrap());
     assert!(!store.revoke_grant(&g.id).await.unwrap());
+    assert_eq!(store.grant_for_update(&g.id, T0).await.unwrap(), None);
     assert_eq!(
         store
-            .rotate_refresh(&g.id, &t1.hash(), next.hash(), T0, POLICY)
+            .rotate_refresh(as_read(&g), &t1.hash(), next.hash(), T0, POLICY)
             .await
             .unwrap(),
         Rotation::Unknown
@@ -436,7 +525,13 @@ async fn foreign_token_is_unknown(store: Arc<dyn GrantStore>) {
     let next = RefreshToken::generate(&g.id);
     assert_eq!(
         store
-            .rotate_refresh(&g.id, &other.hash(), next.hash(), T0, POLICY)
+            .rotate_refresh(
+                read(&store, &g, T0).await,
+                &other.hash(),
+                next.hash(),
+                T0,
+                POLICY
+            )
             .await
             .unwrap(),
         Rotation::Unknown
@@ -451,11 +546,12 @@ async fn concurrent_rotations_leave_exactly_one_live_token(store: Arc<dyn GrantS
     store.create_grant(&g).await.unwrap();
     let attempts: Vec<_> = (0..CONCURRENCY)
         .map(|_| {
-            let (store, id, presented) = (store.clone(), g.id.clone(), t1.hash());
+            let (store, g, presented) = (store.clone(), g.clone(), t1.hash());
             tokio::spawn(async move {
-                let next = RefreshToken::generate(&id);
+                let next = RefreshToken::generate(&g.id);
+                let read = read(&store, &g, T0 + secs(1)).await;
                 let outcome = store
-                    .rotate_refresh(&id, &presented, next.hash(), T0 + secs(1), POLICY)
+                    .rotate_refresh(read, &presented, next.hash(), T0 + secs(1), POLICY)
                     .await
                     .unwrap();
                 (next, outcome)
@@ -488,7 +584,13 @@ async fn concurrent_rotations_leave_exactly_one_live_token(store: Arc<dyn GrantS
     let probe = RefreshToken::generate(&g.id);
     assert!(matches!(
         store
-            .rotate_refresh(&g.id, &live[0].hash(), probe.hash(), T0 + secs(2), POLICY)
+            .rotate_refresh(
+                read(&store, &g, T0 + secs(2)).await,
+                &live[0].hash(),
+                probe.hash(),
+                T0 + secs(2),
+                POLICY
+            )
             .await
             .unwrap(),
         Rotation::Rotated(_)
@@ -522,7 +624,13 @@ async fn last_use_is_recorded_once_per_precision(store: Arc<dyn GrantStore>) {
     let t2 = t1.successor(&g.refresh.successor_key);
     let refreshed = later + secs(30);
     store
-        .rotate_refresh(&g.id, &t1.hash(), t2.hash(), refreshed, POLICY)
+        .rotate_refresh(
+            read(&store, &g, refreshed).await,
+            &t1.hash(),
+            t2.hash(),
+            refreshed,
+            POLICY,
+        )
         .await
         .unwrap();
     assert_eq!(seen(refreshed).await, Some(refreshed));
@@ -552,6 +660,7 @@ super::contract!(
     concurrent_takes_of_one_code_have_exactly_one_winner,
     grant_round_trip_and_expiry,
     a_users_grants_are_listed_by_key_until_revoked_or_expired,
+    a_rotation_writes_only_over_the_grant_it_read,
     rotation_follows_the_grace_policy,
     replay_after_grace_is_reported,
     rotation_of_revoked_or_expired_grant_is_unknown,

@@ -13,7 +13,7 @@ use crate::secret::SecretHash;
 use crate::store::table::{
     Key, PARTITION_KEY, REDEEMED_BY, REVISION, SORT_KEY, TTL_ATTRIBUTE, USER_GRANT_PREFIX,
 };
-use crate::store::{GrantReader, GrantStore, StoreError};
+use crate::store::{GrantReader, GrantStore, StoreError, Versioned};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -201,21 +201,47 @@ impl GrantStore for DynamoStore {
         .await
     }
 
-    async fn rotate_refresh(
+    async fn grant_for_update(
         &self,
         id: &GrantId,
+        now: UnixTime,
+    ) -> Result<Option<Versioned<Grant>>, StoreError> {
+        let Some(item) = self.read_live(&Key::grant(id.as_str()), now).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Versioned {
+            value: decode_grant(&item)?,
+            revision: revision(&item)?,
+        }))
+    }
+
+    async fn rotate_refresh(
+        &self,
+        read: Versioned<Grant>,
         presented: &SecretHash,
         next: SecretHash,
         now: UnixTime,
         policy: RefreshPolicy,
     ) -> Result<Rotation, StoreError> {
+        let id = read.value.id.clone();
+        let mut read = Some(read);
         let mut contention = Contention::new();
         loop {
-            let Some(item) = self.read_live(&Key::grant(id.as_str()), now).await? else {
-                return Ok(Rotation::Unknown);
+            // The caller's read first; after a lost race, the grant as it is now.
+            let current = match read.take() {
+                Some(read) => read,
+                None => match self.grant_for_update(&id, now).await? {
+                    Some(current) => current,
+                    None => return Ok(Rotation::Unknown),
+                },
             };
-            let mut grant = decode_grant(&item)?;
-            let rev = revision(&item)?;
+            let Versioned {
+                value: mut grant,
+                revision: rev,
+            } = current;
+            if now >= grant.expires_at {
+                return Ok(Rotation::Unknown);
+            }
             match grant.refresh.decide(presented, next.clone(), now, policy) {
                 RefreshDecision::Rotate(state) => {
                     grant.refresh = state;
