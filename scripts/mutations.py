@@ -44,8 +44,8 @@ MUTATIONS = {
     "wrong registration_client_uri": [
         (
             "crates/oauth/src/register.rs",
-            'registration_client_uri: state.config.url(&format!("/register/{}", client.id)),',
-            'registration_client_uri: state.config.url("/register"),',
+            'registration_client_uri: config.url(&format!("/register/{}", client.id)),',
+            'registration_client_uri: config.url("/register"),',
         ),
     ],
     "403 instead of 401 for a bad token": [

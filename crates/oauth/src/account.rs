@@ -29,7 +29,7 @@ use remote_mcp_core::audit::Audit;
 use remote_mcp_core::model::{Approval, Grant, GrantId, Registration};
 use remote_mcp_core::secret::SecretHash;
 use remote_mcp_core::time::iso8601;
-use remote_mcp_core::{StoreError, UnixTime};
+use remote_mcp_core::{GrantStore, StoreError, UnixTime};
 use subtle::ConstantTimeEq;
 
 /// Where the page is served.
@@ -91,7 +91,7 @@ async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response {
     };
     match state.grants.user_grants(&person.subject, now).await {
         Ok(grants) => {
-            let rows = rows(&state, &grants, now).await;
+            let rows = rows(state.grants.as_ref(), &grants, now).await;
             page(
                 &format!("Connected apps of {}", person.email),
                 &format!(
@@ -119,15 +119,11 @@ struct Row {
     last_used: String,
 }
 
-async fn rows(state: &AppState, grants: &[Grant], now: UnixTime) -> Vec<Row> {
+/// Each grant with what the page shows of its client (`store` names the clients).
+async fn rows(store: &dyn GrantStore, grants: &[Grant], now: UnixTime) -> Vec<Row> {
     let mut rows = Vec::with_capacity(grants.len());
     for grant in grants {
-        let client = state
-            .grants
-            .client(&grant.client_id, now)
-            .await
-            .ok()
-            .flatten();
+        let client = store.client(&grant.client_id, now).await.ok().flatten();
         let (name, host, registered) = match &client {
             Some(client) => (
                 client

@@ -8,7 +8,8 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use remote_mcp_core::token::JwkSet;
+use remote_mcp_core::token::{JwkSet, LazyVerifier};
+use std::sync::Arc;
 
 /// Where the key set is published.
 pub const PATH: &str = crate::paths::JWKS;
@@ -18,8 +19,8 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 /// The signing key first, then the previous one during a rotation's overlap.
-async fn jwks(State(state): State<AppState>) -> Result<impl IntoResponse, OAuthError> {
-    let keys = state.verifier.jwks().await?;
+async fn jwks(State(verifier): State<Arc<LazyVerifier>>) -> Result<impl IntoResponse, OAuthError> {
+    let keys = verifier.jwks().await?;
     Ok((
         [(header::CACHE_CONTROL, "public, max-age=300")],
         Json(JwkSet { keys }),

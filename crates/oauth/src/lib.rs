@@ -95,6 +95,21 @@ pub struct AppState {
     pub cookies: cookies::Cookies,
 }
 
+// Substates: a handler that needs one part of the state asks for that part
+// (`State<Arc<Capabilities>>`), and its signature says what it can touch. Helpers likewise take
+// the part they use (`&Config`, `&dyn GrantStore`), not the whole state.
+macro_rules! substate {
+    ($($field:ident: $type:ty),* $(,)?) => {$(
+        impl axum::extract::FromRef<AppState> for $type {
+            fn from_ref(state: &AppState) -> Self {
+                state.$field.clone()
+            }
+        }
+    )*};
+}
+
+substate!(capabilities: Arc<Capabilities>, verifier: Arc<LazyVerifier>);
+
 impl AppState {
     /// Builds the state: metadata documents fetched from the internet when needed, and approvals by
     /// users of the store ([`Accounts`]).

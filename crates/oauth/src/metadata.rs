@@ -14,6 +14,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use remote_mcp_core::Config;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// The authorization server's advertised (and enforced) capabilities.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -122,9 +123,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(OIDC_PATH, get(document))
 }
 
-async fn document(State(state): State<AppState>) -> impl IntoResponse {
+async fn document(State(capabilities): State<Arc<Capabilities>>) -> impl IntoResponse {
     (
         [(header::CACHE_CONTROL, "public, max-age=300")],
-        Json(state.capabilities.as_ref().clone()),
+        Json(capabilities.as_ref().clone()),
     )
 }

@@ -21,12 +21,12 @@ use axum::http::{Extensions, HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use remote_mcp_core::UnixTime;
 use remote_mcp_core::audit::Audit;
 use remote_mcp_core::model::{
     Client, ClientCredential, ClientId, ClientKeys, ClientMetadata, Registration,
 };
 use remote_mcp_core::secret::{Secret, random_id};
+use remote_mcp_core::{Config, UnixTime};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -291,7 +291,12 @@ async fn register(
         .request(request_id(&extensions).as_deref())
         .detail(client.metadata.client_name.as_deref().unwrap_or_default())
         .log();
-    let body = response(&state, &client, secret.as_ref(), Some(&registration_token));
+    let body = response(
+        &state.config,
+        &client,
+        secret.as_ref(),
+        Some(&registration_token),
+    );
     Ok(NoStore((StatusCode::CREATED, Json(body))).into_response())
 }
 
@@ -313,7 +318,7 @@ async fn within_limit(state: &AppState, source: &str, now: UnixTime) -> OAuthRes
 }
 
 fn response(
-    state: &AppState,
+    config: &Config,
     client: &Client,
     secret: Option<&Secret>,
     registration_token: Option<&Secret>,
@@ -324,7 +329,7 @@ fn response(
         client_secret: secret.map(|s| s.expose().to_owned()),
         client_secret_expires_at: client.credential.has_secret().then_some(0),
         registration_access_token: registration_token.map(|t| t.expose().to_owned()),
-        registration_client_uri: state.config.url(&format!("/register/{}", client.id)),
+        registration_client_uri: config.url(&format!("/register/{}", client.id)),
         token_endpoint_auth_method: client.credential.method(),
         keys: client.credential.keys().cloned(),
         metadata: client.metadata.clone(),
@@ -364,7 +369,7 @@ async fn read(
     headers: HeaderMap,
 ) -> OAuthResult<Response> {
     let client = managed_client(&state, &headers, &id).await?;
-    Ok(NoStore(Json(response(&state, &client, None, None))).into_response())
+    Ok(NoStore(Json(response(&state.config, &client, None, None))).into_response())
 }
 
 #[tracing::instrument(name = "registration_delete", skip_all)]

@@ -26,7 +26,6 @@ use crate::{id_jag, jwt};
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use remote_mcp_core::UnixTime;
 use remote_mcp_core::audit::{Audit, clip};
 use remote_mcp_core::model::{
     Approval, Client, CodeRedemption, Grant, GrantId, RefreshPolicy, RefreshState, RefreshToken,
@@ -34,6 +33,7 @@ use remote_mcp_core::model::{
 };
 use remote_mcp_core::secret::{SecretHash, random_id};
 use remote_mcp_core::token::{AccessClaims, encode};
+use remote_mcp_core::{AccountStore, Config, GrantStore, UnixTime};
 use serde::Serialize;
 
 /// Where this endpoint is served (at the root: Claude falls back to it without metadata).
@@ -201,7 +201,7 @@ async fn authorization_code(
     }
     // OAuth 2.1 §4.1.3: a used code replayed by its own client; revoke what it issued.
     if let Some(grant) = &record.redeemed_by {
-        revoke_after_replay(state, grant, "authorization code").await?;
+        revoke_after_replay(state.grants.as_ref(), grant, "authorization code").await?;
         return Err(OAuthError::invalid_grant(
             "the authorization code was already used",
         ));
@@ -219,7 +219,7 @@ async fn authorization_code(
             "the PKCE code_verifier does not match",
         ));
     }
-    check_bound_resource(state, exchange.resource, &code.resource)?;
+    check_bound_resource(&state.config, exchange.resource, &code.resource)?;
     let grant_id = GrantId::generate();
     let refresh = RefreshToken::generate(&grant_id);
     let grant = Grant {
@@ -237,7 +237,7 @@ async fn authorization_code(
     match state.grants.take_code(&hash, &grant, now).await? {
         CodeRedemption::Redeemed => {}
         CodeRedemption::AlreadyRedeemed(winner) => {
-            revoke_after_replay(state, &winner, "authorization code").await?;
+            revoke_after_replay(state.grants.as_ref(), &winner, "authorization code").await?;
             return Err(OAuthError::invalid_grant(
                 "the authorization code was already used",
             ));
@@ -289,7 +289,7 @@ async fn refresh_token(
         Some(requested) => Scopes::narrowing(requested, &granted)
             .map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e))?,
     };
-    check_bound_resource(state, resource, &grant.resource)?;
+    check_bound_resource(&state.config, resource, &grant.resource)?;
     // The token just replaced, presented again: within the grace this is answered (a lost
     // response, or concurrent sessions sharing the token) with the same successor. A thief
     // replaying inside the window would be answered too, so every such use is audited with its
@@ -333,7 +333,7 @@ async fn refresh_token(
             "this refresh token was just used; use the newest one",
         )),
         Rotation::Replayed(grant) => {
-            revoke_after_replay(state, &grant.id, "refresh token").await?;
+            revoke_after_replay(state.grants.as_ref(), &grant.id, "refresh token").await?;
             Err(invalid())
         }
         Rotation::Unknown => Err(invalid()),
@@ -419,7 +419,7 @@ async fn enterprise(
             "ID-JAG: this jti was already used",
         ));
     }
-    let user = enterprise_user(state, &claims, &email, now).await?;
+    let user = enterprise_user(state.accounts.as_ref(), &claims, &email, now).await?;
     let grant = Grant {
         id: GrantId::generate(),
         client_id: client.id.clone(),
@@ -543,7 +543,7 @@ fn admitted_email(provider: &OidcProvider, claims: &id_jag::Claims) -> OAuthResu
 /// The user the provider names, linked by issuer and subject as federated sign-in links people
 /// (created on a first ID-JAG), and enabled.
 async fn enterprise_user(
-    state: &AppState,
+    accounts: &dyn AccountStore,
     claims: &id_jag::Claims,
     email: &str,
     now: UnixTime,
@@ -554,7 +554,7 @@ async fn enterprise_user(
         email,
         name: claims.name.as_deref(),
     };
-    let user = match person.user(state.accounts.as_ref(), now).await? {
+    let user = match person.user(accounts, now).await? {
         Linked::User(user) => user,
         Linked::EmailTaken => {
             return Err(OAuthError::invalid_grant(format!(
@@ -571,16 +571,12 @@ async fn enterprise_user(
 
 /// RFC 8707 on a token request: a `resource`, if sent, may only name the one the code or grant is
 /// bound to (in any spelling [`scope::resource`] accepts). Omitted means that one.
-fn check_bound_resource(state: &AppState, requested: Option<&str>, bound: &str) -> OAuthResult<()> {
+fn check_bound_resource(config: &Config, requested: Option<&str>, bound: &str) -> OAuthResult<()> {
     let Some(requested) = requested else {
         return Ok(());
     };
-    let resource = scope::resource(
-        Some(requested),
-        &state.config.mcp_resource(),
-        state.config.issuer(),
-    )
-    .map_err(|e| OAuthError::new(ErrorCode::InvalidTarget, e))?;
+    let resource = scope::resource(Some(requested), &config.mcp_resource(), config.issuer())
+        .map_err(|e| OAuthError::new(ErrorCode::InvalidTarget, e))?;
     if resource != bound {
         return Err(OAuthError::new(
             ErrorCode::InvalidTarget,
@@ -590,8 +586,12 @@ fn check_bound_resource(state: &AppState, requested: Option<&str>, bound: &str) 
     Ok(())
 }
 
-async fn revoke_after_replay(state: &AppState, grant: &GrantId, what: &str) -> OAuthResult<()> {
-    let revoked = state.grants.revoke_grant(grant).await?;
+async fn revoke_after_replay(
+    grants: &dyn GrantStore,
+    grant: &GrantId,
+    what: &str,
+) -> OAuthResult<()> {
+    let revoked = grants.revoke_grant(grant).await?;
     let detail = format!("{what} replayed; grant revoked: {revoked}");
     Audit::new("replay.detected")
         .grant(grant.as_str())

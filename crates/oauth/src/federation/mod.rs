@@ -42,7 +42,7 @@ use oidc::{OidcProvider, Person, UpstreamError};
 use remote_mcp_core::audit::{Audit, clip};
 use remote_mcp_core::model::{FederatedSignIn, LinkedIdentity, User, normalize_email};
 use remote_mcp_core::secret::{Secret, SecretHash};
-use remote_mcp_core::{AccountStore, StoreError, UnixTime};
+use remote_mcp_core::{AccountStore, Config, StoreError, UnixTime};
 use std::sync::Arc;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
@@ -242,10 +242,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(CALLBACK_PATH, get(callback))
 }
 
-fn callback_url(state: &AppState, provider: &str) -> String {
-    state
-        .config
-        .url(&CALLBACK_PATH.replace("{provider}", provider))
+fn callback_url(config: &Config, provider: &str) -> String {
+    config.url(&CALLBACK_PATH.replace("{provider}", provider))
 }
 
 /// A failed step: the page to show.
@@ -375,7 +373,7 @@ async fn begin(
     }
     let url = provider
         .authorization_url(
-            &callback_url(state, id),
+            &callback_url(&state.config, id),
             browser_state.expose(),
             nonce.expose(),
             &code_verifier,
@@ -538,7 +536,7 @@ async fn answer(
         .finish(
             state.federation.secrets.as_deref(),
             code,
-            &callback_url(state, id),
+            &callback_url(&state.config, id),
             sign_in,
             now,
         )
