@@ -65,7 +65,7 @@ conformance: node_modules/.installed ## Official MCP conformance suite against t
 	scripts/conformance.sh
 
 lambda-replay: deps ## Replay the Claude fixtures through the real Lambda binaries under cargo lambda watch
-	cargo run --quiet -p remote-mcp-local --bin remote-mcp-replay -- --lambda
+	cargo run --quiet -p remote-mcp-xtask --bin remote-mcp-replay -- --lambda
 
 sam-local: deps ## Both functions under sam local start-api, from sam build, with DynamoDB Local and a local KMS
 	scripts/sam-local.sh serve
@@ -86,7 +86,7 @@ bench: ## Benchmarks of the hot paths (criterion): token checks, MCP requests, s
 
 load: deps ## Load test the release local server (memory store and DynamoDB Local) with oha (pinned): req/s, p50/p99, errors, RSS; DURATION=10 SOAK=60 CONNECTIONS=16
 	@test -x .tools/oha-1.16.0/bin/oha || cargo install oha --version 1.16.0 --locked --root .tools/oha-1.16.0
-	cargo build --release -p remote-mcp-local --bin remote-mcp-local --bin remote-mcp-token
+	cargo build --release -p remote-mcp-local -p remote-mcp-xtask --bin remote-mcp-local --bin remote-mcp-token
 	$(VENV)/bin/python scripts/load.py
 
 coldstart: ## Cold start of both functions against a bare lambda_http hello, release builds, median of ROUNDS (21)
@@ -101,15 +101,15 @@ mutations: deps ## Break what clients depend on, one thing at a time, and check 
 
 replay: ## Replay the Claude fixtures over HTTP: make replay URL=https://… EMAIL=… (password: prompt, or REMOTE_MCP_PASSWORD)
 	@test -n "$(URL)" -a -n "$(EMAIL)" || { echo "usage: make replay URL=http://127.0.0.1:8787 EMAIL=… (an account on that server; the password is asked for, or read from REMOTE_MCP_PASSWORD)" >&2; exit 1; }
-	cargo run -p remote-mcp-local --bin remote-mcp-replay -- --url "$(URL)" --email "$(EMAIL)"
+	cargo run -p remote-mcp-xtask --bin remote-mcp-replay -- --url "$(URL)" --email "$(EMAIL)"
 
 token: ## Sign in through the OAuth flow and print an access token: make token URL=https://…/mcp EMAIL=… [SCOPE=mcp for read-only]
 	@test -n "$(URL)" -a -n "$(EMAIL)" || { echo "usage: make token URL=https://…/mcp EMAIL=you@example.com [SCOPE=mcp for read-only]" >&2; exit 1; }
-	@cargo run --quiet -p remote-mcp-local --bin remote-mcp-token -- --email "$(EMAIL)" --scope "$(SCOPE)" "$(URL)"
+	@cargo run --quiet -p remote-mcp-xtask --bin remote-mcp-token -- --email "$(EMAIL)" --scope "$(SCOPE)" "$(URL)"
 
 inspect: node_modules/.installed ## MCP Inspector CLI with a fresh token: make inspect URL=…/mcp EMAIL=… [SCOPE=…] [ARGS='--method tools/list']
 	@test -n "$(URL)" -a -n "$(EMAIL)" || { echo "usage: make inspect URL=https://…/mcp EMAIL=you@example.com [SCOPE=mcp for read-only] [ARGS='--method tools/call --tool-name whoami']" >&2; exit 1; }
-	@token=$$(cargo run --quiet -p remote-mcp-local --bin remote-mcp-token -- --email "$(EMAIL)" --scope "$(SCOPE)" "$(URL)") \
+	@token=$$(cargo run --quiet -p remote-mcp-xtask --bin remote-mcp-token -- --email "$(EMAIL)" --scope "$(SCOPE)" "$(URL)") \
 	  && TOKEN=$$token scripts/inspector.sh "$(URL)" $(or $(ARGS),--method tools/list)
 
 validate: $(VENV)/.installed ## sam validate --lint, cfn-lint (options off and on), the routes sam local mounts, npm's install plan on Linux/macOS x86_64/arm64 (offline)

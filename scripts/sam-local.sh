@@ -160,6 +160,6 @@ CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_
   sam build --no-cached --build-dir "$state/build" --parameter-overrides "Architecture=$arch" >"$state/build.log" 2>&1 ||
   { tail -40 "$state/build.log" >&2; fail "sam build failed (log: $state/build.log)"; }
 
-cargo build --quiet -p remote-mcp-local --bin remote-mcp-sam-local
+cargo build --quiet -p remote-mcp-xtask --bin remote-mcp-sam-local
 target/debug/remote-mcp-sam-local "$mode" --template "$state/build/template.yaml" \
   --architecture "$arch" --bind "$bind" --reach "$reach" --log "$state/sam.log"

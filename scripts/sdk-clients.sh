@@ -15,7 +15,7 @@ node=$(scripts/node.sh)
 python=.venv/bin/python
 [ -d node_modules/@modelcontextprotocol/sdk ] || { echo "error: run 'make deps' first" >&2; exit 1; }
 "$python" -c 'import mcp' 2>/dev/null || { echo "error: the Python MCP SDK is missing: run 'make deps' first" >&2; exit 1; }
-cargo build --quiet -p remote-mcp-local --bin remote-mcp-local --bin remote-mcp-token -p remote-mcp-admin
+cargo build --quiet -p remote-mcp-local -p remote-mcp-xtask --bin remote-mcp-local --bin remote-mcp-token -p remote-mcp-admin
 
 email=sdk@example.org
 password="sdk clients password"

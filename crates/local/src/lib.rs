@@ -1,18 +1,9 @@
 //! Local development host: both function routers merged on one loopback origin, exactly as API
-//! Gateway routes them in AWS, over an embedded store or DynamoDB Local. Its modules:
-//!
-//! - [`conformance`]: for the official MCP conformance suite only, an endpoint with its fixtures;
-//! - [`headless`]: the OAuth flow without a browser (`remote-mcp-token`, `make token`);
-//! - [`replay`]: Claude's recorded traffic replayed in process, over HTTP, under `cargo lambda
-//!   watch` and `sam local` (`remote-mcp-replay`, `remote-mcp-sam-local`);
-//! - [`local_aws`]: moto's KMS and DynamoDB Local wired for `sam local`;
-//! - [`process_group`]: child process groups stopped by `killpg`, nothing else.
+//! Gateway routes them in AWS, over an embedded store or DynamoDB Local (`make run`); with
+//! [`conformance`], the endpoint the official MCP conformance suite runs against. The tools that
+//! drive it from outside (replays, `sam local`, `make token`) are in `crates/xtask`.
 
 pub mod conformance;
-pub mod headless;
-pub mod local_aws;
-pub mod process_group;
-pub mod replay;
 
 use axum::Router;
 use remote_mcp_core::model::{User, normalize_email};

@@ -71,7 +71,7 @@ remote_mcp_testkit::both_stores! {
 /// token it returns works on /mcp, and a wrong password stops it with the consent page's message.
 #[tokio::test]
 async fn headless_sign_in_returns_a_working_token() {
-    use remote_mcp_local::headless::{Credentials, sign_in};
+    use remote_mcp_testkit::headless::{Credentials, sign_in};
     let origin = serve(remote_mcp_testkit::memory_store()).await;
     let mcp = url::Url::parse(&format!("{origin}/mcp")).unwrap();
     let credentials = Credentials {

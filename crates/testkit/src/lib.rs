@@ -9,12 +9,14 @@
 //! | [`stores`] | a fresh store of either kind, and [`both_stores!`] |
 //! | [`http`] | [`Reply`] and [`oneshot`]: a router answering one request, read fully |
 //! | [`flow`] | OAuth client pieces: [`Pkce`], [`hidden_field`], form bodies |
+//! | [`headless`] | the whole OAuth flow without a browser, as a client and its user's browser do it |
 //! | [`records`] | the client and grant a hand-signed token stands on |
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod dynamodb;
 pub mod flow;
+pub mod headless;
 pub mod http;
 pub mod kms;
 pub mod process;

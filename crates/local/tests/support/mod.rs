@@ -6,7 +6,7 @@
 use remote_mcp_core::{Config, Store};
 use remote_mcp_local::app;
 use remote_mcp_local::dev_user;
-use remote_mcp_local::headless::{Credentials, SignIn, sign_in_with};
+use remote_mcp_testkit::headless::{Credentials, SignIn, sign_in_with};
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
 use std::sync::Arc;

@@ -7,9 +7,9 @@
 //!   and a local KMS, exactly as they run in AWS but for the endpoints.
 
 use anyhow::{Context, bail};
-use remote_mcp_local::local_aws::{self, LocalAws};
-use remote_mcp_local::process_group::ProcessGroup;
-use remote_mcp_local::replay::{
+use remote_mcp_xtask::local_aws::{self, LocalAws};
+use remote_mcp_xtask::process_group::ProcessGroup;
+use remote_mcp_xtask::replay::{
     LambdaInvoke, OverHttp, Sequence, Transport, initial_vars, load, replay_all,
 };
 use remote_mcp_testkit::workspace_root;

@@ -8,7 +8,7 @@
 
 use anyhow::{Context, bail, ensure};
 use remote_mcp_core::secret::Secret;
-use remote_mcp_testkit::hidden_field;
+use crate::hidden_field;
 use reqwest::StatusCode;
 use reqwest::header::{LOCATION, SET_COOKIE};
 use serde::{Deserialize, Serialize};
@@ -132,7 +132,7 @@ pub async fn sign_in_with(mcp_url: &Url, request: &SignIn<'_>) -> anyhow::Result
         .await?;
     let registration: Registration = json_or_error(registered, "registration").await?;
 
-    let pkce = remote_mcp_testkit::Pkce::new();
+    let pkce = crate::Pkce::new();
     let state = Secret::generate();
     let mut authorize = Url::parse(&metadata.authorization_endpoint)?;
     authorize

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
 use remote_mcp_core::Config;
-use remote_mcp_local::replay::{InProcess, initial_vars, load, replay};
+use remote_mcp_xtask::replay::{InProcess, initial_vars, load, replay};
 use remote_mcp_local::{StoreKind, app, dev_user, store};
 use remote_mcp_testkit::workspace_root;
 

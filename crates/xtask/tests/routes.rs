@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
-use remote_mcp_local::replay::function_for;
+use remote_mcp_xtask::replay::function_for;
 use remote_mcp_testkit::workspace_root;
 use std::collections::BTreeMap;
 

@@ -10,7 +10,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use remote_mcp_local::headless::{Credentials, sign_in};
+use remote_mcp_testkit::headless::{Credentials, sign_in};
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
