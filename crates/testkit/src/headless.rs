@@ -6,9 +6,9 @@
 //!
 //! It backs `remote-mcp-token`, which prints a token for tools such as the MCP Inspector CLI.
 
+use crate::hidden_field;
 use anyhow::{Context, bail, ensure};
 use remote_mcp_core::secret::Secret;
-use crate::hidden_field;
 use reqwest::StatusCode;
 use reqwest::header::{LOCATION, SET_COOKIE};
 use serde::{Deserialize, Serialize};

@@ -26,6 +26,14 @@ impl Reply {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// Every value of a header, as text.
+    pub fn headers_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> {
+        self.headers
+            .get_all(name)
+            .into_iter()
+            .filter_map(|v| v.to_str().ok())
+    }
+
     /// The redirect target.
     pub fn location(&self) -> url::Url {
         url::Url::parse(self.header("location").expect("a redirect")).expect("an absolute URL")
@@ -53,6 +61,11 @@ pub async fn oneshot(router: Router, request: Request<Body>) -> Reply {
         .oneshot(request)
         .await
         .expect("routers are infallible");
+    read(response).await
+}
+
+/// Reads a whole response.
+pub async fn read(response: axum::response::Response) -> Reply {
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response

@@ -2,10 +2,10 @@
 //! `cargo lambda watch` or `sam local`): DynamoDB Local with the template's table, moto's KMS with
 //! an ES256 signing key, and an account to sign in with on the consent page.
 
-use remote_mcp_local::dev_user;
 use anyhow::Context;
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use remote_mcp_core::DynamoStore;
+use remote_mcp_local::dev_user;
 use remote_mcp_testkit::{DynamoLocal, LocalKms, TableDefinition};
 use std::net::IpAddr;
 

@@ -19,7 +19,9 @@
 use axum::Router;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use http_body_util::BodyExt;
+use http::StatusCode;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use remote_mcp_testkit::http::Reply;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -92,23 +94,6 @@ pub fn load(dir: &Path) -> anyhow::Result<Vec<Sequence>> {
     Ok(sequences)
 }
 
-/// A response, read fully.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> impl Iterator<Item = &str> {
-        self.headers
-            .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
 /// Delivers an event and returns the response.
 pub trait Transport {
     /// Sends `event` (placeholders filled, body encoded as flagged).
@@ -124,7 +109,7 @@ impl Transport for InProcess {
         let (parts, body) = request.into_parts();
         let request = http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
         let response = self.0.clone().oneshot(request).await?;
-        read(response).await
+        Ok(remote_mcp_testkit::http::read(response).await)
     }
 }
 
@@ -180,16 +165,10 @@ impl Transport for OverHttp {
             request = request.body(bytes);
         }
         let response = request.send().await?;
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_owned()))
-            .collect();
         Ok(Reply {
-            status,
-            headers,
-            body: response.text().await?,
+            status: response.status(),
+            headers: response.headers().clone(),
+            text: response.text().await?,
         })
     }
 }
@@ -233,18 +212,20 @@ impl Transport for LambdaInvoke {
         let status = response["statusCode"]
             .as_u64()
             .and_then(|s| u16::try_from(s).ok())
+            .and_then(|s| StatusCode::from_u16(s).ok())
             .ok_or_else(|| anyhow::anyhow!("not an API Gateway response: {response}"))?;
-        let mut headers: Vec<(String, String)> = response["headers"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(n, v)| (n.clone(), v.as_str().unwrap_or_default().to_owned()))
-            .collect();
+        let mut headers = HeaderMap::new();
+        for (name, value) in response["headers"].as_object().into_iter().flatten() {
+            headers.append(
+                HeaderName::try_from(name.as_str())?,
+                HeaderValue::try_from(value.as_str().unwrap_or_default())?,
+            );
+        }
         for cookie in response["cookies"].as_array().into_iter().flatten() {
-            headers.push((
-                "set-cookie".into(),
-                cookie.as_str().unwrap_or_default().to_owned(),
-            ));
+            headers.append(
+                header::SET_COOKIE,
+                HeaderValue::try_from(cookie.as_str().unwrap_or_default())?,
+            );
         }
         let body = response["body"].as_str().unwrap_or_default();
         let body = if response["isBase64Encoded"] == Value::Bool(true) {
@@ -255,24 +236,9 @@ impl Transport for LambdaInvoke {
         Ok(Reply {
             status,
             headers,
-            body,
+            text: body,
         })
     }
-}
-
-async fn read(response: axum::response::Response) -> anyhow::Result<Reply> {
-    let status = response.status().as_u16();
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_owned()))
-        .collect();
-    let bytes = response.into_body().collect().await?.to_bytes();
-    Ok(Reply {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    })
 }
 
 /// Fills `{{name}}` placeholders in every string of `value`.
@@ -388,8 +354,8 @@ pub async fn replay(
         check(&step.expect, &reply, vars).map_err(|why| {
             fail(format!(
                 "{why}\n  response {} {}",
-                reply.status,
-                truncate(&reply.body)
+                reply.status.as_u16(),
+                truncate(&reply.text)
             ))
         })?;
     }
@@ -401,13 +367,14 @@ fn truncate(s: &str) -> &str {
 }
 
 fn check(expect: &Expect, reply: &Reply, vars: &mut HashMap<String, String>) -> Result<(), String> {
-    if reply.status != expect.status {
+    if reply.status.as_u16() != expect.status {
         return Err(format!(
             "status {} (expected {})",
-            reply.status, expect.status
+            reply.status.as_u16(),
+            expect.status
         ));
     }
-    let json: Value = serde_json::from_str(&reply.body).unwrap_or(Value::Null);
+    let json: Value = serde_json::from_str(&reply.text).unwrap_or(Value::Null);
     for (member, wanted) in &expect.json {
         let wanted = fill(wanted, vars).map_err(|e| e.to_string())?;
         if json[member] != wanted {
@@ -427,13 +394,12 @@ fn check(expect: &Expect, reply: &Reply, vars: &mut HashMap<String, String>) -> 
     }
     for (name, wanted) in &expect.headers {
         let wanted = fill_str(wanted, vars).map_err(|e| e.to_string())?;
-        if !reply.header(name).any(|v| v.contains(&wanted)) {
+        if !reply.headers_named(name).any(|v| v.contains(&wanted)) {
             return Err(format!("header {name} lacks {wanted:?}"));
         }
     }
     let location = reply
         .header("location")
-        .next()
         .and_then(|l| url::Url::parse(l).ok());
     if let Some(prefix) = &expect.location_prefix {
         let prefix = fill_str(prefix, vars).map_err(|e| e.to_string())?;
@@ -464,7 +430,7 @@ fn check(expect: &Expect, reply: &Reply, vars: &mut HashMap<String, String>) -> 
     }
     for text in &expect.body_contains {
         let text = fill_str(text, vars).map_err(|e| e.to_string())?;
-        if !reply.body.contains(&text) {
+        if !reply.text.contains(&text) {
             return Err(format!("body lacks {text:?}"));
         }
     }
@@ -474,8 +440,8 @@ fn check(expect: &Expect, reply: &Reply, vars: &mut HashMap<String, String>) -> 
             Some(("location", name)) => param(name),
             Some(("form", field)) => {
                 let marker = format!("name=\"{field}\" value=\"");
-                reply.body.find(&marker).map(|i| {
-                    reply.body[i + marker.len()..]
+                reply.text.find(&marker).map(|i| {
+                    reply.text[i + marker.len()..]
                         .split('"')
                         .next()
                         .unwrap_or_default()
@@ -483,7 +449,7 @@ fn check(expect: &Expect, reply: &Reply, vars: &mut HashMap<String, String>) -> 
                 })
             }
             Some(("cookie", suffix)) => reply
-                .header("set-cookie")
+                .headers_named("set-cookie")
                 .filter_map(|c| c.split(';').next())
                 .find(|c| c.split('=').next().is_some_and(|n| n.ends_with(suffix)))
                 .map(str::to_owned),

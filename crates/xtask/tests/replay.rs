@@ -4,9 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
 use remote_mcp_core::Config;
-use remote_mcp_xtask::replay::{InProcess, initial_vars, load, replay};
 use remote_mcp_local::{StoreKind, app, dev_user, store};
 use remote_mcp_testkit::workspace_root;
+use remote_mcp_xtask::replay::{InProcess, initial_vars, load, replay};
 
 const HOST: &str = "r3mc9x2k1a.execute-api.eu-west-1.amazonaws.com";
 const EMAIL: &str = "owner@example.org";

@@ -3,8 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
-use remote_mcp_xtask::replay::function_for;
 use remote_mcp_testkit::workspace_root;
+use remote_mcp_xtask::replay::function_for;
 use std::collections::BTreeMap;
 
 /// `RouteKey: ANY <path>` → the integration its `Target` names, read from the template's Route

@@ -7,12 +7,12 @@
 //!   and a local KMS, exactly as they run in AWS but for the endpoints.
 
 use anyhow::{Context, bail};
+use remote_mcp_testkit::workspace_root;
 use remote_mcp_xtask::local_aws::{self, LocalAws};
 use remote_mcp_xtask::process_group::ProcessGroup;
 use remote_mcp_xtask::replay::{
     LambdaInvoke, OverHttp, Sequence, Transport, initial_vars, load, replay_all,
 };
-use remote_mcp_testkit::workspace_root;
 use std::net::{IpAddr, Ipv4Addr, TcpListener};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

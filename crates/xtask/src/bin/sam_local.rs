@@ -11,10 +11,10 @@
 //! containers reach this host), `--log`, `--port`.
 
 use anyhow::{Context, bail};
+use remote_mcp_testkit::workspace_root;
 use remote_mcp_xtask::local_aws::{self, LocalAws};
 use remote_mcp_xtask::process_group::ProcessGroup;
 use remote_mcp_xtask::replay::{OverHttp, initial_vars, load, replay_all};
-use remote_mcp_testkit::workspace_root;
 use std::net::{IpAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
