@@ -60,7 +60,7 @@ MUTATIONS = {
     ],
     "refresh does not rotate the refresh token": [
         (
-            "crates/oauth/src/token.rs",
+            "crates/oauth/src/token/refresh.rs",
             "Under::Refresh(&grant.id, next),",
             "Under::Refresh(&grant.id, token),",
         ),
@@ -236,7 +236,7 @@ MUTATIONS = {
     ],
     "a replayed ID-JAG jti is accepted": [
         (
-            "crates/oauth/src/token.rs",
+            "crates/oauth/src/token/enterprise.rs",
             """if !state
         .grants
         .first_use(&once, claims.remembered_until(), now)
@@ -259,7 +259,7 @@ MUTATIONS = {
     ],
     "ID-JAG scopes not intersected": [
         (
-            "crates/oauth/src/token.rs",
+            "crates/oauth/src/token/enterprise.rs",
             "let scopes = requested.intersection(&granted);",
             "let scopes = requested.clone();",
         ),
