@@ -155,7 +155,7 @@ MUTATIONS = {
     ],
     "federated sign-in links by e-mail": [
         (
-            "crates/oauth/src/federation/mod.rs",
+            "crates/oauth/src/federation/linking.rs",
             "if let Some(user) = accounts.user_by_identity(self.issuer, self.subject).await? {\n            return Ok(Linked::User(user));\n        }\n        let identity",
             "if let Some(user) = accounts.user_by_email(self.email).await? {\n            return Ok(Linked::User(user));\n        }\n        let identity",
         ),

@@ -22,8 +22,14 @@
 
 pub mod config;
 pub mod github;
+mod linking;
 pub mod oidc;
+mod provider;
 pub mod rules;
+
+pub use linking::{Linked, Linking};
+pub use provider::SecretSource;
+use provider::{Provider, Upstream};
 
 use crate::AppState;
 use crate::consent::error_page_with_retry;
@@ -35,14 +41,12 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use config::Kind;
 use config::ProviderConfig;
-use github::GitHubProvider;
-use oidc::{OidcProvider, Person, UpstreamError};
+use oidc::{OidcProvider, UpstreamError};
 use remote_mcp_core::audit::{Audit, clip};
-use remote_mcp_core::model::{FederatedSignIn, LinkedIdentity, User, normalize_email};
+use remote_mcp_core::model::{FederatedSignIn, User, normalize_email};
 use remote_mcp_core::secret::{Secret, SecretHash};
-use remote_mcp_core::{AccountStore, Config, StoreError, UnixTime};
+use remote_mcp_core::{Config, StoreError, UnixTime};
 use std::sync::Arc;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
@@ -56,138 +60,6 @@ pub const CALLBACK_PATH: &str = crate::paths::FEDERATION_CALLBACK;
 const SIGN_IN_TTL: Duration = Duration::from_secs(10 * 60);
 /// The longest authorization request we carry through a sign-in (as `GET /authorize` accepts).
 const MAX_RETURN_BYTES: usize = 4096;
-
-/// One configured provider, of either kind.
-enum Provider {
-    /// Boxed, as is GitHub's: providers are built once and live in a list; the sizes differ.
-    Oidc(Box<OidcProvider>),
-    GitHub(Box<GitHubProvider>),
-}
-
-/// Who signed in upstream: the identity to link, and what the provider says about the person.
-struct Upstream {
-    issuer: String,
-    subject: String,
-    person: Person,
-}
-
-impl Provider {
-    fn new(config: ProviderConfig) -> Self {
-        match config.kind {
-            Kind::Oidc => Self::Oidc(Box::new(OidcProvider::new(config))),
-            Kind::GitHub => Self::GitHub(Box::new(GitHubProvider::new(config))),
-        }
-    }
-
-    fn config(&self) -> &ProviderConfig {
-        match self {
-            Self::Oidc(p) => &p.config,
-            Self::GitHub(p) => &p.config,
-        }
-    }
-
-    async fn authorization_url(
-        &self,
-        redirect_uri: &str,
-        state: &str,
-        nonce: &str,
-        code_verifier: &str,
-    ) -> Result<String, UpstreamError> {
-        match self {
-            Self::Oidc(p) => {
-                p.authorization_url(redirect_uri, state, nonce, code_verifier)
-                    .await
-            }
-            Self::GitHub(p) => p.authorization_url(redirect_uri, state, code_verifier),
-        }
-    }
-
-    /// RFC 9207: the issuer an authorization response's `iss` must name, and whether the provider
-    /// promises to send it. GitHub sends none.
-    async fn response_issuer(&self) -> Result<Option<(String, bool)>, UpstreamError> {
-        match self {
-            Self::Oidc(p) => {
-                let discovery = p.discovery().await?;
-                Ok(Some((
-                    discovery.issuer.clone(),
-                    discovery.authorization_response_iss_parameter_supported,
-                )))
-            }
-            Self::GitHub(_) => Ok(None),
-        }
-    }
-
-    /// The client secret: configured, or read from Secrets Manager by its ARN (kept after).
-    async fn client_secret(
-        &self,
-        secrets: Option<&dyn SecretSource>,
-    ) -> Result<String, UpstreamError> {
-        let config = self.config();
-        let Some(arn) = &config.client_secret_arn else {
-            return Ok(config.client_secret.clone());
-        };
-        let secrets = secrets
-            .ok_or_else(|| UpstreamError::Unreachable(format!("no secret store to read {arn}")))?;
-        secrets
-            .read(arn)
-            .await
-            .map_err(|e| UpstreamError::Unreachable(format!("reading {arn}: {e}")))
-    }
-
-    async fn finish(
-        &self,
-        secrets: Option<&dyn SecretSource>,
-        code: &str,
-        redirect_uri: &str,
-        sign_in: &FederatedSignIn,
-        now: UnixTime,
-    ) -> Result<Upstream, UpstreamError> {
-        let client_secret = self.client_secret(secrets).await?;
-        match self {
-            Self::Oidc(p) => {
-                let claims = p
-                    .finish(
-                        &client_secret,
-                        code,
-                        redirect_uri,
-                        &sign_in.code_verifier,
-                        &sign_in.nonce,
-                        now,
-                    )
-                    .await?;
-                Ok(Upstream {
-                    issuer: claims.iss,
-                    subject: claims.sub,
-                    person: claims.person,
-                })
-            }
-            Self::GitHub(p) => {
-                let (subject, person) = p
-                    .finish(&client_secret, code, redirect_uri, &sign_in.code_verifier)
-                    .await?;
-                Ok(Upstream {
-                    issuer: p.config.issuer.clone(),
-                    subject,
-                    person,
-                })
-            }
-        }
-    }
-}
-
-/// Where client secrets given by ARN are read: Secrets Manager in AWS.
-#[async_trait::async_trait]
-pub trait SecretSource: Send + Sync + 'static {
-    /// The secret's value.
-    async fn read(&self, arn: &str) -> Result<String, String>;
-}
-
-#[async_trait::async_trait]
-impl SecretSource for remote_mcp_core::aws::SecretReader {
-    async fn read(&self, arn: &str) -> Result<String, String> {
-        remote_mcp_core::aws::SecretReader::read(self, arn).await
-    }
-}
 
 /// The configured providers.
 #[derive(Default)]
@@ -599,62 +471,6 @@ async fn linked_user(
                 provider.config().name
             ),
         )),
-    }
-}
-
-/// Someone an identity provider vouches for, to find or create as a user: by (issuer, subject),
-/// never by e-mail alone.
-pub struct Linking<'a> {
-    pub issuer: &'a str,
-    pub subject: &'a str,
-    /// Normalised and allowed.
-    pub email: &'a str,
-    pub name: Option<&'a str>,
-}
-
-/// Whom a [`Linking`] found.
-pub enum Linked {
-    /// The linked user (created now, on a first sign-in).
-    User(User),
-    /// The e-mail belongs to an account that is not linked to this identity.
-    EmailTaken,
-}
-
-impl Linking<'_> {
-    /// The user linked to this identity; on a first sign-in, a new user linked to it.
-    pub async fn user(
-        &self,
-        accounts: &dyn AccountStore,
-        now: UnixTime,
-    ) -> Result<Linked, StoreError> {
-        if let Some(user) = accounts.user_by_identity(self.issuer, self.subject).await? {
-            return Ok(Linked::User(user));
-        }
-        let identity = LinkedIdentity {
-            issuer: self.issuer.to_owned(),
-            subject: self.subject.to_owned(),
-            linked_at: now,
-        };
-        // The provider's name for the person goes into tokens and onto pages: same rules as a
-        // client's name.
-        let user = User {
-            name: self.name.and_then(crate::text::display_name),
-            ..User::federated(self.email.to_owned(), identity, now)
-        };
-        match accounts.create_user(&user).await {
-            Ok(()) => {
-                tracing::info!(user = user.id, issuer = self.issuer, "user created");
-                Ok(Linked::User(user))
-            }
-            // A concurrent first sign-in of the same person, or someone else's e-mail.
-            Err(StoreError::AlreadyExists) => Ok(
-                match accounts.user_by_identity(self.issuer, self.subject).await? {
-                    Some(user) => Linked::User(user),
-                    None => Linked::EmailTaken,
-                },
-            ),
-            Err(err) => Err(err),
-        }
     }
 }
 
