@@ -36,6 +36,6 @@ pub mod token;
 pub use config::{Config, ConfigError, Lifetimes};
 pub use store::{
     AccountStore, DynamoStore, GrantReader, GrantStore, MemoryStore, NoteStore, Store, StoreError,
-    Throttle, Versioned,
+    TaskStore, Throttle, Versioned,
 };
 pub use time::{Clock, UnixTime};

@@ -10,6 +10,7 @@ pub mod consent;
 pub mod grant;
 pub mod note;
 pub mod refresh;
+pub mod task;
 pub mod user;
 
 pub use client::{Client, ClientCredential, ClientId, ClientKeys, ClientMetadata, Registration};
@@ -18,4 +19,5 @@ pub use consent::ConsentRequest;
 pub use grant::{Approval, Grant, GrantId, LAST_USED_PRECISION, RefreshToken, is_identifier};
 pub use note::Note;
 pub use refresh::{RefreshDecision, RefreshPolicy, RefreshState, Rotation};
+pub use task::{TaskCaller, TaskOutcome, TaskRecord, TaskState};
 pub use user::{FederatedSignIn, LinkedIdentity, Session, User, normalize_email};

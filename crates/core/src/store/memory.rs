@@ -2,13 +2,14 @@
 //! on read, atomic verbs). The default for `make run` and for fast tests.
 
 use super::{
-    AccountStore, GrantReader, GrantStore, NoteStore, StoreError, Throttle, Versioned, window_start,
+    AccountStore, GrantReader, GrantStore, NoteStore, StoreError, TaskChange, TaskStore, Throttle,
+    Versioned, window_start,
 };
 use crate::UnixTime;
 use crate::model::{
     AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, ConsentRequest,
     FederatedSignIn, Grant, GrantId, LinkedIdentity, Note, RefreshDecision, RefreshPolicy,
-    Rotation, Session, User,
+    Rotation, Session, TaskRecord, TaskState, User,
 };
 use crate::secret::SecretHash;
 use async_trait::async_trait;
@@ -43,6 +44,8 @@ struct Tables {
     used_once: HashMap<String, UnixTime>,
     /// (owner, note id) → note; ordered, so one owner's notes are a contiguous, sorted range.
     notes: BTreeMap<(String, String), Note>,
+    /// (owner, id) → task.
+    tasks: HashMap<(String, String), TaskRecord>,
     users: HashMap<String, User>,
     sessions: HashMap<SecretHash, Session>,
     /// [`LinkedIdentity::key`] → user id.
@@ -519,6 +522,58 @@ impl Throttle for MemoryStore {
             *count = count.saturating_sub(1);
         }
         Ok(())
+    }
+}
+
+#[async_trait]
+impl TaskStore for MemoryStore {
+    async fn create_task(&self, task: &TaskRecord) -> Result<(), StoreError> {
+        let key = (task.caller.subject.clone(), task.id.clone());
+        insert_new(&mut self.lock().tasks, key, task.clone())
+    }
+
+    async fn task(
+        &self,
+        owner: &str,
+        id: &str,
+        now: UnixTime,
+    ) -> Result<Option<TaskRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .tasks
+            .get(&(owner.to_owned(), id.to_owned()))
+            .filter(|t| now < t.expires_at)
+            .map(|t| t.clone().observed(now)))
+    }
+
+    async fn tasks_in_flight(&self, owner: &str, now: UnixTime) -> Result<usize, StoreError> {
+        Ok(self
+            .lock()
+            .tasks
+            .values()
+            .filter(|t| t.caller.subject == owner && now < t.expires_at)
+            .filter(|t| t.state_at(now) == TaskState::Working)
+            .count())
+    }
+
+    async fn change_task(
+        &self,
+        owner: &str,
+        id: &str,
+        now: UnixTime,
+        change: TaskChange<'_>,
+    ) -> Result<Option<TaskRecord>, StoreError> {
+        let mut tables = self.lock();
+        let Some(task) = tables
+            .tasks
+            .get_mut(&(owner.to_owned(), id.to_owned()))
+            .filter(|t| now < t.expires_at)
+        else {
+            return Ok(None);
+        };
+        *task = task.clone().observed(now);
+        change(task);
+        Ok(Some(task.clone()))
     }
 }
 

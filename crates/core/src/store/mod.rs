@@ -11,6 +11,7 @@
 //! | [`AccountStore`] | users, sessions | the OAuth function's sign-in |
 //! | [`Throttle`] | attempt counters | sign-in, and the limits on anonymous writes |
 //! | [`NoteStore`] | the tools' notes | the MCP function's tools |
+//! | [`TaskStore`] | tool calls running as tasks | the MCP function creates and reads them, the task worker moves them on |
 //!
 //! All of them live in one DynamoDB table ([`table`]). Two implementations pass one contract suite
 //! per trait (`crates/core/tests/store_contract/`): [`MemoryStore`] for local development and fast
@@ -22,6 +23,7 @@ mod grants;
 mod memory;
 mod notes;
 pub mod table;
+mod tasks;
 mod throttle;
 
 pub use accounts::AccountStore;
@@ -29,6 +31,7 @@ pub use dynamo::{DynamoStore, timeouts};
 pub use grants::{GrantReader, GrantStore, Versioned};
 pub use memory::MemoryStore;
 pub use notes::NoteStore;
+pub use tasks::{TaskChange, TaskStore};
 pub use throttle::Throttle;
 
 use crate::UnixTime;
@@ -48,9 +51,9 @@ pub enum StoreError {
 
 /// Every verb of every context, for the wiring that serves all of them from one table (the local
 /// server, the admin CLI, the tests); each function's state holds only the parts it uses.
-pub trait Store: GrantStore + AccountStore + NoteStore {}
+pub trait Store: GrantStore + AccountStore + NoteStore + TaskStore {}
 
-impl<T: GrantStore + AccountStore + NoteStore> Store for T {}
+impl<T: GrantStore + AccountStore + NoteStore + TaskStore> Store for T {}
 
 /// The start of the fixed throttle window containing `now`.
 pub fn window_start(now: UnixTime, window: Duration) -> UnixTime {

@@ -102,6 +102,14 @@ impl Key {
         }
     }
 
+    /// A task, in its owner's partition.
+    pub fn task(owner: &str, id: &str) -> Self {
+        Self {
+            pk: Self::user(owner),
+            sk: format!("{TASK_PREFIX}{id}"),
+        }
+    }
+
     /// The entry listing a grant in its user's partition.
     pub fn user_grant(subject: &str, grant: &str) -> Self {
         Self {
@@ -168,5 +176,7 @@ impl Key {
 
 /// Sort-key prefix of notes within a user's partition.
 pub const NOTE_PREFIX: &str = "NOTE#";
+/// Sort-key prefix of a user's tasks.
+pub const TASK_PREFIX: &str = "TASK#";
 /// Sort-key prefix of the grant entries within a user's partition.
 pub const USER_GRANT_PREFIX: &str = "GRANT#";

@@ -84,6 +84,7 @@ fn grant() -> (Grant, RefreshToken) {
 mod accounts;
 mod grants;
 mod notes;
+mod tasks;
 mod throttle;
 
 /// Expands to `mod memory` and `mod dynamodb_local`, each with one `#[tokio::test]` per named

@@ -8,6 +8,7 @@
 mod accounts;
 mod grants;
 mod notes;
+mod tasks;
 
 use super::table::{
     COUNT, DATA, Key, PARTITION_KEY, REDEEMED_BY, REVISION, SORT_KEY, TTL_ATTRIBUTE,
