@@ -336,6 +336,59 @@ MUTATIONS = {
             "if writes > u32::MAX - 1 {",
         ),
     ],
+    "a task is answered before it is stored": [
+        (
+            "crates/mcp/src/tasks.rs",
+            "self.store.create_task(&record).await.map_err(store_error)?;",
+            """        {
+            let (store, late) = (self.store.clone(), record.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                let _ = store.create_task(&late).await;
+            });
+        }""",
+        ),
+    ],
+    "a person's task is visible through another client": [
+        (
+            "crates/mcp/src/tasks.rs",
+            ".filter(|task| task.belongs_to(&caller.subject, &caller.client_id))",
+            ".filter(|_| true)",
+        ),
+    ],
+    "another person's task is visible": [
+        (
+            "crates/mcp/src/tasks.rs",
+            ".filter(|task| task.belongs_to(&caller.subject, &caller.client_id))",
+            ".filter(|task| task.caller.client_id == caller.client_id || true)",
+        ),
+        (
+            "crates/core/src/store/table.rs",
+            """    pub fn task(owner: &str, id: &str) -> Self {
+        Self {
+            pk: Self::user(owner),""",
+            """    pub fn task(owner: &str, id: &str) -> Self {
+        let _ = owner;
+        Self {
+            pk: "TASKS".to_owned(),""",
+        ),
+        (
+            "crates/core/src/store/memory.rs",
+            """            .get(&(owner.to_owned(), id.to_owned()))
+            .filter(|t| now < t.expires_at)
+            .map(|t| t.clone().observed(now)))""",
+            """            .values()
+            .find(|t| t.id == id && now < t.expires_at && !owner.is_empty())
+            .map(|t| t.clone().observed(now)))""",
+        ),
+    ],
+    "a client that did not declare tasks is given one": [
+        (
+            "crates/mcp/src/server.rs",
+            "            if declared {",
+            "            if declared || !declared {",
+        ),
+    ],
 }
 
 

@@ -113,6 +113,54 @@ impl SecretReader {
     }
 }
 
+/// Hands work to another Lambda function with an asynchronous `Invoke` (`InvocationType: Event`):
+/// Lambda queues the event and answers at once, then runs the function (retrying twice on an
+/// error). `LAMBDA_ENDPOINT_URL` points it at a local emulator (`sam local start-lambda`).
+#[cfg(feature = "tasks")]
+pub struct AsyncInvoker {
+    config: aws_sdk_lambda::Config,
+    client: OnceLock<aws_sdk_lambda::Client>,
+    function: String,
+}
+
+#[cfg(feature = "tasks")]
+impl AsyncInvoker {
+    /// An invoker of `function` (a name or ARN), configured as [`Deployment::from_env`] configures
+    /// its clients; the client is built on the first invocation.
+    pub async fn from_env(function: String) -> Self {
+        let mut config = aws_sdk_lambda::config::Builder::from(&sdk_config().await);
+        if let Some(url) = endpoint_override("LAMBDA_ENDPOINT_URL") {
+            config = config.endpoint_url(url);
+        }
+        Self {
+            config: config.build(),
+            client: OnceLock::new(),
+            function,
+        }
+    }
+
+    /// Queues `payload` (JSON) for the function; `Ok` once Lambda has accepted it.
+    pub async fn invoke(&self, payload: Vec<u8>) -> Result<(), String> {
+        let client = self
+            .client
+            .get_or_init(|| aws_sdk_lambda::Client::from_conf(self.config.clone()));
+        let out = client
+            .invoke()
+            .function_name(&self.function)
+            .invocation_type(aws_sdk_lambda::types::InvocationType::Event)
+            .payload(aws_sdk_lambda::primitives::Blob::new(payload))
+            .send()
+            .await
+            .map_err(|e| aws_sdk_lambda::error::DisplayErrorContext(e).to_string())?;
+        match out.status_code {
+            202 => Ok(()),
+            status => Err(format!(
+                "Lambda answered {status} to an asynchronous invocation"
+            )),
+        }
+    }
+}
+
 /// The SDK configuration, with no work at cold start that a request does not need. Lambda puts the
 /// region and the function's credentials in the environment, so they are read from there and
 /// nothing else is consulted: no profile files, no provider chain (which builds clients for IMDS,

@@ -65,7 +65,38 @@ pub struct Config {
     /// The most characters of a tool result a client gets; a longer one is cut with a marker
     /// saying how much was left out (Claude drops results beyond about 150,000).
     pub max_tool_result_chars: usize,
+    /// Tool calls that run as tasks (the MCP Tasks extension).
+    pub tasks: TaskSettings,
 }
+
+/// The limits of tasks: how long one may work, how long it is kept, how many one person may have
+/// working at once, and how often clients are asked to poll.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TaskSettings {
+    /// A task's work ends by then, or it fails (the worker's own Lambda timeout bounds it).
+    pub run_limit: Duration,
+    /// How long a task and its result are kept after creation (its `ttlMs`).
+    pub keep: Duration,
+    /// Tasks one person may have working at once.
+    pub per_person: usize,
+    /// The interval clients are asked to poll at (`pollIntervalMs`).
+    pub poll_interval: Duration,
+}
+
+impl Default for TaskSettings {
+    fn default() -> Self {
+        Self {
+            run_limit: Duration::from_secs(14 * 60),
+            keep: Duration::from_secs(24 * 60 * 60),
+            per_person: 5,
+            poll_interval: Duration::from_secs(2),
+        }
+    }
+}
+
+/// The longest a task may work: a Lambda function's 15 minutes, less a minute for the worker to
+/// record how it ended.
+pub const MAX_TASK_RUN_SECONDS: u64 = 14 * 60;
 
 /// Default of [`Config::max_tool_result_chars`]: Claude's limit.
 pub const DEFAULT_MAX_TOOL_RESULT_CHARS: usize = 150_000;
@@ -103,6 +134,9 @@ impl Config {
     /// | `REVOCATION_CHECK_SECONDS` | how stale the MCP function's view of revocation may be (≤ 60) | 30 |
     /// | `REGISTRATIONS_PER_HOUR` | dynamic registrations per source address and hour | 60 |
     /// | `MAX_TOOL_RESULT_CHARS` | longest tool result sent, in characters (≥ 1000) | 150000 |
+    /// | `TASK_RUN_LIMIT_SECONDS` | how long a task may work (≤ 840) | 840 |
+    /// | `TASK_KEEP_SECONDS` | how long a task and its result are kept | 86400 |
+    /// | `TASKS_PER_PERSON` | tasks one person may have working at once | 5 |
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
         let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
         let public_base_url =
@@ -163,6 +197,35 @@ impl Config {
                     ),
                 })?,
         };
+        let task_defaults = TaskSettings::default();
+        let tasks = TaskSettings {
+            run_limit: seconds("TASK_RUN_LIMIT_SECONDS", task_defaults.run_limit)?,
+            keep: seconds("TASK_KEEP_SECONDS", task_defaults.keep)?,
+            per_person: match get("TASKS_PER_PERSON") {
+                None => task_defaults.per_person,
+                Some(v) => v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    ConfigError::Invalid {
+                        name: "TASKS_PER_PERSON",
+                        reason: format!("expected a positive whole number, got {v:?}"),
+                    }
+                })?,
+            },
+            poll_interval: task_defaults.poll_interval,
+        };
+        if tasks.run_limit > Duration::from_secs(MAX_TASK_RUN_SECONDS) {
+            return Err(ConfigError::Invalid {
+                name: "TASK_RUN_LIMIT_SECONDS",
+                reason: format!(
+                    "at most {MAX_TASK_RUN_SECONDS}: a Lambda function runs 15 minutes"
+                ),
+            });
+        }
+        if tasks.keep < tasks.run_limit {
+            return Err(ConfigError::Invalid {
+                name: "TASK_KEEP_SECONDS",
+                reason: "at least TASK_RUN_LIMIT_SECONDS: a task is kept while it may work".into(),
+            });
+        }
         let default_origin = origin_of(&public_base_url);
         Ok(Self {
             public_base_url,
@@ -178,6 +241,7 @@ impl Config {
             lifetimes,
             registrations_per_hour,
             max_tool_result_chars,
+            tasks,
         })
     }
 

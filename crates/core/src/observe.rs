@@ -226,6 +226,37 @@ pub fn tool_call(tool: &str, outcome: &'static str, latency: Duration) {
     });
 }
 
+/// The metrics of a task's life, outside any request (the worker runs on an event): `created`,
+/// `completed`, `failed` or `cancelled`, counted as `Tasks<Event>`, and, when the work ended, how
+/// long it took (`TaskDuration`). One EMF line each.
+pub fn task_event(event: &'static str, duration: Option<Duration>) {
+    if !tracing::enabled!(target: EMF_TARGET, tracing::Level::INFO) {
+        return;
+    }
+    let metric = match event {
+        "created" => "TasksCreated",
+        "completed" => "TasksCompleted",
+        "failed" => "TasksFailed",
+        "cancelled" => "TasksCancelled",
+        _ => return,
+    };
+    let timestamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis();
+    let mut metrics = format!(r#"{{"Name":"{metric}","Unit":"Count"}}"#);
+    let mut values = format!(r#""{metric}":1"#);
+    if let Some(duration) = duration {
+        metrics.push_str(r#",{"Name":"TaskDuration","Unit":"Milliseconds"}"#);
+        let _ = write!(values, r#","TaskDuration":{}"#, milliseconds(duration));
+    }
+    let record = format!(
+        r#"{{"_aws":{{"Timestamp":{timestamp},"CloudWatchMetrics":[{{"Namespace":{},"Dimensions":[[]],"Metrics":[{metrics}]}}]}},{values}}}"#,
+        json_string(namespace())
+    );
+    tracing::info!(target: EMF_TARGET, emf = record.as_str());
+}
+
 /// The namespace of this process's metrics, read once.
 pub fn namespace() -> &'static str {
     static NAMESPACE: std::sync::OnceLock<String> = std::sync::OnceLock::new();

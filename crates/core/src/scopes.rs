@@ -62,6 +62,11 @@ pub const TOOLS: &[Tool] = &[
         read_only: true,
     },
     Tool {
+        name: "long_running_operation",
+        title: "Long-running operation",
+        read_only: true,
+    },
+    Tool {
         name: "add_note",
         title: "Add a note",
         read_only: false,

@@ -116,7 +116,7 @@ pub fn app_with_keys(
 ) -> Router {
     let mut oauth =
         oauth_function::AppState::new(config.clone(), store.clone(), store.clone(), signer.clone());
-    let mut mcp = mcp_function::AppState::new(config, store.clone(), store, signer);
+    let mut mcp = mcp_state(config, store, signer, Clock::System);
     if let Some(previous) = previous {
         oauth = oauth.with_previous_key(previous.clone());
         mcp = mcp.with_previous_key(previous);
@@ -148,8 +148,21 @@ pub fn states_with_clock(
     (
         oauth_function::AppState::new(config.clone(), store.clone(), store.clone(), signer.clone())
             .with_clock(clock.clone()),
-        mcp_function::AppState::new(config, store.clone(), store, signer).with_clock(clock),
+        mcp_state(config, store, signer, clock),
     )
+}
+
+/// The MCP function's state over `store`, with tasks worked in this process through the task
+/// worker's code path.
+fn mcp_state(
+    config: Config,
+    store: Arc<dyn Store>,
+    signer: Arc<LocalSigner>,
+    clock: Clock,
+) -> mcp_function::AppState {
+    mcp_function::AppState::new(config, store.clone(), store.clone(), signer)
+        .with_clock(clock)
+        .with_tasks(store, Arc::new(mcp_function::tasks::InProcess))
 }
 
 /// Both routers on one origin, offering sign-in with `providers` on the consent page.

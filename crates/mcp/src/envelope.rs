@@ -75,6 +75,8 @@ struct Params {
     name: Option<String>,
     #[serde(default, deserialize_with = "string")]
     uri: Option<String>,
+    #[serde(default, rename = "taskId", deserialize_with = "string")]
+    task_id: Option<String>,
     #[serde(default, rename = "_meta", deserialize_with = "meta_version")]
     protocol_version: Option<String>,
 }
@@ -106,8 +108,8 @@ impl Envelope {
         self.method.as_deref()
     }
 
-    /// What the `Mcp-Name` header mirrors for this method (SEP-2243): the tool or prompt name, or
-    /// the resource URI.
+    /// What the `Mcp-Name` header mirrors for this method (SEP-2243): the tool or prompt name, the
+    /// resource URI, or the task id (the Tasks extension).
     pub fn target_name(&self) -> Option<&str> {
         let params = self.params.as_ref()?;
         match self.method.as_deref()? {
@@ -115,6 +117,7 @@ impl Envelope {
             "resources/read" | "resources/subscribe" | "resources/unsubscribe" => {
                 params.uri.as_deref()
             }
+            "tasks/get" | "tasks/update" | "tasks/cancel" => params.task_id.as_deref(),
             _ => None,
         }
     }

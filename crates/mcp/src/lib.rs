@@ -29,9 +29,11 @@ pub mod result_limit;
 pub mod revocation;
 pub mod server;
 pub mod step_up;
+pub mod tasks;
 pub mod tool_audit;
 pub mod tools;
 pub mod transport;
+pub mod worker;
 
 use axum::Router;
 use remote_mcp_core::config::{LOOPBACK_HOSTS, is_loopback_host};
@@ -109,6 +111,24 @@ impl AppState {
             clock: Clock::System,
             answer_directly: true,
         }))
+    }
+
+    /// Offers the Tasks extension: task tools' calls become tasks in `store`, their work handed
+    /// over by `launcher` ([`tasks`]).
+    pub fn with_tasks(
+        mut self,
+        store: Arc<dyn remote_mcp_core::TaskStore>,
+        launcher: Arc<dyn tasks::Launch>,
+    ) -> Self {
+        let tasks = tasks::Tasks {
+            store,
+            launcher,
+            settings: self.config.tasks,
+            clock: self.clock.clone(),
+        };
+        let server = self.server.clone().with_tasks(tasks);
+        Arc::make_mut(&mut self.0).server = server;
+        self
     }
 
     /// Sends every request through rmcp's own service, none through [`direct`].

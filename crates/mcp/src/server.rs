@@ -5,18 +5,22 @@
 //! fit a tool's input schema are a tool error the model can fix, not a protocol error (SEP-1303).
 
 use crate::principal::Principal;
+use crate::tasks::{Created, Tasks};
+use crate::tools;
+use crate::worker::Progress;
 use http::request::Parts;
 use remote_mcp_core::NoteStore;
 use rmcp::handler::server::common::{AsRequestContext, FromContextPart};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
-    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorCode,
-    GetPromptRequestParams, GetPromptResult, Implementation, ListPromptsResult,
-    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
-    Prompt, PromptArgument, PromptMessage, ProtocolVersion, ReadResourceRequestParams,
-    ReadResourceResult, Resource, ResourceContents, ResourceTemplate, ResultType, Role,
-    ServerCapabilities, ServerConfig,
+    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, CancelTaskParams,
+    ClientCapabilities, ContentBlock, ErrorCode, GetPromptRequestParams, GetPromptResult,
+    GetTaskMethod, GetTaskParams, GetTaskResult, Implementation, JsonObject, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, NumberOrString,
+    PaginatedRequestParams, Prompt, PromptArgument, PromptMessage, ProtocolVersion,
+    ReadResourceRequestParams, ReadResourceResult, Resource, ResourceContents, ResourceTemplate,
+    ResultType, Role, ServerCapabilities, ServerConfig, UpdateTaskParams,
 };
 use rmcp::service::{Peer, RequestContext, RxJsonRpcMessage, TxJsonRpcMessage, serve_directly};
 use rmcp::transport::Transport;
@@ -42,6 +46,8 @@ pub struct McpServer {
     result_limit: usize,
     tool_router: Arc<OnceLock<ToolRouter<Self>>>,
     peer: Arc<OnceLock<Peer<RoleServer>>>,
+    /// Tool calls as tasks ([`crate::tasks`]); without, the extension is not offered.
+    tasks: Option<Tasks>,
 }
 
 impl McpServer {
@@ -52,6 +58,61 @@ impl McpServer {
             result_limit: remote_mcp_core::config::DEFAULT_MAX_TOOL_RESULT_CHARS,
             tool_router: Arc::default(),
             peer: Arc::default(),
+            tasks: None,
+        }
+    }
+
+    /// Offers the Tasks extension: long tool calls become tasks in `tasks`.
+    pub fn with_tasks(mut self, tasks: Tasks) -> Self {
+        self.tasks = Some(tasks);
+        self
+    }
+
+    /// What runs tool calls as tasks, if this server offers them.
+    pub fn tasks(&self) -> Option<&Tasks> {
+        self.tasks.as_ref()
+    }
+
+    /// Runs tool `name` for `caller`, outside any request (a task's work): the same tool router,
+    /// argument checks and result limit as a call in a request, with `progress` for the tool.
+    pub async fn run_tool(
+        &self,
+        caller: Principal,
+        name: String,
+        arguments: Option<JsonObject>,
+        progress: Progress,
+    ) -> Result<CallToolResult, ErrorData> {
+        let mut context = RequestContext::new(NumberOrString::Number(0), self.detached_peer());
+        let (mut parts, ()) = http::Request::new(()).into_parts();
+        parts.extensions.insert(caller);
+        context.extensions.insert(parts);
+        context.extensions.insert(progress);
+        let mut request = CallToolRequestParams::new(name);
+        request.arguments = arguments;
+        match self.call_in_request(request, context).await? {
+            CallToolResponse::Complete(result) => Ok(result),
+            _ => Err(ErrorData::internal_error("the tool did not answer", None)),
+        }
+    }
+
+    /// A tool call answered in its request: schema misfits are tool errors (SEP-1303), results
+    /// are cut to the limit.
+    async fn call_in_request(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let known = self.router().has_route(&request.name);
+        let call = ToolCallContext::new(self, request, context);
+        match self.router().call(call).await {
+            // SEP-1303: arguments that do not fit the schema are for the model to correct.
+            Err(err) if known && err.code == ErrorCode::INVALID_PARAMS => {
+                Ok(CallToolResult::error(vec![ContentBlock::text(err.message)]).into())
+            }
+            Ok(CallToolResponse::Complete(result)) => Ok(CallToolResponse::Complete(
+                crate::result_limit::fit(result, self.result_limit),
+            )),
+            other => other,
         }
     }
 
@@ -138,6 +199,16 @@ impl Transport<RoleServer> for NoClient {
     }
 }
 
+impl McpServer {
+    /// The task verbs, for a server that offers tasks (rmcp refuses `tasks/*` before this for a
+    /// server that does not advertise them).
+    fn task_verbs(&self) -> Result<&Tasks, ErrorData> {
+        self.tasks
+            .as_ref()
+            .ok_or_else(ErrorData::method_not_found::<GetTaskMethod>)
+    }
+}
+
 fn store_error(err: remote_mcp_core::StoreError) -> ErrorData {
     tracing::error!(%err, "store failure in MCP handler");
     ErrorData::internal_error("the server could not complete the request", None)
@@ -147,19 +218,21 @@ fn store_error(err: remote_mcp_core::StoreError) -> ErrorData {
 #[tool_handler(router = self.router())]
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(
-            ServerCapabilities::builder()
-                .enable_tools()
-                .enable_resources()
-                .enable_prompts()
-                .build(),
-        )
-        .with_server_info(Implementation::new("remote-mcp", env!("CARGO_PKG_VERSION")))
-        .with_instructions(
-            "Personal notes for the signed-in user: add, list, search and delete them. \
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_resources()
+            .enable_prompts();
+        let capabilities = match self.tasks {
+            Some(_) => capabilities.enable_tasks().build(),
+            None => capabilities.build(),
+        };
+        ServerConfig::new(capabilities)
+            .with_server_info(Implementation::new("remote-mcp", env!("CARGO_PKG_VERSION")))
+            .with_instructions(
+                "Personal notes for the signed-in user: add, list, search and delete them. \
              Each note is also a resource (note://{id}). Adding and deleting need the mcp:write \
              scope; a connection granted read-only lists only the tools that read.",
-        )
+            )
     }
 
     /// The tools this caller's token may call, and no others (consent by scope): a connection
@@ -184,23 +257,69 @@ impl ServerHandler for McpServer {
         })
     }
 
+    /// A tool that may run as a task becomes one for a client that declared the Tasks extension
+    /// on this request; for any other client it runs here if it fits a request, and is refused
+    /// with `-32021` if it does not ([`crate::tasks`]).
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let known = self.router().has_route(&request.name);
-        let call = ToolCallContext::new(self, request, context);
-        match self.router().call(call).await {
-            // SEP-1303: arguments that do not fit the schema are for the model to correct.
-            Err(err) if known && err.code == ErrorCode::INVALID_PARAMS => {
-                Ok(CallToolResult::error(vec![ContentBlock::text(err.message)]).into())
+        if let Some(tasks) = &self.tasks
+            && tools::may_run_as_task(&request.name)
+        {
+            let declared = context
+                .client_capabilities()
+                .is_some_and(|capabilities| capabilities.supports_tasks());
+            if declared {
+                let caller = caller(&context)?;
+                return Ok(
+                    match tasks
+                        .create(self, &caller, &request.name, request.arguments)
+                        .await?
+                    {
+                        Created::Task(task) => CallToolResponse::Task(task),
+                        Created::Refused(result) => CallToolResponse::Complete(result),
+                    },
+                );
             }
-            Ok(CallToolResponse::Complete(result)) => Ok(CallToolResponse::Complete(
-                crate::result_limit::fit(result, self.result_limit),
-            )),
-            other => other,
+            if !tools::fits_in_request(&request.name, request.arguments.as_ref()) {
+                return Err(ErrorData::missing_required_client_capability(
+                    ClientCapabilities::builder().enable_tasks().build(),
+                ));
+            }
         }
+        self.call_in_request(request, context).await
+    }
+
+    async fn get_task(
+        &self,
+        request: GetTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetTaskResult, ErrorData> {
+        self.task_verbs()?
+            .get(&caller(&context)?, &request.task_id)
+            .await
+    }
+
+    async fn cancel_task(
+        &self,
+        request: CancelTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.task_verbs()?
+            .cancel(&caller(&context)?, &request.task_id)
+            .await
+    }
+
+    async fn update_task(
+        &self,
+        request: UpdateTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.task_verbs()?
+            .update(&caller(&context)?, &request.task_id)
+            .await
     }
 
     async fn list_resources(

@@ -11,12 +11,15 @@
 //! the annotations here to that table.
 
 use crate::server::{Caller, McpServer};
+use crate::tasks::SYNC_BUDGET;
+use crate::worker::Progress;
 use remote_mcp_core::model::Note;
 use rmcp::handler::server::wrapper::{Json, Parameters};
+use rmcp::model::JsonObject;
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// Scope every tool needs.
 pub const READ: &str = remote_mcp_core::scopes::READ;
@@ -27,6 +30,36 @@ pub const WRITE: &str = remote_mcp_core::scopes::WRITE;
 pub fn required_scopes(tool: &str) -> &'static [&'static str] {
     remote_mcp_core::scopes::required(tool)
 }
+
+/// Tools that may run as tasks ([`crate::tasks`]): a call from a client that supports tasks
+/// becomes one.
+pub const TASK_TOOLS: [&str; 1] = ["long_running_operation"];
+
+/// Whether `tool` may run as a task.
+pub fn may_run_as_task(tool: &str) -> bool {
+    TASK_TOOLS.contains(&tool)
+}
+
+/// Whether a call of a task tool with `arguments` fits inside its request ([`SYNC_BUDGET`]), for a
+/// client that does not support tasks.
+pub fn fits_in_request(tool: &str, arguments: Option<&JsonObject>) -> bool {
+    match tool {
+        "long_running_operation" => {
+            let seconds = arguments
+                .and_then(|a| a.get("duration_seconds"))
+                .and_then(serde_json::Value::as_f64)
+                .unwrap_or(DEFAULT_DURATION_SECONDS);
+            seconds <= SYNC_BUDGET.as_secs_f64()
+        }
+        _ => true,
+    }
+}
+
+const DEFAULT_DURATION_SECONDS: f64 = 10.0;
+const DEFAULT_STEPS: u32 = 5;
+/// A task's work may last up to the worker's limit.
+const MAX_DURATION_SECONDS: f64 = remote_mcp_core::config::MAX_TASK_RUN_SECONDS as f64;
+const MAX_STEPS: u32 = 1_000;
 
 const MAX_TITLE: usize = 200;
 const MAX_BODY: usize = 10_000;
@@ -65,6 +98,33 @@ pub struct NewNote {
 pub struct NoteRef {
     /// The note's id, as returned by add_note or list_notes.
     pub id: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct LongRunning {
+    /// How long the operation works, in seconds (0 to 840; default 10).
+    #[serde(default = "default_duration")]
+    pub duration_seconds: f64,
+    /// In how many equal steps (1 to 1000; default 5).
+    #[serde(default = "default_steps")]
+    pub steps: u32,
+}
+
+/// What a finished long-running operation reports.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct OperationDone {
+    /// What was done, in words.
+    pub summary: String,
+    pub duration_seconds: f64,
+    pub steps: u32,
+}
+
+fn default_duration() -> f64 {
+    DEFAULT_DURATION_SECONDS
+}
+
+fn default_steps() -> u32 {
+    DEFAULT_STEPS
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -208,6 +268,51 @@ impl McpServer {
             })
             .collect::<Vec<_>>();
         Ok(Json(hits.into()))
+    }
+
+    /// Works for `duration_seconds` in `steps` equal steps, reporting "step k of n" as it goes,
+    /// and returns a short text. Runs as a task for clients that support tasks (the client polls
+    /// for the result and may cancel it); stops between steps once cancelled.
+    #[tool(annotations(
+        title = "Long-running operation",
+        read_only_hint = true,
+        open_world_hint = false
+    ))]
+    async fn long_running_operation(
+        &self,
+        progress: Progress,
+        Parameters(input): Parameters<LongRunning>,
+    ) -> Result<Json<OperationDone>, String> {
+        let LongRunning {
+            duration_seconds,
+            steps,
+        } = input;
+        if !(0.0..=MAX_DURATION_SECONDS).contains(&duration_seconds) {
+            return Err(format!(
+                "duration_seconds must be between 0 and {MAX_DURATION_SECONDS}"
+            ));
+        }
+        if !(1..=MAX_STEPS).contains(&steps) {
+            return Err(format!("steps must be between 1 and {MAX_STEPS}"));
+        }
+        let step = Duration::from_secs_f64(duration_seconds / f64::from(steps));
+        for k in 1..=steps {
+            tokio::time::sleep(step).await;
+            if progress
+                .report(&format!("step {k} of {steps}"))
+                .await
+                .is_err()
+            {
+                return Err(format!("cancelled after step {} of {steps}", k - 1));
+            }
+        }
+        Ok(Json(OperationDone {
+            summary: format!(
+                "Long running operation completed. Duration: {duration_seconds} seconds, Steps: {steps}."
+            ),
+            duration_seconds,
+            steps,
+        }))
     }
 
     /// Deletes one of the signed-in user's notes.

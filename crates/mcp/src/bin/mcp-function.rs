@@ -3,8 +3,8 @@
 //! one) is read from KMS on the first request and kept, so authentication needs no network call
 //! after that.
 
-use mcp_function::{AppState, router};
-use remote_mcp_core::aws::Deployment;
+use mcp_function::{AppState, router, tasks};
+use remote_mcp_core::aws::{AsyncInvoker, Deployment};
 use remote_mcp_core::telemetry::{self, LogFormat};
 use std::sync::Arc;
 
@@ -22,9 +22,16 @@ async fn main() -> Result<(), lambda_http::Error> {
     } = Deployment::from_env().await?;
     // One table; this function's IAM policy allows the notes' writes and the grants' reads.
     let store = Arc::new(store);
-    let mut state = AppState::new(config, store.clone(), store, Arc::new(signing_key));
+    let mut state = AppState::new(config, store.clone(), store.clone(), Arc::new(signing_key));
     if let Some(previous) = previous_signing_key {
         state = state.with_previous_key(Arc::new(previous));
+    }
+    // Long tool calls become tasks, worked by the task worker function (asynchronous Invoke).
+    if let Ok(worker) = std::env::var("TASK_WORKER_FUNCTION")
+        && !worker.trim().is_empty()
+    {
+        let invoker = AsyncInvoker::from_env(worker.trim().to_owned()).await;
+        state = state.with_tasks(store, Arc::new(tasks::Lambda(invoker)));
     }
     lambda_http::run(router(state)).await
 }

@@ -1,0 +1,50 @@
+//! The task worker on AWS Lambda: each event names a task ([`mcp_function::tasks::TaskRef`]) the
+//! MCP function stored and handed over with an asynchronous `Invoke`; this runs its work to the
+//! end ([`mcp_function::worker::run`]) within the invocation's own deadline, and records how it
+//! ended. The event always succeeds: a failure is the task's, recorded in it, and Lambda must not
+//! run the work again (the template also sets no retries).
+
+use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
+use mcp_function::server::McpServer;
+use mcp_function::tasks::{InProcess, TaskRef, Tasks};
+use remote_mcp_core::aws::Deployment;
+use remote_mcp_core::telemetry::{self, LogFormat};
+use remote_mcp_core::{Clock, TaskStore};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    telemetry::init(LogFormat::Json);
+    let Deployment { config, store, .. } = Deployment::from_env().await?;
+    let store = Arc::new(store);
+    let tasks = Tasks {
+        store: store.clone() as Arc<dyn TaskStore>,
+        // The worker hands nothing on: its tools run here.
+        launcher: Arc::new(InProcess),
+        settings: config.tasks,
+        clock: Clock::System,
+    };
+    let server = McpServer::new(store)
+        .with_result_limit(config.max_tool_result_chars)
+        .with_tasks(tasks);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<TaskRef>| {
+        let server = server.clone();
+        async move {
+            let deadline = instant_of(event.context.deadline);
+            mcp_function::worker::run(server, event.payload, Some(deadline)).await;
+            Ok::<(), lambda_runtime::Error>(())
+        }
+    }))
+    .await
+}
+
+/// Lambda's deadline (milliseconds since the epoch) as an instant of this process.
+fn instant_of(deadline_ms: u64) -> Instant {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis();
+    let left = u64::try_from(u128::from(deadline_ms).saturating_sub(now_ms)).unwrap_or(0);
+    Instant::now() + Duration::from_millis(left)
+}
