@@ -152,10 +152,13 @@ impl AsyncInvoker {
             .send()
             .await
             .map_err(|e| aws_sdk_lambda::error::DisplayErrorContext(e).to_string())?;
-        match out.status_code {
-            202 => Ok(()),
-            status => Err(format!(
-                "Lambda answered {status} to an asynchronous invocation"
+        // Lambda answers 202. A local emulator may run the function there and then, and answer
+        // 200 when it is done: accepted too, unless the function failed.
+        match (out.status_code, out.function_error) {
+            (200..=299, None) => Ok(()),
+            (status, error) => Err(format!(
+                "Lambda answered {status} to an asynchronous invocation ({})",
+                error.unwrap_or_default()
             )),
         }
     }

@@ -19,8 +19,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// Kept back from the worker's own deadline to record how the task ended.
-const MARGIN: Duration = Duration::from_secs(10);
+/// Kept back from the worker's own deadline to record how the task ended (one write).
+const MARGIN: Duration = Duration::from_secs(1);
 
 /// Runs `task`'s work to its end. `deadline` is the invocation's own (Lambda's), if any.
 pub async fn run(server: McpServer, task: TaskRef, deadline: Option<Instant>) {

@@ -50,6 +50,9 @@ pub struct Expect {
     pub location_prefix: Option<String>,
     pub body_contains: Vec<String>,
     pub capture: HashMap<String, String>,
+    /// Send the step again until the answer matches, for up to this many seconds (a task polled
+    /// to its end).
+    pub poll_seconds: Option<u64>,
 }
 
 /// A named, ordered list of steps.
@@ -347,19 +350,38 @@ pub async fn replay(
     for step in &seq.steps {
         let fail = |why: String| format!("{} / {}: {why}", seq.name, step.name);
         let event = fill(&step.event, vars).map_err(|e| fail(e.to_string()))?;
-        let reply = transport
-            .send(prepare(event))
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        check(&step.expect, &reply, vars).map_err(|why| {
-            fail(format!(
-                "{why}\n  response {} {}",
-                reply.status.as_u16(),
-                truncate(&reply.text)
-            ))
-        })?;
+        let give_up = std::time::Instant::now()
+            + std::time::Duration::from_secs(step.expect.poll_seconds.unwrap_or(0));
+        loop {
+            let reply = transport
+                .send(prepare(event.clone()))
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+            match check(&step.expect, &reply, vars) {
+                Ok(()) => break,
+                Err(_) if std::time::Instant::now() < give_up => {
+                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                }
+                Err(why) => {
+                    return Err(fail(format!(
+                        "{why}\n  response {} {}",
+                        reply.status.as_u16(),
+                        truncate(&reply.text)
+                    )));
+                }
+            }
+        }
     }
     Ok(())
+}
+
+/// A member of the answer: a top-level name, or a JSON pointer (`/result/status`).
+fn at<'a>(json: &'a Value, member: &str) -> &'a Value {
+    if member.starts_with('/') {
+        json.pointer(member).unwrap_or(&Value::Null)
+    } else {
+        &json[member]
+    }
 }
 
 fn truncate(s: &str) -> &str {
@@ -377,18 +399,21 @@ fn check(expect: &Expect, reply: &Reply, vars: &mut HashMap<String, String>) -> 
     let json: Value = serde_json::from_str(&reply.text).unwrap_or(Value::Null);
     for (member, wanted) in &expect.json {
         let wanted = fill(wanted, vars).map_err(|e| e.to_string())?;
-        if json[member] != wanted {
-            return Err(format!("{member} is {} (expected {wanted})", json[member]));
+        if *at(&json, member) != wanted {
+            return Err(format!(
+                "{member} is {} (expected {wanted})",
+                at(&json, member)
+            ));
         }
     }
     for member in &expect.json_present {
-        if json[member].is_null() {
+        if at(&json, member).is_null() {
             return Err(format!("{member} is missing"));
         }
     }
     for (member, previous) in &expect.json_differs {
         let previous = fill(previous, vars).map_err(|e| e.to_string())?;
-        if json[member].is_null() || json[member] == previous {
+        if at(&json, member).is_null() || *at(&json, member) == previous {
             return Err(format!("{member} did not change"));
         }
     }
@@ -436,7 +461,7 @@ fn check(expect: &Expect, reply: &Reply, vars: &mut HashMap<String, String>) -> 
     }
     for (var, source) in &expect.capture {
         let value = match source.split_once(':') {
-            Some(("json", member)) => json[member].as_str().map(str::to_owned),
+            Some(("json", member)) => at(&json, member).as_str().map(str::to_owned),
             Some(("location", name)) => param(name),
             Some(("form", field)) => {
                 let marker = format!("name=\"{field}\" value=\"");

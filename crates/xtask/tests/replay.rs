@@ -13,7 +13,7 @@ const EMAIL: &str = "owner@example.org";
 const PASSWORD: &str = "replayed sign-in password";
 
 /// The sequences in `fixtures/`, each with its test module below.
-const SEQUENCES: [&str; 7] = [
+const SEQUENCES: [&str; 8] = [
     "claude-2025-06",
     "claude-2025-09",
     "claude-2026-06",
@@ -21,6 +21,7 @@ const SEQUENCES: [&str; 7] = [
     "claude-2026-09-connector",
     "claude-code",
     "claude-code-2026-09",
+    "claude-code-2026-12-tasks",
 ];
 
 async fn replay_sequence(name: &str, kind: StoreKind) {
@@ -68,6 +69,7 @@ sequences! {
     claude_2026_09_connector => "claude-2026-09-connector",
     claude_code => "claude-code",
     claude_code_2026_09 => "claude-code-2026-09",
+    claude_code_2026_12_tasks => "claude-code-2026-12-tasks",
 }
 
 /// A sequence added to `fixtures/` must get its test module here.

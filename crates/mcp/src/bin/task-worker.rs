@@ -32,19 +32,21 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         let server = server.clone();
         async move {
             let deadline = instant_of(event.context.deadline);
-            mcp_function::worker::run(server, event.payload, Some(deadline)).await;
+            mcp_function::worker::run(server, event.payload, deadline).await;
             Ok::<(), lambda_runtime::Error>(())
         }
     }))
     .await
 }
 
-/// Lambda's deadline (milliseconds since the epoch) as an instant of this process.
-fn instant_of(deadline_ms: u64) -> Instant {
+/// Lambda's deadline (milliseconds since the epoch) as an instant of this process; `None` for one
+/// already past, which no real invocation has (`cargo lambda watch` sends its timeout instead):
+/// the task's own deadline then bounds the work.
+fn instant_of(deadline_ms: u64) -> Option<Instant> {
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_millis();
-    let left = u64::try_from(u128::from(deadline_ms).saturating_sub(now_ms)).unwrap_or(0);
-    Instant::now() + Duration::from_millis(left)
+    let left = u128::from(deadline_ms).checked_sub(now_ms)?;
+    Some(Instant::now() + Duration::from_millis(u64::try_from(left).unwrap_or(u64::MAX)))
 }

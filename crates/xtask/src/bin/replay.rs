@@ -94,6 +94,9 @@ async fn lambda(sequences: &[Sequence]) -> anyhow::Result<()> {
         .filter(|(_, value)| !value.is_empty())
         .map(|(name, value)| format!("{name}={value}"))
         .chain([
+            // Tasks go to the worker through the emulator's own Invoke API, as on Lambda.
+            "TASK_WORKER_FUNCTION=task-worker".into(),
+            format!("LAMBDA_ENDPOINT_URL=http://127.0.0.1:{port}"),
             "AWS_REGION=us-east-1".into(),
             "AWS_ACCESS_KEY_ID=local".into(),
             "AWS_SECRET_ACCESS_KEY=local".into(),
