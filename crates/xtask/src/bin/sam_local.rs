@@ -6,6 +6,9 @@
 //! - `replay`: replays every sequence in `fixtures/` over HTTP, each step checked as the other
 //!   replays check it, and exits non-zero if any fails.
 //!
+//! Tasks take the real hand-over: `sam local start-lambda` serves the Lambda Invoke API beside the
+//! API, and the MCP function invokes the task worker through it (asynchronously, as on AWS).
+//!
 //! Flags: `--template` (the `sam build` output), `--architecture` (the template parameter),
 //! `--bind` (the address moto's KMS listens on, reachable from containers), `--reach` (how
 //! containers reach this host), `--log`, `--port`.
@@ -69,12 +72,23 @@ async fn main() -> anyhow::Result<()> {
     };
     let aws = LocalAws::start(args.bind).await?;
     let url = format!("http://127.0.0.1:{port}");
+    let lambda_port = TcpListener::bind((args.bind, 0))?.local_addr()?.port();
 
     // `sam local` replaces the template's `!Ref`s with placeholders (TABLE_NAME=Table, …): the
     // real values come from --env-vars, for variables the template declares.
     let vars: serde_json::Map<String, serde_json::Value> = aws
         .function_env(&url, &args.reach)
         .into_iter()
+        .chain([
+            (
+                "TASK_WORKER_FUNCTION".to_owned(),
+                "TaskWorkerFunction".to_owned(),
+            ),
+            (
+                "LAMBDA_ENDPOINT_URL".to_owned(),
+                format!("http://{}:{lambda_port}", args.reach),
+            ),
+        ])
         .map(|(name, value)| (name, value.into()))
         .collect();
     let env_file = args.log.with_file_name("env-vars.json");
@@ -113,7 +127,42 @@ async fn main() -> anyhow::Result<()> {
     // Interrupted first, so that it removes its containers, then killed with its group.
     let mut sam = ProcessGroup::spawn(&mut command, Duration::from_secs(20))
         .context("starting sam local start-api")?;
+
+    // The Invoke API the MCP function hands tasks to, where containers reach it.
+    let lambda_log_path = args.log.with_file_name("sam-lambda.log");
+    let lambda_log = std::fs::File::create(&lambda_log_path)?;
+    let mut command = Command::new(workspace_root().join(".venv/bin/sam"));
+    command
+        .args(["local", "start-lambda", "--template"])
+        .arg(&args.template)
+        .args([
+            "--host",
+            &args.bind.to_string(),
+            "--port",
+            &lambda_port.to_string(),
+        ])
+        .arg("--env-vars")
+        .arg(&env_file)
+        .args([
+            "--parameter-overrides",
+            &format!("Architecture={}", args.architecture),
+        ])
+        .arg("--skip-pull-image")
+        // Only the worker is invoked here: its container starts with the first task.
+        .args(["--warm-containers", "LAZY"])
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("SAM_CLI_TELEMETRY", "0")
+        .current_dir(workspace_root())
+        .stdin(Stdio::null())
+        .stdout(lambda_log.try_clone()?)
+        .stderr(lambda_log);
+    let mut invoke_api = ProcessGroup::spawn(&mut command, Duration::from_secs(20))
+        .context("starting sam local start-lambda")?;
     wait_until_serving(&mut sam, &url, &args.log).await?;
+    wait_until_listening(&mut invoke_api, (args.bind, lambda_port), &lambda_log_path).await?;
 
     if replay {
         let sequences = load(&workspace_root().join("fixtures"))?;
@@ -166,6 +215,27 @@ async fn wait_until_serving(
         }
     }
     Ok(())
+}
+
+/// Waits until `sam local start-lambda` accepts connections, or fails with the end of its log.
+async fn wait_until_listening(
+    sam: &mut ProcessGroup,
+    address: (IpAddr, u16),
+    log: &std::path::Path,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        if let Ok(Some(status)) = sam.child().try_wait() {
+            bail!("sam local start-lambda exited ({status}):\n{}", tail(log));
+        }
+        if tokio::net::TcpStream::connect(address).await.is_ok() {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("sam local start-lambda did not listen:\n{}", tail(log));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }
 
 async fn wait_for_exit(sam: &mut ProcessGroup) -> String {
