@@ -389,6 +389,13 @@ MUTATIONS = {
             "            if declared || !declared {",
         ),
     ],
+    "a vault record is not bound to its person": [
+        (
+            "crates/core/src/vault.rs",
+            '("person".to_owned(), person.to_owned()),',
+            '("person".to_owned(), String::new()),',
+        ),
+    ],
 }
 
 

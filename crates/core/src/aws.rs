@@ -113,6 +113,92 @@ impl SecretReader {
     }
 }
 
+/// Data keys from KMS for the [`crate::vault`]: `GenerateDataKey` (AES-256) and `Decrypt`, each
+/// under the record's encryption context, so KMS itself refuses to unwrap a data key for another
+/// person or provider (and an IAM condition on the context can narrow who may).
+pub struct KmsDataKeys {
+    client: aws_sdk_kms::Client,
+    key_id: String,
+}
+
+impl KmsDataKeys {
+    pub fn new(client: aws_sdk_kms::Client, key_id: impl Into<String>) -> Self {
+        Self {
+            client,
+            key_id: key_id.into(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::vault::DataKeys for KmsDataKeys {
+    fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    async fn generate(
+        &self,
+        context: &crate::vault::Context,
+    ) -> Result<crate::vault::DataKey, crate::vault::VaultError> {
+        use crate::vault::VaultError;
+        let out = self
+            .client
+            .generate_data_key()
+            .key_id(&self.key_id)
+            .key_spec(aws_sdk_kms::types::DataKeySpec::Aes256)
+            .set_encryption_context(Some(context.clone().into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| {
+                VaultError::Keys(aws_sdk_kms::error::DisplayErrorContext(e).to_string())
+            })?;
+        let plaintext = out
+            .plaintext
+            .ok_or_else(|| VaultError::Keys("GenerateDataKey returned no key".into()))?;
+        let mut key = zeroize::Zeroizing::new([0u8; 32]);
+        if plaintext.as_ref().len() != 32 {
+            return Err(VaultError::Keys(
+                "GenerateDataKey returned a key of another size".into(),
+            ));
+        }
+        key.copy_from_slice(plaintext.as_ref());
+        let wrapped = out
+            .ciphertext_blob
+            .ok_or_else(|| VaultError::Keys("GenerateDataKey returned no wrapped key".into()))?;
+        Ok(crate::vault::DataKey {
+            plaintext: key,
+            wrapped: wrapped.into_inner(),
+        })
+    }
+
+    async fn unwrap(
+        &self,
+        wrapped: &[u8],
+        context: &crate::vault::Context,
+    ) -> Result<zeroize::Zeroizing<[u8; 32]>, crate::vault::VaultError> {
+        use crate::vault::VaultError;
+        let out = self
+            .client
+            .decrypt()
+            .key_id(&self.key_id)
+            .ciphertext_blob(aws_sdk_kms::primitives::Blob::new(wrapped))
+            .set_encryption_context(Some(context.clone().into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| match e.as_service_error() {
+                Some(service) if service.is_invalid_ciphertext_exception() => VaultError::Refused,
+                _ => VaultError::Keys(aws_sdk_kms::error::DisplayErrorContext(e).to_string()),
+            })?;
+        let plaintext = out.plaintext.ok_or(VaultError::Refused)?;
+        if plaintext.as_ref().len() != 32 {
+            return Err(VaultError::Refused);
+        }
+        let mut key = zeroize::Zeroizing::new([0u8; 32]);
+        key.copy_from_slice(plaintext.as_ref());
+        Ok(key)
+    }
+}
+
 /// Hands work to another Lambda function with an asynchronous `Invoke` (`InvocationType: Event`):
 /// Lambda queues the event and answers at once, then runs the function (retrying twice on an
 /// error). `LAMBDA_ENDPOINT_URL` points it at a local emulator (`sam local start-lambda`).

@@ -32,6 +32,7 @@ pub mod store;
 pub mod telemetry;
 pub mod time;
 pub mod token;
+pub mod vault;
 
 pub use config::{Config, ConfigError, Lifetimes};
 pub use store::{

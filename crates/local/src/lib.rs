@@ -162,7 +162,7 @@ fn mcp_state(
 ) -> mcp_function::AppState {
     mcp_function::AppState::new(config, store.clone(), store.clone(), signer)
         .with_clock(clock)
-        .with_tasks(store, Arc::new(mcp_function::tasks::InProcess))
+        .with_tasks_in_process(store)
 }
 
 /// Both routers on one origin, offering sign-in with `providers` on the consent page.

@@ -22,6 +22,7 @@ pub mod bearer;
 pub mod compat;
 pub mod direct;
 pub mod envelope;
+pub mod long_running;
 pub mod origin;
 pub mod principal;
 pub mod protected_resource;
@@ -129,6 +130,15 @@ impl AppState {
         let server = self.server.clone().with_tasks(tasks);
         Arc::make_mut(&mut self.0).server = server;
         self
+    }
+
+    /// [`Self::with_tasks`], with the work run in this process through the worker's code path (the
+    /// local server and the tests).
+    pub fn with_tasks_in_process(self, store: Arc<dyn remote_mcp_core::TaskStore>) -> Self {
+        let launcher = Arc::new(worker::InProcess::default());
+        let state = self.with_tasks(store, launcher.clone());
+        launcher.serve(state.server.clone());
+        state
     }
 
     /// Sends every request through rmcp's own service, none through [`direct`].

@@ -4,10 +4,9 @@
 //! resources (`note://{id}`, with a template), one prompt, and the rule that arguments which do not
 //! fit a tool's input schema are a tool error the model can fix, not a protocol error (SEP-1303).
 
+use crate::long_running::{self, Progress};
 use crate::principal::Principal;
 use crate::tasks::{Created, Tasks};
-use crate::tools;
-use crate::worker::Progress;
 use http::request::Parts;
 use remote_mcp_core::NoteStore;
 use rmcp::handler::server::common::{AsRequestContext, FromContextPart};
@@ -266,7 +265,7 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         if let Some(tasks) = &self.tasks
-            && tools::may_run_as_task(&request.name)
+            && long_running::may_run_as_task(&request.name)
         {
             let declared = context
                 .client_capabilities()
@@ -275,7 +274,7 @@ impl ServerHandler for McpServer {
                 let caller = caller(&context)?;
                 return Ok(
                     match tasks
-                        .create(self, &caller, &request.name, request.arguments)
+                        .create(&caller, &request.name, request.arguments)
                         .await?
                     {
                         Created::Task(task) => CallToolResponse::Task(task),
@@ -283,7 +282,7 @@ impl ServerHandler for McpServer {
                     },
                 );
             }
-            if !tools::fits_in_request(&request.name, request.arguments.as_ref()) {
+            if !long_running::fits_in_request(&request.name, request.arguments.as_ref()) {
                 return Err(ErrorData::missing_required_client_capability(
                     ClientCapabilities::builder().enable_tasks().build(),
                 ));

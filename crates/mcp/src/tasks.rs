@@ -5,16 +5,16 @@
 //! declared the extension on that request is answered with a `CreateTaskResult` — only after the
 //! task record is stored, so the `tasks/get` that follows finds it. The work is then handed over
 //! ([`Launch`]): to the task worker function by an asynchronous `Invoke` on Lambda, to a Tokio
-//! task locally; both run [`crate::worker::run`]. A client that did not declare the extension
-//! never sees a task: the call runs as any other if it fits a request ([`SYNC_BUDGET`]), and is
+//! task locally ([`crate::worker::InProcess`]); both run [`crate::worker::run`]. A client that did not declare the extension
+//! never sees a task: the call runs as any other if it fits a request ([`crate::long_running::SYNC_BUDGET`]), and is
 //! refused with `-32021` (`data.requiredCapabilities`) if it does not.
 //!
 //! A task belongs to the person and the client whose token created it: it is stored under the
 //! person, and a task of theirs through another client, or anyone else's, is "no such task"
 //! (`-32602`), exactly like one that never existed.
 
+use crate::long_running::TaskRef;
 use crate::principal::Principal;
-use crate::server::McpServer;
 use remote_mcp_core::config::TaskSettings;
 use remote_mcp_core::model::{TaskCaller, TaskOutcome, TaskRecord, TaskState};
 use remote_mcp_core::time::iso8601;
@@ -24,38 +24,14 @@ use rmcp::model::{
     CallToolResult, ContentBlock, CreateTaskResult, DetailedTask, GetTaskResult, JsonObject, Task,
     TaskPayload, TaskStatus,
 };
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The longest a tool call may take inside a request: API Gateway ends an HTTP API integration at
-/// 30 s, and the answer must still travel back.
-pub const SYNC_BUDGET: Duration = Duration::from_secs(20);
-
-/// Which task the worker is to run: the event the MCP function sends it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TaskRef {
-    pub owner: String,
-    pub task_id: String,
-}
 
 /// Hands a stored task's work to whoever runs it.
 #[async_trait::async_trait]
 pub trait Launch: Send + Sync + 'static {
     /// Starts the work of `task`; `Err` if it could not be handed over (the task is then failed).
-    async fn launch(&self, server: &McpServer, task: TaskRef) -> Result<(), String>;
-}
-
-/// Runs the work in this process, on a Tokio task, through the worker's own code path: the local
-/// development server and the tests.
-pub struct InProcess;
-
-#[async_trait::async_trait]
-impl Launch for InProcess {
-    async fn launch(&self, server: &McpServer, task: TaskRef) -> Result<(), String> {
-        tokio::spawn(crate::worker::run(server.clone(), task, None));
-        Ok(())
-    }
+    async fn launch(&self, task: TaskRef) -> Result<(), String>;
 }
 
 /// The task worker function, invoked asynchronously: Lambda queues the event and answers at once.
@@ -63,7 +39,7 @@ pub struct Lambda(pub remote_mcp_core::aws::AsyncInvoker);
 
 #[async_trait::async_trait]
 impl Launch for Lambda {
-    async fn launch(&self, _server: &McpServer, task: TaskRef) -> Result<(), String> {
+    async fn launch(&self, task: TaskRef) -> Result<(), String> {
         let payload = serde_json::to_vec(&task).map_err(|e| e.to_string())?;
         self.0.invoke(payload).await
     }
@@ -82,7 +58,6 @@ impl Tasks {
     /// Stores a task for `caller`'s call of `tool`, hands it over, and answers with it.
     pub async fn create(
         &self,
-        server: &McpServer,
         caller: &Principal,
         tool: &str,
         arguments: Option<JsonObject>,
@@ -117,7 +92,7 @@ impl Tasks {
             owner: record.caller.subject.clone(),
             task_id: record.id.clone(),
         };
-        if let Err(err) = self.launcher.launch(server, handle).await {
+        if let Err(err) = self.launcher.launch(handle).await {
             tracing::error!(%err, task = record.id, "the task could not be handed over");
             // Never left working with nobody working on it.
             let failed = TaskOutcome::Failed(serde_json::json!({

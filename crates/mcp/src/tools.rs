@@ -10,12 +10,10 @@
 //! read-only tool (`read_only_hint = true`) needs `mcp`, any other also `mcp:write`. The tests hold
 //! the annotations here to that table.
 
+use crate::long_running::{DEFAULT_DURATION_SECONDS, DEFAULT_STEPS, Progress};
 use crate::server::{Caller, McpServer};
-use crate::tasks::SYNC_BUDGET;
-use crate::worker::Progress;
 use remote_mcp_core::model::Note;
 use rmcp::handler::server::wrapper::{Json, Parameters};
-use rmcp::model::JsonObject;
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -31,32 +29,6 @@ pub fn required_scopes(tool: &str) -> &'static [&'static str] {
     remote_mcp_core::scopes::required(tool)
 }
 
-/// Tools that may run as tasks ([`crate::tasks`]): a call from a client that supports tasks
-/// becomes one.
-pub const TASK_TOOLS: [&str; 1] = ["long_running_operation"];
-
-/// Whether `tool` may run as a task.
-pub fn may_run_as_task(tool: &str) -> bool {
-    TASK_TOOLS.contains(&tool)
-}
-
-/// Whether a call of a task tool with `arguments` fits inside its request ([`SYNC_BUDGET`]), for a
-/// client that does not support tasks.
-pub fn fits_in_request(tool: &str, arguments: Option<&JsonObject>) -> bool {
-    match tool {
-        "long_running_operation" => {
-            let seconds = arguments
-                .and_then(|a| a.get("duration_seconds"))
-                .and_then(serde_json::Value::as_f64)
-                .unwrap_or(DEFAULT_DURATION_SECONDS);
-            seconds <= SYNC_BUDGET.as_secs_f64()
-        }
-        _ => true,
-    }
-}
-
-const DEFAULT_DURATION_SECONDS: f64 = 10.0;
-const DEFAULT_STEPS: u32 = 5;
 /// A task's work may last up to the worker's limit.
 const MAX_DURATION_SECONDS: f64 = remote_mcp_core::config::MAX_TASK_RUN_SECONDS as f64;
 const MAX_STEPS: u32 = 1_000;

@@ -8,14 +8,12 @@
 //! its late result is dropped. A worker lost altogether (its process killed) leaves a task that
 //! reads as `failed` once its deadline has passed: no task is left `working` for ever.
 
+use crate::long_running::{Progress, TaskRef};
 use crate::principal::Principal;
 use crate::server::McpServer;
-use crate::tasks::{TaskRef, Tasks};
-use remote_mcp_core::model::{TaskOutcome, TaskRecord, TaskState};
-use remote_mcp_core::{Clock, TaskStore};
-use rmcp::ErrorData;
-use rmcp::handler::server::common::{AsRequestContext, FromContextPart};
-use std::sync::Arc;
+use crate::tasks::{Launch, Tasks};
+use remote_mcp_core::model::{TaskOutcome, TaskRecord};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -59,7 +57,7 @@ pub async fn run(server: McpServer, task: TaskRef, deadline: Option<Instant>) {
                 .saturating_sub(MARGIN),
         );
     }
-    let progress = Progress::of(&tasks, &task);
+    let progress = Progress::of(tasks.store.clone(), tasks.clock.clone(), task.clone());
     let work = tokio::spawn({
         let server = server.clone();
         let caller = Principal::from(record.caller.clone());
@@ -127,61 +125,29 @@ fn to_value(value: &impl serde::Serialize) -> serde_json::Value {
     )
 }
 
-/// A tool's view of the task it runs in: report a step, learn of cancellation. Outside a task (a
-/// call answered in its request) a report goes nowhere and nothing cancels.
-#[derive(Clone, Default)]
-pub struct Progress(Option<Arc<Reporter>>);
-
-struct Reporter {
-    store: Arc<dyn TaskStore>,
-    clock: Clock,
-    task: TaskRef,
+/// Runs tasks in this process, on Tokio tasks, through [`run`]: the local server and the tests
+/// ([`crate::AppState::with_tasks_in_process`] introduces it to the server it runs for).
+#[derive(Default)]
+pub struct InProcess {
+    server: OnceLock<McpServer>,
 }
 
-/// The task was cancelled (or has otherwise ended): the tool should stop.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Cancelled;
-
-impl Progress {
-    fn of(tasks: &Tasks, task: &TaskRef) -> Self {
-        Self(Some(Arc::new(Reporter {
-            store: tasks.store.clone(),
-            clock: tasks.clock.clone(),
-            task: task.clone(),
-        })))
-    }
-
-    /// Shows `message` as the task's status; `Err` once the task was cancelled.
-    pub async fn report(&self, message: &str) -> Result<(), Cancelled> {
-        let Some(reporter) = &self.0 else {
-            return Ok(());
-        };
-        let now = reporter.clock.now();
-        let report = |task: &mut TaskRecord| task.report(message, now);
-        let TaskRef { owner, task_id } = &reporter.task;
-        match reporter
-            .store
-            .change_task(owner, task_id, now, &report)
-            .await
-        {
-            Ok(Some(task)) if task.state == TaskState::Working => Ok(()),
-            Ok(_) => Err(Cancelled),
-            Err(err) => {
-                // A lost progress line does not stop the work.
-                tracing::warn!(%err, task = task_id, "progress not recorded");
-                Ok(())
-            }
-        }
+impl InProcess {
+    /// The server whose tools this runs.
+    pub fn serve(&self, server: McpServer) {
+        let _ = self.server.set(server);
     }
 }
 
-impl<C: AsRequestContext> FromContextPart<C> for Progress {
-    fn from_context_part(context: &mut C) -> Result<Self, ErrorData> {
-        Ok(context
-            .as_request_context()
-            .extensions
-            .get::<Progress>()
-            .cloned()
-            .unwrap_or_default())
+#[async_trait::async_trait]
+impl Launch for InProcess {
+    async fn launch(&self, task: TaskRef) -> Result<(), String> {
+        let server = self
+            .server
+            .get()
+            .ok_or("no server to run tasks in this process")?
+            .clone();
+        tokio::spawn(run(server, task, None));
+        Ok(())
     }
 }

@@ -6,8 +6,8 @@
 
 mod support;
 
-use mcp_function::server::McpServer;
-use mcp_function::tasks::{Launch, TaskRef};
+use mcp_function::long_running::TaskRef;
+use mcp_function::tasks::Launch;
 use remote_mcp_core::TaskStore;
 use remote_mcp_core::model::TaskState;
 use serde_json::{Value, json};
@@ -19,7 +19,7 @@ struct Refused(Mutex<Vec<TaskRef>>);
 
 #[async_trait::async_trait]
 impl Launch for Refused {
-    async fn launch(&self, _server: &McpServer, task: TaskRef) -> Result<(), String> {
+    async fn launch(&self, task: TaskRef) -> Result<(), String> {
         self.0.lock().unwrap().push(task);
         Err("Rate Exceeded".into())
     }

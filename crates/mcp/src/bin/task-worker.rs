@@ -1,12 +1,14 @@
-//! The task worker on AWS Lambda: each event names a task ([`mcp_function::tasks::TaskRef`]) the
+//! The task worker on AWS Lambda: each event names a task ([`mcp_function::long_running::TaskRef`]) the
 //! MCP function stored and handed over with an asynchronous `Invoke`; this runs its work to the
 //! end ([`mcp_function::worker::run`]) within the invocation's own deadline, and records how it
 //! ended. The event always succeeds: a failure is the task's, recorded in it, and Lambda must not
 //! run the work again (the template also sets no retries).
 
 use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
+use mcp_function::long_running::TaskRef;
 use mcp_function::server::McpServer;
-use mcp_function::tasks::{InProcess, TaskRef, Tasks};
+use mcp_function::tasks::Tasks;
+use mcp_function::worker::InProcess;
 use remote_mcp_core::aws::Deployment;
 use remote_mcp_core::telemetry::{self, LogFormat};
 use remote_mcp_core::{Clock, TaskStore};
@@ -21,7 +23,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let tasks = Tasks {
         store: store.clone() as Arc<dyn TaskStore>,
         // The worker hands nothing on: its tools run here.
-        launcher: Arc::new(InProcess),
+        launcher: Arc::new(InProcess::default()),
         settings: config.tasks,
         clock: Clock::System,
     };
