@@ -103,6 +103,42 @@ pub const DEFAULT_MAX_TOOL_RESULT_CHARS: usize = 150_000;
 /// The smallest [`Config::max_tool_result_chars`] accepted: room for a result and its marker.
 pub const MIN_TOOL_RESULT_CHARS: usize = 1_000;
 
+/// [`TaskSettings`] from the variables (`get` one, `seconds` one as a positive duration).
+fn task_settings<'v>(
+    get: &impl Fn(&str) -> Option<&'v str>,
+    seconds: &impl Fn(&'static str, Duration) -> Result<Duration, ConfigError>,
+) -> Result<TaskSettings, ConfigError> {
+    let task_defaults = TaskSettings::default();
+    let tasks =
+        TaskSettings {
+            run_limit: seconds("TASK_RUN_LIMIT_SECONDS", task_defaults.run_limit)?,
+            keep: seconds("TASK_KEEP_SECONDS", task_defaults.keep)?,
+            per_person: match get("TASKS_PER_PERSON") {
+                None => task_defaults.per_person,
+                Some(v) => v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    ConfigError::Invalid {
+                        name: "TASKS_PER_PERSON",
+                        reason: format!("expected a positive whole number, got {v:?}"),
+                    }
+                })?,
+            },
+            poll_interval: task_defaults.poll_interval,
+        };
+    if tasks.run_limit > Duration::from_secs(MAX_TASK_RUN_SECONDS) {
+        return Err(ConfigError::Invalid {
+            name: "TASK_RUN_LIMIT_SECONDS",
+            reason: format!("at most {MAX_TASK_RUN_SECONDS}: a Lambda function runs 15 minutes"),
+        });
+    }
+    if tasks.keep < tasks.run_limit {
+        return Err(ConfigError::Invalid {
+            name: "TASK_KEEP_SECONDS",
+            reason: "at least TASK_RUN_LIMIT_SECONDS: a task is kept while it may work".into(),
+        });
+    }
+    Ok(tasks)
+}
+
 /// The names of this machine, as URLs spell them (RFC 8252 §7.3 loopback redirects, the local
 /// development origin, `Host` values on it): written once here, read by every check.
 pub const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
@@ -197,35 +233,7 @@ impl Config {
                     ),
                 })?,
         };
-        let task_defaults = TaskSettings::default();
-        let tasks = TaskSettings {
-            run_limit: seconds("TASK_RUN_LIMIT_SECONDS", task_defaults.run_limit)?,
-            keep: seconds("TASK_KEEP_SECONDS", task_defaults.keep)?,
-            per_person: match get("TASKS_PER_PERSON") {
-                None => task_defaults.per_person,
-                Some(v) => v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                    ConfigError::Invalid {
-                        name: "TASKS_PER_PERSON",
-                        reason: format!("expected a positive whole number, got {v:?}"),
-                    }
-                })?,
-            },
-            poll_interval: task_defaults.poll_interval,
-        };
-        if tasks.run_limit > Duration::from_secs(MAX_TASK_RUN_SECONDS) {
-            return Err(ConfigError::Invalid {
-                name: "TASK_RUN_LIMIT_SECONDS",
-                reason: format!(
-                    "at most {MAX_TASK_RUN_SECONDS}: a Lambda function runs 15 minutes"
-                ),
-            });
-        }
-        if tasks.keep < tasks.run_limit {
-            return Err(ConfigError::Invalid {
-                name: "TASK_KEEP_SECONDS",
-                reason: "at least TASK_RUN_LIMIT_SECONDS: a task is kept while it may work".into(),
-            });
-        }
+        let tasks = task_settings(&get, &seconds)?;
         let default_origin = origin_of(&public_base_url);
         Ok(Self {
             public_base_url,

@@ -397,26 +397,7 @@ fn check(expect: &Expect, reply: &Reply, vars: &mut HashMap<String, String>) -> 
         ));
     }
     let json: Value = serde_json::from_str(&reply.text).unwrap_or(Value::Null);
-    for (member, wanted) in &expect.json {
-        let wanted = fill(wanted, vars).map_err(|e| e.to_string())?;
-        if *at(&json, member) != wanted {
-            return Err(format!(
-                "{member} is {} (expected {wanted})",
-                at(&json, member)
-            ));
-        }
-    }
-    for member in &expect.json_present {
-        if at(&json, member).is_null() {
-            return Err(format!("{member} is missing"));
-        }
-    }
-    for (member, previous) in &expect.json_differs {
-        let previous = fill(previous, vars).map_err(|e| e.to_string())?;
-        if at(&json, member).is_null() || *at(&json, member) == previous {
-            return Err(format!("{member} did not change"));
-        }
-    }
+    check_json(expect, &json, vars)?;
     for (name, wanted) in &expect.headers {
         let wanted = fill_str(wanted, vars).map_err(|e| e.to_string())?;
         if !reply.headers_named(name).any(|v| v.contains(&wanted)) {
@@ -426,25 +407,56 @@ fn check(expect: &Expect, reply: &Reply, vars: &mut HashMap<String, String>) -> 
     let location = reply
         .header("location")
         .and_then(|l| url::Url::parse(l).ok());
+    check_location(expect, location.as_ref(), vars)?;
+    for text in &expect.body_contains {
+        let text = fill_str(text, vars).map_err(|e| e.to_string())?;
+        if !reply.text.contains(&text) {
+            return Err(format!("body lacks {text:?}"));
+        }
+    }
+    capture(expect, reply, &json, location.as_ref(), vars)
+}
+
+/// The members the answer must have, have at all, or have changed.
+fn check_json(expect: &Expect, json: &Value, vars: &HashMap<String, String>) -> Result<(), String> {
+    for (member, wanted) in &expect.json {
+        let wanted = fill(wanted, vars).map_err(|e| e.to_string())?;
+        if *at(json, member) != wanted {
+            return Err(format!(
+                "{member} is {} (expected {wanted})",
+                at(json, member)
+            ));
+        }
+    }
+    for member in &expect.json_present {
+        if at(json, member).is_null() {
+            return Err(format!("{member} is missing"));
+        }
+    }
+    for (member, previous) in &expect.json_differs {
+        let previous = fill(previous, vars).map_err(|e| e.to_string())?;
+        if at(json, member).is_null() || *at(json, member) == previous {
+            return Err(format!("{member} did not change"));
+        }
+    }
+    Ok(())
+}
+
+/// Where a redirect must go, and the parameters it must carry (`*`: any value).
+fn check_location(
+    expect: &Expect,
+    location: Option<&url::Url>,
+    vars: &HashMap<String, String>,
+) -> Result<(), String> {
     if let Some(prefix) = &expect.location_prefix {
         let prefix = fill_str(prefix, vars).map_err(|e| e.to_string())?;
-        if !location
-            .as_ref()
-            .is_some_and(|l| l.as_str().starts_with(&prefix))
-        {
+        if !location.is_some_and(|l| l.as_str().starts_with(&prefix)) {
             return Err(format!("redirect does not go to {prefix}"));
         }
     }
-    let param = |name: &str| {
-        location.as_ref().and_then(|l| {
-            l.query_pairs()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.into_owned())
-        })
-    };
     for (name, wanted) in &expect.location {
         let wanted = fill_str(wanted, vars).map_err(|e| e.to_string())?;
-        match param(name) {
+        match param(location, name) {
             Some(v) if wanted == "*" || v == wanted => {}
             other => {
                 return Err(format!(
@@ -453,16 +465,30 @@ fn check(expect: &Expect, reply: &Reply, vars: &mut HashMap<String, String>) -> 
             }
         }
     }
-    for text in &expect.body_contains {
-        let text = fill_str(text, vars).map_err(|e| e.to_string())?;
-        if !reply.text.contains(&text) {
-            return Err(format!("body lacks {text:?}"));
-        }
-    }
+    Ok(())
+}
+
+fn param(location: Option<&url::Url>, name: &str) -> Option<String> {
+    location.and_then(|l| {
+        l.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    })
+}
+
+/// Remembers what later steps use: a member of the answer, a redirect parameter, a form field,
+/// a cookie.
+fn capture(
+    expect: &Expect,
+    reply: &Reply,
+    json: &Value,
+    location: Option<&url::Url>,
+    vars: &mut HashMap<String, String>,
+) -> Result<(), String> {
     for (var, source) in &expect.capture {
         let value = match source.split_once(':') {
-            Some(("json", member)) => at(&json, member).as_str().map(str::to_owned),
-            Some(("location", name)) => param(name),
+            Some(("json", member)) => at(json, member).as_str().map(str::to_owned),
+            Some(("location", name)) => param(location, name),
             Some(("form", field)) => {
                 let marker = format!("name=\"{field}\" value=\"");
                 reply.text.find(&marker).map(|i| {

@@ -144,7 +144,14 @@ async fn lambda(sequences: &[Sequence]) -> anyhow::Result<()> {
             .timeout(Duration::from_secs(180))
             .build()?,
     };
-    // The emulator compiles each function on its first invocation.
+    warm_up(&transport).await?;
+    let vars = initial_vars(LAMBDA_HOST, &issuer, local_aws::EMAIL, local_aws::PASSWORD);
+    replay_all(sequences, &transport, &vars, "cargo lambda watch").await
+}
+
+/// Waits until both functions answer under the emulator, which compiles each on its first
+/// invocation.
+async fn warm_up(transport: &LambdaInvoke) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(900);
     for function in ["oauth-function", "mcp-function"] {
         let probe = if function == "oauth-function" {
@@ -170,6 +177,5 @@ async fn lambda(sequences: &[Sequence]) -> anyhow::Result<()> {
             }
         }
     }
-    let vars = initial_vars(LAMBDA_HOST, &issuer, local_aws::EMAIL, local_aws::PASSWORD);
-    replay_all(sequences, &transport, &vars, "cargo lambda watch").await
+    Ok(())
 }

@@ -74,91 +74,30 @@ async fn main() -> anyhow::Result<()> {
     let url = format!("http://127.0.0.1:{port}");
     let lambda_port = TcpListener::bind((args.bind, 0))?.local_addr()?.port();
 
-    // `sam local` replaces the template's `!Ref`s with placeholders (TABLE_NAME=Table, …): the
-    // real values come from --env-vars, for variables the template declares.
-    let vars: serde_json::Map<String, serde_json::Value> = aws
-        .function_env(&url, &args.reach)
-        .into_iter()
-        .chain([
-            (
-                "TASK_WORKER_FUNCTION".to_owned(),
-                "TaskWorkerFunction".to_owned(),
-            ),
-            (
-                "LAMBDA_ENDPOINT_URL".to_owned(),
-                format!("http://{}:{lambda_port}", args.reach),
-            ),
-        ])
-        .map(|(name, value)| (name, value.into()))
-        .collect();
-    let env_file = args.log.with_file_name("env-vars.json");
-    std::fs::write(
-        &env_file,
-        serde_json::to_vec_pretty(&serde_json::json!({ "Parameters": vars }))?,
-    )?;
+    let env_file = write_env_file(&aws, &url, &args, lambda_port)?;
 
-    let log = std::fs::File::create(&args.log)?;
-    let mut command = Command::new(workspace_root().join(".venv/bin/sam"));
+    let mut command = sam_command("start-api", &args, &env_file, &args.log)?;
     command
-        .args(["local", "start-api", "--template"])
-        .arg(&args.template)
         .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-        .arg("--env-vars")
-        .arg(&env_file)
-        .args([
-            "--parameter-overrides",
-            &format!("Architecture={}", args.architecture),
-        ])
-        // The base image is local (pulled, or the stand-in): never pull at each start.
-        .arg("--skip-pull-image")
         // Both containers start now and serve every request: ~0.03 s a request instead of a
         // container per request.
-        .args(["--warm-containers", "EAGER"])
-        // DynamoDB Local keeps one database per access key and region: the table's.
-        .env("AWS_ACCESS_KEY_ID", "local")
-        .env("AWS_SECRET_ACCESS_KEY", "local")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("SAM_CLI_TELEMETRY", "0")
-        .current_dir(workspace_root())
-        .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log);
+        .args(["--warm-containers", "EAGER"]);
     // Interrupted first, so that it removes its containers, then killed with its group.
     let mut sam = ProcessGroup::spawn(&mut command, Duration::from_secs(20))
         .context("starting sam local start-api")?;
 
     // The Invoke API the MCP function hands tasks to, where containers reach it.
     let lambda_log_path = args.log.with_file_name("sam-lambda.log");
-    let lambda_log = std::fs::File::create(&lambda_log_path)?;
-    let mut command = Command::new(workspace_root().join(".venv/bin/sam"));
+    let mut command = sam_command("start-lambda", &args, &env_file, &lambda_log_path)?;
     command
-        .args(["local", "start-lambda", "--template"])
-        .arg(&args.template)
         .args([
             "--host",
             &args.bind.to_string(),
             "--port",
             &lambda_port.to_string(),
         ])
-        .arg("--env-vars")
-        .arg(&env_file)
-        .args([
-            "--parameter-overrides",
-            &format!("Architecture={}", args.architecture),
-        ])
-        .arg("--skip-pull-image")
         // Only the worker is invoked here: its container starts with the first task.
-        .args(["--warm-containers", "LAZY"])
-        .env("AWS_ACCESS_KEY_ID", "local")
-        .env("AWS_SECRET_ACCESS_KEY", "local")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("SAM_CLI_TELEMETRY", "0")
-        .current_dir(workspace_root())
-        .stdin(Stdio::null())
-        .stdout(lambda_log.try_clone()?)
-        .stderr(lambda_log);
+        .args(["--warm-containers", "LAZY"]);
     let mut invoke_api = ProcessGroup::spawn(&mut command, Duration::from_secs(20))
         .context("starting sam local start-lambda")?;
     wait_until_serving(&mut sam, &url, &args.log).await?;
@@ -182,6 +121,72 @@ async fn main() -> anyhow::Result<()> {
         _ = tokio::signal::ctrl_c() => Ok(()),
         exited = wait_for_exit(&mut sam) => bail!("sam local stopped: {exited} (log: {})", args.log.display()),
     }
+}
+
+/// The functions' variables, for `sam local --env-vars`: `sam local` replaces the template's `!Ref`s
+/// with placeholders (TABLE_NAME=Table, …), so the real values come from here, for variables the
+/// template declares. Tasks go to `sam local start-lambda` on `lambda_port`.
+fn write_env_file(
+    aws: &LocalAws,
+    url: &str,
+    args: &Args,
+    lambda_port: u16,
+) -> anyhow::Result<PathBuf> {
+    let vars: serde_json::Map<String, serde_json::Value> = aws
+        .function_env(url, &args.reach)
+        .into_iter()
+        .chain([
+            (
+                "TASK_WORKER_FUNCTION".to_owned(),
+                "TaskWorkerFunction".to_owned(),
+            ),
+            (
+                "LAMBDA_ENDPOINT_URL".to_owned(),
+                format!("http://{}:{lambda_port}", args.reach),
+            ),
+        ])
+        .map(|(name, value)| (name, value.into()))
+        .collect();
+    let env_file = args.log.with_file_name("env-vars.json");
+    std::fs::write(
+        &env_file,
+        serde_json::to_vec_pretty(&serde_json::json!({ "Parameters": vars }))?,
+    )?;
+    Ok(env_file)
+}
+
+/// `sam local <subcommand>` on the `sam build` output, with the functions' variables from
+/// `env_file`, logging to `log`.
+fn sam_command(
+    subcommand: &str,
+    args: &Args,
+    env_file: &std::path::Path,
+    log: &std::path::Path,
+) -> anyhow::Result<Command> {
+    let log = std::fs::File::create(log)?;
+    let mut command = Command::new(workspace_root().join(".venv/bin/sam"));
+    command
+        .args(["local", subcommand, "--template"])
+        .arg(&args.template)
+        .arg("--env-vars")
+        .arg(env_file)
+        .args([
+            "--parameter-overrides",
+            &format!("Architecture={}", args.architecture),
+        ])
+        // The base image is local (pulled, or the stand-in): never pull at each start.
+        .arg("--skip-pull-image")
+        // DynamoDB Local keeps one database per access key and region: the table's.
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("SAM_CLI_TELEMETRY", "0")
+        .current_dir(workspace_root())
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log);
+    Ok(command)
 }
 
 /// Waits until both functions answer through `sam local`, or fails with the end of its log.
