@@ -54,12 +54,12 @@ PY
   python3 - "$readonly" <<'PY' || return 1
 import json, sys
 names = sorted(tool["name"] for tool in json.loads(sys.argv[1])["tools"])
-assert names == ["list_notes", "search_notes", "whoami"], names
+assert names == ["list_notes", "long_running_operation", "search_notes", "whoami"], names
 PY
   if TOKEN=not-a-token scripts/inspector.sh "$url" --method tools/list >/dev/null 2>&1; then
     echo "a bad token was accepted"; return 1
   fi
-  echo "pass: $(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])["tools"]))' "$tools") tools listed, add_note and whoami called, 3 with a read-only token, bad token refused"
+  echo "pass: $(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])["tools"]))' "$tools") tools listed, add_note and whoami called, 4 with a read-only token, bad token refused"
 }
 
 # A machine client with an ES256 key set, created by the operator's CLI on the server's table, then

@@ -72,7 +72,12 @@ async fn read_only_then_step_up(store: Arc<dyn Store>) {
     let token = access_token(&read.tokens);
     assert_eq!(
         tool_names(&origin, &token).await,
-        ["list_notes", "search_notes", "whoami"],
+        [
+            "list_notes",
+            "long_running_operation",
+            "search_notes",
+            "whoami"
+        ],
         "a read-only connection lists only the tools that read"
     );
     let listed = call(
@@ -125,6 +130,7 @@ async fn read_only_then_step_up(store: Arc<dyn Store>) {
             "add_note",
             "delete_note",
             "list_notes",
+            "long_running_operation",
             "search_notes",
             "whoami"
         ]
