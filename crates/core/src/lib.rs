@@ -26,6 +26,7 @@ pub mod config;
 pub mod model;
 pub mod observe;
 pub mod password;
+pub mod providers;
 pub mod scopes;
 pub mod secret;
 pub mod store;
@@ -36,7 +37,7 @@ pub mod vault;
 
 pub use config::{Config, ConfigError, Lifetimes};
 pub use store::{
-    AccountStore, DynamoStore, GrantReader, GrantStore, MemoryStore, NoteStore, Store, StoreError,
+    AccountStore, ConnectionStore, DynamoStore, GrantReader, GrantStore, MemoryStore, NoteStore, Store, StoreError,
     TaskStore, Throttle, Versioned,
 };
 pub use time::{Clock, UnixTime};

@@ -65,6 +65,7 @@ impl World {
             client_secret_arn: None,
             scopes: "openid email profile".into(),
             id_jag,
+            vault: false,
             allow: AllowList {
                 allowed_domains: vec!["corp.example".into()],
                 ..AllowList::default()

@@ -78,6 +78,7 @@ impl World {
             client_secret_arn: secret.as_ref().map(|(arn, _)| arn.clone()),
             scopes: "openid email profile".into(),
             id_jag: false,
+            vault: false,
             allow: allow.clone(),
         };
         let mut providers = vec![
@@ -791,6 +792,7 @@ async fn github_world(primary_verified: bool) -> (World, String) {
         client_secret_arn: None,
         scopes: "read:user user:email".into(),
         id_jag: false,
+        vault: false,
         allow: AllowList {
             any_verified_email: true,
             ..AllowList::default()

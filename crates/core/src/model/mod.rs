@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod code;
+pub mod connection;
 pub mod consent;
 pub mod grant;
 pub mod note;
@@ -15,6 +16,7 @@ pub mod user;
 
 pub use client::{Client, ClientCredential, ClientId, ClientKeys, ClientMetadata, Registration};
 pub use code::{AuthorizationCode, CodeRecord, CodeRedemption};
+pub use connection::{Connection, RefreshLock, UpstreamTokens};
 pub use consent::ConsentRequest;
 pub use grant::{Approval, Grant, GrantId, LAST_USED_PRECISION, RefreshToken, is_identifier};
 pub use note::Note;

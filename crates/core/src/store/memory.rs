@@ -2,12 +2,12 @@
 //! on read, atomic verbs). The default for `make run` and for fast tests.
 
 use super::{
-    AccountStore, GrantReader, GrantStore, NoteStore, StoreError, TaskChange, TaskStore, Throttle,
+    AccountStore, ConnectionStore, GrantReader, GrantStore, NoteStore, StoreError, TaskChange, TaskStore, Throttle,
     Versioned, window_start,
 };
 use crate::UnixTime;
 use crate::model::{
-    AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, ConsentRequest,
+    AuthorizationCode, Client, ClientId, CodeRecord, CodeRedemption, Connection, ConsentRequest,
     FederatedSignIn, Grant, GrantId, LinkedIdentity, Note, RefreshDecision, RefreshPolicy,
     Rotation, Session, TaskRecord, TaskState, User,
 };
@@ -46,6 +46,10 @@ struct Tables {
     notes: BTreeMap<(String, String), Note>,
     /// (owner, id) → task.
     tasks: HashMap<(String, String), TaskRecord>,
+    /// (person, provider) → connection and its revision; ordered, so one person's are a range.
+    connections: BTreeMap<(String, String), (Connection, u64)>,
+    /// The next revision handed out (never reused, even after a delete).
+    connection_revisions: u64,
     users: HashMap<String, User>,
     sessions: HashMap<SecretHash, Session>,
     /// [`LinkedIdentity::key`] → user id.
@@ -612,6 +616,71 @@ impl NoteStore for MemoryStore {
             .lock()
             .notes
             .remove(&(owner.to_owned(), id.to_owned()))
+            .is_some())
+    }
+}
+
+#[async_trait]
+impl ConnectionStore for MemoryStore {
+    async fn save_connection(&self, connection: &Connection) -> Result<(), StoreError> {
+        let mut tables = self.lock();
+        tables.connection_revisions += 1;
+        let revision = tables.connection_revisions;
+        let key = (connection.person.clone(), connection.provider.clone());
+        tables
+            .connections
+            .insert(key, (connection.clone(), revision));
+        Ok(())
+    }
+
+    async fn connection(
+        &self,
+        person: &str,
+        provider: &str,
+    ) -> Result<Option<Versioned<Connection>>, StoreError> {
+        Ok(self
+            .lock()
+            .connections
+            .get(&(person.to_owned(), provider.to_owned()))
+            .map(|(value, revision)| Versioned {
+                value: value.clone(),
+                revision: *revision,
+            }))
+    }
+
+    async fn replace_connection(
+        &self,
+        connection: &Connection,
+        revision: u64,
+    ) -> Result<bool, StoreError> {
+        let mut tables = self.lock();
+        tables.connection_revisions += 1;
+        let next = tables.connection_revisions;
+        let key = (connection.person.clone(), connection.provider.clone());
+        match tables.connections.get_mut(&key) {
+            Some(stored) if stored.1 == revision => {
+                *stored = (connection.clone(), next);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn connections(&self, person: &str) -> Result<Vec<Connection>, StoreError> {
+        Ok(self
+            .lock()
+            .connections
+            .range((person.to_owned(), String::new())..)
+            .take_while(|((p, _), _)| p == person)
+            .map(|(_, (c, _))| c.clone())
+            .collect())
+    }
+
+    async fn delete_connection(&self, person: &str, provider: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .lock()
+            .connections
+            .remove(&(person.to_owned(), provider.to_owned()))
             .is_some())
     }
 }

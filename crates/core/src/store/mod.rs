@@ -12,12 +12,14 @@
 //! | [`Throttle`] | attempt counters | sign-in, and the limits on anonymous writes |
 //! | [`NoteStore`] | the tools' notes | the MCP function's tools |
 //! | [`TaskStore`] | tool calls running as tasks | the MCP function creates and reads them, the task worker moves them on |
+//! | [`ConnectionStore`] | people's sealed upstream tokens (the token vault) | the OAuth function keeps and deletes them, tools refresh them |
 //!
 //! All of them live in one DynamoDB table ([`table`]). Two implementations pass one contract suite
 //! per trait (`crates/core/tests/store_contract/`): [`MemoryStore`] for local development and fast
 //! tests, [`DynamoStore`] for AWS.
 
 mod accounts;
+mod connections;
 mod dynamo;
 mod grants;
 mod memory;
@@ -27,6 +29,7 @@ mod tasks;
 mod throttle;
 
 pub use accounts::AccountStore;
+pub use connections::ConnectionStore;
 pub use dynamo::{DynamoStore, timeouts};
 pub use grants::{GrantReader, GrantStore, Versioned};
 pub use memory::MemoryStore;
@@ -51,9 +54,9 @@ pub enum StoreError {
 
 /// Every verb of every context, for the wiring that serves all of them from one table (the local
 /// server, the admin CLI, the tests); each function's state holds only the parts it uses.
-pub trait Store: GrantStore + AccountStore + NoteStore + TaskStore {}
+pub trait Store: GrantStore + AccountStore + NoteStore + TaskStore + ConnectionStore {}
 
-impl<T: GrantStore + AccountStore + NoteStore + TaskStore> Store for T {}
+impl<T: GrantStore + AccountStore + NoteStore + TaskStore + ConnectionStore> Store for T {}
 
 /// The start of the fixed throttle window containing `now`.
 pub fn window_start(now: UnixTime, window: Duration) -> UnixTime {

@@ -9,6 +9,8 @@
 //! | revoked access token | `REVOKED#<jti>` | `REVOKED` | `expires_at` |
 //! | used one-time value (assertion `jti`) | `USED#<sha256(issuer, jti)>` | `USED` | `expires_at` |
 //! | note | `USER#<subject>` | `NOTE#<note_id>` | `data` (no TTL) |
+//! | task | `USER#<subject>` | `TASK#<task_id>` | `data`, `expires_at`, `rev` |
+//! | connection to a provider (token vault) | `USER#<user_id>` | `UPSTREAM#<provider>` | `data` (sealed tokens; no TTL), `rev` |
 //! | a user's grant | `USER#<subject>` | `GRANT#<grant_id>` | (no TTL; dropped with the grant) |
 //! | user | `USER#<user_id>` | `PROFILE` | `data` (no TTL) |
 //! | email → user | `EMAIL#<email>` | `EMAIL` | `data` = user id (no TTL) |
@@ -110,6 +112,14 @@ impl Key {
         }
     }
 
+    /// A person's connection to a provider (the token vault), in their partition.
+    pub fn connection(person: &str, provider: &str) -> Self {
+        Self {
+            pk: Self::user(person),
+            sk: format!("{CONNECTION_PREFIX}{provider}"),
+        }
+    }
+
     /// The entry listing a grant in its user's partition.
     pub fn user_grant(subject: &str, grant: &str) -> Self {
         Self {
@@ -178,5 +188,7 @@ impl Key {
 pub const NOTE_PREFIX: &str = "NOTE#";
 /// Sort-key prefix of a user's tasks.
 pub const TASK_PREFIX: &str = "TASK#";
+/// Sort-key prefix of a person's connections to providers.
+pub const CONNECTION_PREFIX: &str = "UPSTREAM#";
 /// Sort-key prefix of the grant entries within a user's partition.
 pub const USER_GRANT_PREFIX: &str = "GRANT#";

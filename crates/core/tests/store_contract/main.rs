@@ -82,6 +82,7 @@ fn grant() -> (Grant, RefreshToken) {
 }
 
 mod accounts;
+mod connections;
 mod grants;
 mod notes;
 mod tasks;

@@ -56,15 +56,11 @@ impl GitHubProvider {
     }
 
     fn origin(&self) -> &str {
-        self.config.issuer.trim_end_matches('/')
+        self.config.origin()
     }
 
     fn api(&self) -> String {
-        match &self.config.api_url {
-            Some(api) => api.trim_end_matches('/').to_owned(),
-            None if self.origin() == "https://github.com" => "https://api.github.com".to_owned(),
-            None => format!("{}/api/v3", self.origin()),
-        }
+        self.config.api()
     }
 
     pub fn authorization_url(

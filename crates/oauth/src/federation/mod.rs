@@ -20,7 +20,7 @@
 //! Upstream tokens are used once, here, and kept nowhere. Every failure is a page that says what
 //! happened and, when starting again can help, offers to.
 
-pub mod config;
+pub use remote_mcp_core::providers as config;
 pub mod github;
 mod linking;
 pub mod oidc;

@@ -6,6 +6,7 @@
 //! implement one trait each.
 
 mod accounts;
+mod connections;
 mod grants;
 mod notes;
 mod tasks;

@@ -9,8 +9,15 @@
 //!
 //! `allowed_domains` and `allowed_emails` say who may sign in; with neither, nobody may, unless
 //! `any_verified_email` is `true`. An e-mail the provider has not verified is always refused.
+//!
+//! With `"vault": true`, what the provider gives at sign-in (its access and refresh tokens) is
+//! kept, encrypted, so tools can call the provider's API as the person ([`crate::upstream`]); its
+//! `scopes` then also carry what those tools need (`offline_access` for a refresh token).
+//!
+//! The OAuth function signs people in with these providers; the MCP function and the task
+//! worker read the same list to refresh and use the kept tokens.
 
-use remote_mcp_core::model::normalize_email;
+use crate::model::normalize_email;
 use serde::Deserialize;
 
 /// The environment variable holding the providers.
@@ -82,8 +89,28 @@ pub struct ProviderConfig {
     /// names. The allow-list below decides who may get a token that way too.
     #[serde(default)]
     pub id_jag: bool,
+    /// Keep the provider's tokens for tools ([`crate::upstream`]), and offer "Connect" for it on
+    /// the account page.
+    #[serde(default)]
+    pub vault: bool,
     #[serde(flatten)]
     pub allow: AllowList,
+}
+
+impl ProviderConfig {
+    /// GitHub: its origin, without a trailing `/`.
+    pub fn origin(&self) -> &str {
+        self.issuer.trim_end_matches('/')
+    }
+
+    /// GitHub: its REST API.
+    pub fn api(&self) -> String {
+        match &self.api_url {
+            Some(api) => api.trim_end_matches('/').to_owned(),
+            None if self.origin() == "https://github.com" => "https://api.github.com".to_owned(),
+            None => format!("{}/api/v3", self.origin()),
+        }
+    }
 }
 
 /// Who may sign in through a provider.
@@ -118,7 +145,7 @@ impl AllowList {
     }
 
     /// Whether `email` (normalised) may sign in, whatever the provider (see
-    /// [`super::rules::admits`] for the provider-specific rule).
+    /// the OAuth function's `federation::rules::admits` for the provider-specific rule).
     pub fn admits(&self, email: &str) -> bool {
         self.any_verified_email || self.lists_email(email) || self.listed_domain_of(email).is_some()
     }
@@ -162,7 +189,7 @@ pub fn parse(value: Option<&str>) -> Result<Vec<ProviderConfig>, String> {
         let issuer_ok = url::Url::parse(&provider.issuer).is_ok_and(|u| {
             u.scheme() == "https"
                 || u.host_str()
-                    .is_some_and(remote_mcp_core::config::is_loopback_host)
+                    .is_some_and(crate::config::is_loopback_host)
         });
         if !issuer_ok {
             return Err(format!(

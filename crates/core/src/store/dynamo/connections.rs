@@ -1,0 +1,109 @@
+//! [`ConnectionStore`] on DynamoDB: one item per person and provider in the person's partition,
+//! changed by compare-and-swap on its revision. A saved connection starts at a random revision,
+//! so a refresh that read the connection before it was deleted and saved again cannot write over
+//! the new one.
+
+use super::{DynamoStore, backend, decode, is_condition_failure, number, permanent_item, revision};
+use crate::model::Connection;
+use crate::store::table::{CONNECTION_PREFIX, Key, PARTITION_KEY, REVISION, SORT_KEY};
+use crate::store::{ConnectionStore, StoreError, Versioned};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+#[async_trait]
+impl ConnectionStore for DynamoStore {
+    async fn save_connection(&self, connection: &Connection) -> Result<(), StoreError> {
+        let mut item = permanent_item(
+            &Key::connection(&connection.person, &connection.provider),
+            connection,
+        )?;
+        let mut start = [0u8; 6];
+        getrandom::fill(&mut start).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let start = start.iter().fold(0u64, |n, b| n << 8 | u64::from(*b));
+        item.insert(REVISION.into(), number(start));
+        self.client()
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn connection(
+        &self,
+        person: &str,
+        provider: &str,
+    ) -> Result<Option<Versioned<Connection>>, StoreError> {
+        let Some(item) = self.read(&Key::connection(person, provider)).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Versioned {
+            value: decode(&item)?,
+            revision: revision(&item)?,
+        }))
+    }
+
+    async fn replace_connection(
+        &self,
+        connection: &Connection,
+        expected: u64,
+    ) -> Result<bool, StoreError> {
+        let mut item = permanent_item(
+            &Key::connection(&connection.person, &connection.provider),
+            connection,
+        )?;
+        item.insert(REVISION.into(), number(expected.wrapping_add(1)));
+        let result = self
+            .client()
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("#rev = :rev")
+            .expression_attribute_names("#rev", REVISION)
+            .expression_attribute_values(":rev", number(expected))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    async fn connections(&self, person: &str) -> Result<Vec<Connection>, StoreError> {
+        let mut connections = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client()
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#pk", PARTITION_KEY)
+                .expression_attribute_names("#sk", SORT_KEY)
+                .expression_attribute_values(":pk", AttributeValue::S(Key::user(person)))
+                .expression_attribute_values(
+                    ":prefix",
+                    AttributeValue::S(CONNECTION_PREFIX.into()),
+                )
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(backend)?;
+            for item in out.items() {
+                connections.push(decode(item)?);
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(connections),
+            }
+        }
+    }
+
+    async fn delete_connection(&self, person: &str, provider: &str) -> Result<bool, StoreError> {
+        self.delete(&Key::connection(person, provider)).await
+    }
+}
