@@ -28,12 +28,14 @@ pub struct Deployment {
     /// The key that signed before the last rotation, trusted (never used to sign) while its
     /// tokens may be live: `PREVIOUS_SIGNING_KEY_ID`, empty outside a rotation.
     pub previous_signing_key: Option<KmsSigner>,
+    /// The token vault's data keys: `VAULT_KEY_ID`, empty when no provider keeps tokens.
+    pub vault_keys: Option<KmsDataKeys>,
 }
 
 impl Deployment {
     /// Reads the environment: [`Config::from_env`], plus `TABLE_NAME` (the DynamoDB table),
-    /// `SIGNING_KEY_ID` (the KMS key signing access tokens) and, during a key rotation,
-    /// `PREVIOUS_SIGNING_KEY_ID`. The error names the variable and
+    /// `SIGNING_KEY_ID` (the KMS key signing access tokens), `VAULT_KEY_ID` (the token vault's
+    /// key, when set) and, during a key rotation, `PREVIOUS_SIGNING_KEY_ID`. The error names the variable and
     /// what is wrong with it.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let config = Config::from_env()?;
@@ -55,6 +57,7 @@ impl Deployment {
             store: DynamoStore::lazy(dynamodb.build(), table),
             previous_signing_key: endpoint_override("PREVIOUS_SIGNING_KEY_ID")
                 .map(|id| KmsSigner::lazy(kms.clone(), id)),
+            vault_keys: endpoint_override("VAULT_KEY_ID").map(|id| KmsDataKeys::new(kms.clone(), id)),
             signing_key: KmsSigner::lazy(kms, key_id),
             config,
         })
@@ -117,16 +120,24 @@ impl SecretReader {
 /// under the record's encryption context, so KMS itself refuses to unwrap a data key for another
 /// person or provider (and an IAM condition on the context can narrow who may).
 pub struct KmsDataKeys {
-    client: aws_sdk_kms::Client,
+    config: aws_sdk_kms::Config,
+    client: OnceLock<aws_sdk_kms::Client>,
     key_id: String,
 }
 
 impl KmsDataKeys {
-    pub fn new(client: aws_sdk_kms::Client, key_id: impl Into<String>) -> Self {
+    /// Data keys under `key_id`; the client is built on the first call.
+    pub fn new(config: aws_sdk_kms::Config, key_id: impl Into<String>) -> Self {
         Self {
-            client,
+            config,
+            client: OnceLock::new(),
             key_id: key_id.into(),
         }
+    }
+
+    fn client(&self) -> &aws_sdk_kms::Client {
+        self.client
+            .get_or_init(|| aws_sdk_kms::Client::from_conf(self.config.clone()))
     }
 }
 
@@ -142,7 +153,7 @@ impl crate::vault::DataKeys for KmsDataKeys {
     ) -> Result<crate::vault::DataKey, crate::vault::VaultError> {
         use crate::vault::VaultError;
         let out = self
-            .client
+            .client()
             .generate_data_key()
             .key_id(&self.key_id)
             .key_spec(aws_sdk_kms::types::DataKeySpec::Aes256)
@@ -178,7 +189,7 @@ impl crate::vault::DataKeys for KmsDataKeys {
     ) -> Result<zeroize::Zeroizing<[u8; 32]>, crate::vault::VaultError> {
         use crate::vault::VaultError;
         let out = self
-            .client
+            .client()
             .decrypt()
             .key_id(&self.key_id)
             .ciphertext_blob(aws_sdk_kms::primitives::Blob::new(wrapped))
@@ -246,6 +257,36 @@ impl AsyncInvoker {
                 "Lambda answered {status} to an asynchronous invocation ({})",
                 error.unwrap_or_default()
             )),
+        }
+    }
+}
+
+/// Revokes a disconnected provider's tokens in the task worker (which may open the vault, as the
+/// OAuth function may not): the forgotten record, sealed as it was, is its event.
+#[cfg(all(feature = "tasks", feature = "upstream"))]
+pub struct RevokeElsewhere(pub AsyncInvoker);
+
+/// The task worker's event asking it to revoke a connection's tokens at the provider.
+#[cfg(feature = "upstream")]
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct RevokeEvent {
+    pub revoke_upstream: crate::model::Connection,
+}
+
+#[cfg(all(feature = "tasks", feature = "upstream"))]
+#[async_trait::async_trait]
+impl crate::upstream::Revoker for RevokeElsewhere {
+    async fn revoke(&self, connection: crate::model::Connection) {
+        let provider = connection.provider.clone();
+        let event = RevokeEvent {
+            revoke_upstream: connection,
+        };
+        let sent = match serde_json::to_vec(&event) {
+            Ok(payload) => self.0.invoke(payload).await,
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(err) = sent {
+            tracing::warn!(%err, provider, "handing the upstream revocation over failed");
         }
     }
 }

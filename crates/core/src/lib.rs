@@ -17,6 +17,9 @@
 //! - [`password`]: Argon2id password hashing.
 //! - [`store`]: domain verbs by context ([`GrantStore`], [`AccountStore`], [`NoteStore`]), with
 //!   [`MemoryStore`] and [`DynamoStore`].
+//! - [`providers`]: the identity providers people sign in with (`IDENTITY_PROVIDERS`).
+//! - [`vault`] and `upstream` (feature `upstream`): the token vault, for tools that call other APIs
+//!   as the person.
 //! - [`telemetry`]: tracing setup (JSON on Lambda, human-readable locally).
 
 pub mod audit;
@@ -33,6 +36,8 @@ pub mod store;
 pub mod telemetry;
 pub mod time;
 pub mod token;
+#[cfg(feature = "upstream")]
+pub mod upstream;
 pub mod vault;
 
 pub use config::{Config, ConfigError, Lifetimes};

@@ -151,6 +151,32 @@ impl AllowList {
     }
 }
 
+/// Where client secrets given by ARN are read: Secrets Manager in AWS.
+#[async_trait::async_trait]
+pub trait SecretSource: Send + Sync + 'static {
+    /// The secret's value.
+    async fn read(&self, arn: &str) -> Result<String, String>;
+}
+
+#[cfg(feature = "secrets")]
+#[async_trait::async_trait]
+impl SecretSource for crate::aws::SecretReader {
+    async fn read(&self, arn: &str) -> Result<String, String> {
+        crate::aws::SecretReader::read(self, arn).await
+    }
+}
+
+impl ProviderConfig {
+    /// The client secret: configured, or read from `secrets` by its ARN.
+    pub async fn client_secret(&self, secrets: Option<&dyn SecretSource>) -> Result<String, String> {
+        let Some(arn) = &self.client_secret_arn else {
+            return Ok(self.client_secret.clone());
+        };
+        let secrets = secrets.ok_or_else(|| format!("no secret store to read {arn}"))?;
+        secrets.read(arn).await.map_err(|e| format!("reading {arn}: {e}"))
+    }
+}
+
 /// Parses `IDENTITY_PROVIDERS` (empty or absent: none).
 pub fn parse(value: Option<&str>) -> Result<Vec<ProviderConfig>, String> {
     let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {

@@ -67,6 +67,16 @@ pub const TOOLS: &[Tool] = &[
         read_only: true,
     },
     Tool {
+        name: "provider_profile",
+        title: "Profile at the identity provider",
+        read_only: true,
+    },
+    Tool {
+        name: "github_repositories",
+        title: "GitHub repositories",
+        read_only: true,
+    },
+    Tool {
         name: "add_note",
         title: "Add a note",
         read_only: false,

@@ -165,13 +165,46 @@ fn mcp_state(
         .with_tasks_in_process(store)
 }
 
-/// Both routers on one origin, offering sign-in with `providers` on the consent page.
+/// Both routers on one origin, offering sign-in with `providers` on the consent page; those
+/// configured with `"vault": true` keep their tokens for tools ([`with_token_vault`]).
 pub fn app_with_providers(
     config: Config,
     store: Arc<dyn Store>,
     providers: Vec<oauth_function::federation::config::ProviderConfig>,
 ) -> Router {
-    let (oauth, mcp) = states(config, store);
-    oauth_function::router(oauth.with_identity_providers(providers, None))
-        .merge(mcp_function::router(mcp))
+    let (oauth, mcp) = states(config, store.clone());
+    let oauth = oauth.with_identity_providers(providers, None);
+    let (oauth, mcp) = with_token_vault(oauth, mcp, store, Clock::System);
+    oauth_function::router(oauth).merge(mcp_function::router(mcp))
+}
+
+/// The token vault for both functions, sealing with a key in memory (this process's life): the
+/// OAuth function keeps tokens at sign-in (set its identity providers first), the MCP function's
+/// tools use and refresh them and revoke a disconnected provider's.
+pub fn with_token_vault(
+    oauth: oauth_function::AppState,
+    mcp: mcp_function::AppState,
+    store: Arc<dyn Store>,
+    clock: Clock,
+) -> (oauth_function::AppState, mcp_function::AppState) {
+    let Ok(keys) = remote_mcp_core::vault::LocalDataKeys::generate() else {
+        tracing::error!("no random numbers for the vault's key: providers keep no tokens");
+        return (oauth, mcp);
+    };
+    let vault = remote_mcp_core::vault::Vault::new(Arc::new(keys));
+    let providers: Vec<_> = oauth.federation.configs().cloned().collect();
+    if !providers.iter().any(|p| p.vault) {
+        return (oauth, mcp);
+    }
+    let upstreams = Arc::new(
+        remote_mcp_core::upstream::Upstreams::new(
+            &providers,
+            store.clone(),
+            vault.clone(),
+            oauth.federation.secrets(),
+        )
+        .with_clock(clock),
+    );
+    let oauth = oauth.with_token_vault(store, vault, Some(upstreams.clone()));
+    (oauth, mcp.with_upstreams(upstreams))
 }

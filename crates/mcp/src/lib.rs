@@ -17,10 +17,12 @@
 //! | [`direct`] | `tools/list` and `tools/call` answered without rmcp's per-request service | MCP transports |
 //! | [`server`], [`tools`] | tools, resources, prompts | MCP server features |
 //! | [`result_limit`] | tool results cut to what the client takes, with a marker | Claude's result limit |
+//! | [`elsewhere`] | tools calling another API as the person (the token vault) | MCP security: no token passthrough; URL-mode elicitation |
 
 pub mod bearer;
 pub mod compat;
 pub mod direct;
+pub mod elsewhere;
 pub mod envelope;
 pub mod long_running;
 pub mod origin;
@@ -141,6 +143,18 @@ impl AppState {
         state
     }
 
+    /// Offers the tools that call providers' APIs as the person (the token vault, `upstreams`);
+    /// a person connects a provider on the account page.
+    pub fn with_upstreams(mut self, upstreams: Arc<remote_mcp_core::upstream::Upstreams>) -> Self {
+        let elsewhere = elsewhere::Elsewhere {
+            upstreams,
+            connect_url: self.config.url("/account"),
+        };
+        let server = self.server.clone().with_elsewhere(elsewhere);
+        Arc::make_mut(&mut self.0).server = server;
+        self
+    }
+
     /// Sends every request through rmcp's own service, none through [`direct`].
     pub fn through_rmcp_only(mut self) -> Self {
         Arc::make_mut(&mut self.0).answer_directly = false;
@@ -159,6 +173,26 @@ impl AppState {
         Arc::make_mut(&mut self.0).clock = clock;
         self
     }
+}
+
+/// The token vault as the Lambda functions that run tools configure it: the providers of
+/// `IDENTITY_PROVIDERS` that keep tokens, the vault's KMS key (`VAULT_KEY_ID`), client secrets
+/// from Secrets Manager. `None` when no provider keeps tokens or no key is set.
+pub async fn upstreams_from_env(
+    vault_keys: Option<remote_mcp_core::aws::KmsDataKeys>,
+    store: Arc<dyn remote_mcp_core::ConnectionStore>,
+) -> Result<Option<Arc<remote_mcp_core::upstream::Upstreams>>, String> {
+    let providers = remote_mcp_core::providers::from_env()?;
+    let (Some(keys), true) = (vault_keys, providers.iter().any(|p| p.vault)) else {
+        return Ok(None);
+    };
+    let secrets = remote_mcp_core::aws::SecretReader::from_env().await;
+    Ok(Some(Arc::new(remote_mcp_core::upstream::Upstreams::new(
+        &providers,
+        store,
+        remote_mcp_core::vault::Vault::new(Arc::new(keys)),
+        Some(Arc::new(secrets)),
+    ))))
 }
 
 /// Every path the resource server serves, as its routes and API Gateway's name them (a test holds

@@ -4,6 +4,7 @@
 //! resources (`note://{id}`, with a template), one prompt, and the rule that arguments which do not
 //! fit a tool's input schema are a tool error the model can fix, not a protocol error (SEP-1303).
 
+use crate::elsewhere::Elsewhere;
 use crate::long_running::{self, Progress};
 use crate::principal::Principal;
 use crate::tasks::{Created, Tasks};
@@ -47,6 +48,9 @@ pub struct McpServer {
     peer: Arc<OnceLock<Peer<RoleServer>>>,
     /// Tool calls as tasks ([`crate::tasks`]); without, the extension is not offered.
     tasks: Option<Tasks>,
+    /// Providers' APIs called as the person (the token vault); without, the tools that need
+    /// them are not offered.
+    elsewhere: Option<Elsewhere>,
 }
 
 impl McpServer {
@@ -58,7 +62,23 @@ impl McpServer {
             tool_router: Arc::default(),
             peer: Arc::default(),
             tasks: None,
+            elsewhere: None,
         }
+    }
+
+    /// Offers the tools that call providers' APIs as the person, for the providers `elsewhere`
+    /// keeps tokens of.
+    pub fn with_elsewhere(mut self, elsewhere: Elsewhere) -> Self {
+        self.elsewhere = Some(elsewhere);
+        self.tool_router = Arc::default();
+        self
+    }
+
+    /// The vault's access to providers (its tools are offered only with it).
+    pub(crate) fn elsewhere(&self) -> Result<&Elsewhere, String> {
+        self.elsewhere
+            .as_ref()
+            .ok_or_else(|| "no provider keeps tokens for tools here".to_owned())
     }
 
     /// Offers the Tasks extension: long tool calls become tasks in `tasks`.
@@ -138,7 +158,20 @@ impl McpServer {
 
     /// The tools, built once.
     fn router(&self) -> &ToolRouter<Self> {
-        self.tool_router.get_or_init(Self::tool_router)
+        self.tool_router.get_or_init(|| {
+            let mut router = Self::tool_router();
+            // A tool that calls a provider is offered only when such a provider keeps tokens.
+            for (tool, kind) in crate::tools::ELSEWHERE_TOOLS {
+                let offered = self
+                    .elsewhere
+                    .as_ref()
+                    .is_some_and(|e| e.upstreams.providers().any(|p| p.kind == kind));
+                if !offered {
+                    router.remove_route(tool);
+                }
+            }
+            router
+        })
     }
 
     /// Every tool's definition.

@@ -10,7 +10,9 @@
 //! read-only tool (`read_only_hint = true`) needs `mcp`, any other also `mcp:write`. The tests hold
 //! the annotations here to that table.
 
+use crate::elsewhere::{ToolFailure, UrlElicitation, next_page};
 use crate::long_running::{DEFAULT_DURATION_SECONDS, DEFAULT_STEPS, Progress};
+use remote_mcp_core::providers::Kind;
 use crate::server::{Caller, McpServer};
 use remote_mcp_core::model::Note;
 use rmcp::handler::server::wrapper::{Json, Parameters};
@@ -158,6 +160,68 @@ impl From<Vec<Note>> for NoteList {
         }
     }
 }
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ProviderChoice {
+    /// Which identity provider (its id); default: the first that keeps tokens for tools.
+    #[serde(default)]
+    pub provider: Option<String>,
+}
+
+/// The person's profile as their identity provider describes it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ProviderProfile {
+    /// The provider's id here.
+    pub provider: String,
+    /// What the provider's `userinfo` endpoint answered (its claims, as it sent them).
+    pub claims: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct RepositoryPage {
+    /// Which page (from 1; default 1).
+    #[serde(default = "first_page")]
+    pub page: u32,
+    /// Repositories per page (1 to 100; default 30).
+    #[serde(default = "default_per_page")]
+    pub per_page: u32,
+}
+
+fn first_page() -> u32 {
+    1
+}
+
+fn default_per_page() -> u32 {
+    30
+}
+
+/// One of the person's repositories.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Repository {
+    pub full_name: String,
+    pub private: bool,
+    pub html_url: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub updated_at: Option<String>,
+}
+
+/// A page of the person's repositories.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Repositories {
+    pub repositories: Vec<Repository>,
+    pub page: u32,
+    /// The page to ask for next, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_page: Option<u32>,
+}
+
+/// The tools that call another API as the person, and the kind of provider each needs.
+pub const ELSEWHERE_TOOLS: [(&str, Kind); 2] = [
+    ("provider_profile", Kind::Oidc),
+    ("github_repositories", Kind::GitHub),
+];
 
 #[tool_router(vis = "pub(crate)")]
 impl McpServer {
@@ -315,6 +379,75 @@ impl McpServer {
         Ok(Json(Deleted {
             id: input.id,
             deleted: true,
+        }))
+    }
+
+    /// The signed-in person's profile at their identity provider (its OpenID `userinfo`), read
+    /// with the access they gave that provider. If they have not connected it, the answer says
+    /// where to.
+    #[tool(annotations(
+        title = "Profile at the identity provider",
+        read_only_hint = true,
+        open_world_hint = true
+    ))]
+    async fn provider_profile(
+        &self,
+        Caller(p): Caller,
+        UrlElicitation(url_elicitation): UrlElicitation,
+        Parameters(input): Parameters<ProviderChoice>,
+    ) -> Result<Json<ProviderProfile>, ToolFailure> {
+        let elsewhere = self.elsewhere()?;
+        let provider = elsewhere.provider(Kind::Oidc, input.provider.as_deref())?;
+        let endpoint = elsewhere
+            .upstreams
+            .userinfo_endpoint(&provider.id)
+            .await
+            .map_err(|e| failed(e))?;
+        let answer = elsewhere
+            .get(&p.subject, provider, &endpoint, url_elicitation)
+            .await?;
+        let serde_json::Value::Object(claims) = answer.json else {
+            return Err(format!("{} answered something other than a profile", provider.name).into());
+        };
+        Ok(Json(ProviderProfile {
+            provider: provider.id.clone(),
+            claims,
+        }))
+    }
+
+    /// The signed-in person's GitHub repositories (newest activity first), one page at a time,
+    /// read with the access they gave GitHub. If they have not connected GitHub, the answer says
+    /// where to.
+    #[tool(annotations(
+        title = "GitHub repositories",
+        read_only_hint = true,
+        open_world_hint = true
+    ))]
+    async fn github_repositories(
+        &self,
+        Caller(p): Caller,
+        UrlElicitation(url_elicitation): UrlElicitation,
+        Parameters(input): Parameters<RepositoryPage>,
+    ) -> Result<Json<Repositories>, ToolFailure> {
+        let RepositoryPage { page, per_page } = input;
+        if page == 0 || !(1..=100).contains(&per_page) {
+            return Err("page starts at 1; per_page is 1 to 100".to_owned().into());
+        }
+        let elsewhere = self.elsewhere()?;
+        let provider = elsewhere.provider(Kind::GitHub, None)?;
+        let url = format!(
+            "{}/user/repos?sort=updated&page={page}&per_page={per_page}",
+            provider.api()
+        );
+        let answer = elsewhere
+            .get(&p.subject, provider, &url, url_elicitation)
+            .await?;
+        let repositories: Vec<Repository> = serde_json::from_value(answer.json)
+            .map_err(|_| format!("{} answered something other than repositories", provider.name))?;
+        Ok(Json(Repositories {
+            repositories,
+            page,
+            next_page: next_page(answer.link.as_deref()),
         }))
     }
 }

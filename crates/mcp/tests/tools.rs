@@ -331,11 +331,47 @@ async fn summarize_prompt_uses_the_callers_notes() {
     assert!(!text.contains("ship the connector"));
 }
 
+/// A server offering every tool: with a token vault holding an OpenID provider and GitHub.
+fn server_with_every_tool() -> mcp_function::server::McpServer {
+    use remote_mcp_core::providers::ProviderConfig;
+    use std::sync::Arc;
+    let store = Arc::new(remote_mcp_core::MemoryStore::new());
+    let providers: Vec<ProviderConfig> = serde_json::from_value(json!([
+        {"id": "corp", "name": "Corp", "issuer": "https://idp.example", "client_id": "c",
+         "client_secret": "s", "vault": true},
+        {"id": "github", "name": "GitHub", "kind": "github", "issuer": "https://github.com",
+         "client_id": "c", "client_secret": "s", "vault": true},
+    ]))
+    .unwrap();
+    let vault = remote_mcp_core::vault::Vault::new(Arc::new(
+        remote_mcp_core::vault::LocalDataKeys::generate().unwrap(),
+    ));
+    let upstreams = remote_mcp_core::upstream::Upstreams::new(&providers, store.clone(), vault, None);
+    mcp_function::server::McpServer::new(store).with_elsewhere(mcp_function::elsewhere::Elsewhere {
+        upstreams: Arc::new(upstreams),
+        connect_url: "https://mcp.example/account".into(),
+    })
+}
+
+/// The tools that call a provider are offered only with a provider of their kind keeping tokens.
+#[test]
+fn tools_calling_providers_are_offered_only_with_a_vault() {
+    let names = |server: mcp_function::server::McpServer| -> Vec<String> {
+        server.tools().into_iter().map(|t| t.name.to_string()).collect()
+    };
+    let plain = names(mcp_function::server::McpServer::new(std::sync::Arc::new(
+        remote_mcp_core::MemoryStore::new(),
+    )));
+    assert!(!plain.iter().any(|n| n == "provider_profile" || n == "github_repositories"));
+    let every = names(server_with_every_tool());
+    assert!(every.iter().any(|n| n == "provider_profile"));
+    assert!(every.iter().any(|n| n == "github_repositories"));
+}
+
 /// The tool → scope table names only tools that exist.
 #[test]
 fn every_tool_in_the_scope_table_exists() {
-    use mcp_function::server::McpServer;
-    let tools = McpServer::new(std::sync::Arc::new(remote_mcp_core::MemoryStore::new())).tools();
+    let tools = server_with_every_tool().tools();
     for row in remote_mcp_core::scopes::TOOLS {
         assert!(
             tools.iter().any(|t| t.name == row.name),

@@ -89,6 +89,11 @@ async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(session) = state.cookies.get(&headers, Cookie::Session) else {
         return sign_in_page(&state, None, StatusCode::OK);
     };
+    let token = form_token(&session);
+    let services = match services(&state, &person.subject, &token).await {
+        Ok(services) => services,
+        Err(err) => return unavailable(err),
+    };
     match state.grants.user_grants(&person.subject, now).await {
         Ok(grants) => {
             let rows = rows(state.grants.as_ref(), &grants, now).await;
@@ -96,8 +101,8 @@ async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response {
                 &format!("Connected apps of {}", person.email),
                 &format!(
                     "{}<p><small>Disconnecting stops an app at once; it can connect again only \
-                     if you approve it again.</small></p>{}",
-                    listing(&rows, &form_token(&session)),
+                     if you approve it again.</small></p>{services}{}",
+                    listing(&rows, &token),
                     sign_out_form(&session, PATH)
                 ),
                 StatusCode::OK,
@@ -105,6 +110,48 @@ async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response {
         }
         Err(err) => unavailable(err),
     }
+}
+
+/// The services tools can use as the person (the token vault's providers), each with "Connect"
+/// or "Disconnect"; nothing when none is configured.
+async fn services(state: &AppState, person: &str, token: &str) -> Result<String, StoreError> {
+    let Some(upstreams) = &state.upstreams else {
+        return Ok(String::new());
+    };
+    let connected = upstreams
+        .connections(person)
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))?;
+    let rows: String = upstreams
+        .providers()
+        .map(|provider| {
+            let connection = connected.iter().find(|c| c.provider == provider.id);
+            let (status, action, label) = match connection {
+                Some(c) => (
+                    format!("Connected as {} since {}", escape(&c.account), iso8601(c.connected_at)),
+                    "disconnect_provider",
+                    "Disconnect",
+                ),
+                None => ("Not connected".to_owned(), "connect_provider", "Connect"),
+            };
+            format!(
+                "<tr><td><strong>{name}</strong></td><td>{status}</td><td>\
+<form method=\"post\" action=\"{PATH}\"><input type=\"hidden\" name=\"form_token\" value=\"{token}\">\
+<input type=\"hidden\" name=\"{action}\" value=\"{id}\">\
+<button type=\"submit\">{label}</button></form></td></tr>",
+                name = escape(&provider.name),
+                id = escape(&provider.id),
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(String::new());
+    }
+    Ok(format!(
+        "<h2>Services your tools can use</h2><p><small>Tools call these services as you, with \
+         access you gave them there; disconnecting removes it here and at the service.</small></p>\
+         <table><tbody>{rows}</tbody></table>"
+    ))
 }
 
 /// One grant as the page shows it.
@@ -299,6 +346,21 @@ async fn act(State(state): State<AppState>, request: Request) -> Response {
     if let Some(grant) = form.get("disconnect") {
         return disconnect(&state, &parts.headers, &form, grant, now).await;
     }
+    if let Some(provider) = form.get("connect_provider") {
+        let source = source_address(&parts.extensions);
+        return match signed_in_form(&state, &parts.headers, &form, now).await {
+            Ok(person) => {
+                crate::federation::connect(&state, provider, &person, &source, now).await
+            }
+            Err(response) => response,
+        };
+    }
+    if let Some(provider) = form.get("disconnect_provider") {
+        return match signed_in_form(&state, &parts.headers, &form, now).await {
+            Ok(person) => disconnect_provider(&state, &person, provider).await,
+            Err(response) => response,
+        };
+    }
     if form.get("sign_out").is_some() {
         return sign_out(&state, &parts.headers, &form).await;
     }
@@ -368,6 +430,55 @@ async fn sign_out(state: &AppState, headers: &HeaderMap, form: &Params) -> Respo
     see_other(back, &[cookies.clear(Cookie::Session)])
 }
 
+/// The signed-in person's id, when `form` is their account page's (its token matches their
+/// session); otherwise the page to answer.
+async fn signed_in_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &Params,
+    now: UnixTime,
+) -> Result<String, Response> {
+    let session = state.cookies.get(headers, Cookie::Session);
+    let person = state
+        .owner
+        .signed_in(headers, now)
+        .await
+        .map_err(unavailable)?;
+    let (Some(session), Some(person)) = (session, person) else {
+        return Err(sign_in_page(
+            state,
+            Some("Sign in again to continue."),
+            StatusCode::UNAUTHORIZED,
+        ));
+    };
+    let presented = form.get("form_token").unwrap_or_default();
+    if !bool::from(presented.as_bytes().ct_eq(form_token(&session).as_bytes())) {
+        return Err(error_page(
+            StatusCode::FORBIDDEN,
+            "This form did not come from your account page. Open the page again.",
+        ));
+    }
+    Ok(person.subject)
+}
+
+/// Forgets the person's tokens for `provider` and has them revoked there.
+async fn disconnect_provider(state: &AppState, person: &str, provider: &str) -> Response {
+    let Some(upstreams) = state.upstreams.as_ref().filter(|u| u.provider(provider).is_some())
+    else {
+        return error_page(StatusCode::NOT_FOUND, "There is no such service to disconnect.");
+    };
+    match upstreams.forget(person, provider).await {
+        Ok(Some(connection)) => {
+            if let Some(revoker) = &state.revoker {
+                revoker.revoke(connection).await;
+            }
+            see_account(None)
+        }
+        Ok(None) => see_account(None),
+        Err(err) => unavailable(StoreError::Backend(err.to_string())),
+    }
+}
+
 async fn disconnect(
     state: &AppState,
     headers: &HeaderMap,
@@ -375,25 +486,10 @@ async fn disconnect(
     grant: &str,
     now: UnixTime,
 ) -> Response {
-    let session = state.cookies.get(headers, Cookie::Session);
-    let person = match state.owner.signed_in(headers, now).await {
+    let person = match signed_in_form(state, headers, form, now).await {
         Ok(person) => person,
-        Err(err) => return unavailable(err),
+        Err(response) => return response,
     };
-    let (Some(session), Some(person)) = (session, person) else {
-        return sign_in_page(
-            state,
-            Some("Sign in again to continue."),
-            StatusCode::UNAUTHORIZED,
-        );
-    };
-    let presented = form.get("form_token").unwrap_or_default();
-    if !bool::from(presented.as_bytes().ct_eq(form_token(&session).as_bytes())) {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            "This form did not come from your account page. Open the page again.",
-        );
-    }
     let not_connected = || {
         error_page(
             StatusCode::NOT_FOUND,
@@ -406,7 +502,7 @@ async fn disconnect(
     };
     // Someone else's grant is answered exactly like one that does not exist.
     let owned = match state.grants.grant(&id, now).await {
-        Ok(found) => found.is_some_and(|g| g.subject == person.subject),
+        Ok(found) => found.is_some_and(|g| g.subject == person),
         Err(err) => return unavailable(err),
     };
     if !owned {
@@ -415,7 +511,7 @@ async fn disconnect(
     match state.grants.revoke_grant(&id).await {
         Ok(_) => {
             Audit::new("grant.disconnected")
-                .user(&person.subject)
+                .user(&person)
                 .grant(id.as_str())
                 .log();
             see_account(None)

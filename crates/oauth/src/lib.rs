@@ -62,7 +62,9 @@ use cimd::CimdResolver;
 use client_keys::KeySets;
 use fetch::Fetcher;
 use remote_mcp_core::token::{LazyVerifier, PublicKey, Signer};
-use remote_mcp_core::{AccountStore, Clock, Config, GrantStore, Throttle};
+use remote_mcp_core::upstream::{Revoker, Upstreams};
+use remote_mcp_core::vault::Vault;
+use remote_mcp_core::{AccountStore, Clock, Config, ConnectionStore, GrantStore, Throttle};
 use std::sync::Arc;
 
 pub use metadata::Capabilities;
@@ -89,6 +91,12 @@ pub struct AppState {
     pub owner: Arc<dyn ResourceOwner>,
     /// Identity providers people may sign in with (none unless configured).
     pub federation: Arc<federation::Federation>,
+    /// The token vault: keeps what providers configured with `"vault": true` give (this function
+    /// seals and forgets; it cannot open a record).
+    pub upstreams: Option<Arc<Upstreams>>,
+    /// Revokes a disconnected provider's tokens at the provider: a function that can open the
+    /// vault does it (in AWS the task worker, invoked asynchronously).
+    pub revoker: Option<Arc<dyn Revoker>>,
     /// Where handlers read the time.
     pub clock: Clock,
     /// Our cookies' names and attributes (`__Host-` and `Secure` on an https issuer).
@@ -142,6 +150,8 @@ impl AppState {
             client_keys: Arc::new(KeySets::new(Fetcher::public())),
             owner,
             federation: Arc::default(),
+            upstreams: None,
+            revoker: None,
             clock: Clock::System,
             cookies,
         }
@@ -158,6 +168,23 @@ impl AppState {
         self.federation = Arc::new(federation::Federation::new(providers, secrets));
         self.capabilities =
             Arc::new(Capabilities::for_config(&self.config).accepting_id_jags(accepts_id_jags));
+        self
+    }
+
+    /// Keeps the tokens of the identity providers configured with `"vault": true` (set them first,
+    /// [`Self::with_identity_providers`]) in `store`, sealed by `vault`; `revoker` revokes them at
+    /// the provider when a person disconnects it.
+    pub fn with_token_vault(
+        mut self,
+        store: Arc<dyn ConnectionStore>,
+        vault: Vault,
+        revoker: Option<Arc<dyn Revoker>>,
+    ) -> Self {
+        let configs: Vec<_> = self.federation.configs().cloned().collect();
+        let upstreams = Upstreams::new(&configs, store, vault, self.federation.secrets())
+            .with_clock(self.clock.clone());
+        self.upstreams = Some(Arc::new(upstreams));
+        self.revoker = revoker;
         self
     }
 

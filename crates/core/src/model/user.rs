@@ -59,6 +59,10 @@ pub struct FederatedSignIn {
     /// The authorization request (our `/authorize` query) to return to.
     pub return_to: String,
     pub expires_at: UnixTime,
+    /// Set when a signed-in person connects the provider for tools (the token vault) rather than
+    /// signs in with it: their user id. The callback then needs the same person's session.
+    #[serde(default)]
+    pub connect_for: Option<String>,
 }
 
 impl User {

@@ -20,13 +20,13 @@ pub trait ConnectionStore: Send + Sync + 'static {
         provider: &str,
     ) -> Result<Option<Versioned<Connection>>, StoreError>;
 
-    /// Replaces the connection if it is still at `revision` (compare-and-swap): `false` when
-    /// another write came first or it is gone.
+    /// Replaces the connection if it is still at `revision` (compare-and-swap): its new
+    /// revision, or `None` when another write came first or it is gone.
     async fn replace_connection(
         &self,
         connection: &Connection,
         revision: u64,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<Option<u64>, StoreError>;
 
     /// Every connection of the person's.
     async fn connections(&self, person: &str) -> Result<Vec<Connection>, StoreError>;

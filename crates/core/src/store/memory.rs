@@ -652,7 +652,7 @@ impl ConnectionStore for MemoryStore {
         &self,
         connection: &Connection,
         revision: u64,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<u64>, StoreError> {
         let mut tables = self.lock();
         tables.connection_revisions += 1;
         let next = tables.connection_revisions;
@@ -660,9 +660,9 @@ impl ConnectionStore for MemoryStore {
         match tables.connections.get_mut(&key) {
             Some(stored) if stored.1 == revision => {
                 *stored = (connection.clone(), next);
-                Ok(true)
+                Ok(Some(next))
             }
-            _ => Ok(false),
+            _ => Ok(None),
         }
     }
 

@@ -216,6 +216,7 @@ async fn federated_sign_ins_are_taken_once_before_they_expire(store: Arc<dyn Acc
         code_verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into(),
         return_to: "response_type=code&client_id=c1".into(),
         expires_at: T0 + secs(600),
+        connect_for: Some("user-1".into()),
     };
     let hash = Secret::generate().hash();
     store.save_federated_sign_in(&hash, &sign_in).await.unwrap();

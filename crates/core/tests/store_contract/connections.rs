@@ -79,7 +79,7 @@ async fn one_of_racing_replacements_wins(store: Arc<dyn ConnectionStore>) {
         });
         let revision = read.revision;
         tasks.push(tokio::spawn(async move {
-            store.replace_connection(&locked, revision).await.unwrap()
+            store.replace_connection(&locked, revision).await.unwrap().is_some()
         }));
     }
     let mut won = 0;
@@ -93,10 +93,11 @@ async fn one_of_racing_replacements_wins(store: Arc<dyn ConnectionStore>) {
     // A replacement of a deleted connection, or of one saved again since, does not land.
     store.delete_connection("user-1", "corp").await.unwrap();
     assert!(
-        !store
+        store
             .replace_connection(&read.value, now.revision)
             .await
             .unwrap()
+            .is_none()
     );
     assert!(store.connection("user-1", "corp").await.unwrap().is_none());
     store
@@ -104,10 +105,11 @@ async fn one_of_racing_replacements_wins(store: Arc<dyn ConnectionStore>) {
         .await
         .unwrap();
     assert!(
-        !store
+        store
             .replace_connection(&read.value, read.revision)
             .await
-            .unwrap(),
+            .unwrap()
+            .is_none(),
         "a stale revision does not overwrite a newer save"
     );
     assert_eq!(

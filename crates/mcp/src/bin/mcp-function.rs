@@ -19,12 +19,17 @@ async fn main() -> Result<(), lambda_http::Error> {
         store,
         signing_key,
         previous_signing_key,
+        vault_keys,
     } = Deployment::from_env().await?;
     // One table; this function's IAM policy allows the notes' writes and the grants' reads.
     let store = Arc::new(store);
     let mut state = AppState::new(config, store.clone(), store.clone(), Arc::new(signing_key));
     if let Some(previous) = previous_signing_key {
         state = state.with_previous_key(Arc::new(previous));
+    }
+    // Tools that call providers' APIs as the person: this function may open the vault.
+    if let Some(upstreams) = mcp_function::upstreams_from_env(vault_keys, store.clone()).await? {
+        state = state.with_upstreams(upstreams);
     }
     // Long tool calls become tasks, worked by the task worker function (asynchronous Invoke).
     if let Ok(worker) = std::env::var("TASK_WORKER_FUNCTION")

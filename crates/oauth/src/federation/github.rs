@@ -8,6 +8,9 @@
 
 use super::config::ProviderConfig;
 use super::oidc::{Person, UpstreamError, http_client, read_limited, s256};
+use remote_mcp_core::UnixTime;
+use remote_mcp_core::model::UpstreamTokens;
+use remote_mcp_core::upstream::TokenAnswer;
 use serde::Deserialize;
 
 /// GitHub's REST API requires a `User-Agent`.
@@ -20,14 +23,6 @@ pub struct GitHubProvider {
     http: std::sync::OnceLock<reqwest::Client>,
 }
 
-#[derive(Deserialize)]
-struct TokenAnswer {
-    #[serde(default)]
-    access_token: Option<String>,
-    /// GitHub answers a failed exchange with 200 and an `error` member.
-    #[serde(default)]
-    error: Option<String>,
-}
 
 #[derive(Deserialize)]
 struct GitHubUser {
@@ -82,15 +77,16 @@ impl GitHubProvider {
         Ok(url.into())
     }
 
-    /// Exchanges `code`; GitHub's user id, and their primary e-mail with whether GitHub verified
-    /// it.
+    /// Exchanges `code`; GitHub's user id, their primary e-mail with whether GitHub verified it,
+    /// and the tokens GitHub gave.
     pub async fn finish(
         &self,
         client_secret: &str,
         code: &str,
         redirect_uri: &str,
         code_verifier: &str,
-    ) -> Result<(String, Person), UpstreamError> {
+        now: UnixTime,
+    ) -> Result<(String, Person, Option<UpstreamTokens>), UpstreamError> {
         let unreachable = |e: reqwest::Error| UpstreamError::Unreachable(e.to_string());
         let response = self
             .http()
@@ -110,12 +106,13 @@ impl GitHubProvider {
             .map_err(unreachable)?;
         let answer: TokenAnswer = serde_json::from_slice(&read_limited(response).await?)
             .map_err(|_| UpstreamError::Rejected("GitHub's token answer is not JSON".into()))?;
-        let token = match (answer.access_token, answer.error) {
-            (Some(token), None) => token,
+        // GitHub answers a failed exchange with 200 and an `error` member.
+        let token = match (&answer.access_token, &answer.error) {
+            (Some(token), None) => token.clone(),
             (_, error) => {
                 return Err(UpstreamError::Rejected(format!(
                     "GitHub refused the code: {}",
-                    error.unwrap_or_else(|| "no access token".into())
+                    error.as_deref().unwrap_or("no access token")
                 )));
             }
         };
@@ -130,7 +127,7 @@ impl GitHubProvider {
             name: user.name,
             ..Person::default()
         };
-        Ok((user.id.to_string(), person))
+        Ok((user.id.to_string(), person, answer.tokens(now, None)))
     }
 
     async fn get<T: serde::de::DeserializeOwned>(

@@ -17,8 +17,13 @@
 //! Providers configured with `id_jag` are also trusted to issue Identity Assertion JWT
 //! Authorization Grants ([`crate::id_jag`]); the same allow-list and the same linking apply.
 //!
-//! Upstream tokens are used once, here, and kept nowhere. Every failure is a page that says what
-//! happened and, when starting again can help, offers to.
+//! Upstream tokens are used once, here, and kept nowhere — unless the provider is configured with
+//! `"vault": true`: then what its token endpoint gave is kept, sealed, for tools
+//! ([`remote_mcp_core::upstream`]). A signed-in person can also *connect* such a provider from the
+//! account page without signing in with it: the same journey, started by a form bound to their
+//! session, and finished only by the same person's session; it keeps the tokens and changes
+//! nobody's sign-in. Every failure is a page that says what happened and, when starting again can
+//! help, offers to.
 
 pub use remote_mcp_core::providers as config;
 pub mod github;
@@ -28,7 +33,7 @@ mod provider;
 pub mod rules;
 
 pub use linking::{Linked, Linking};
-pub use provider::SecretSource;
+pub use remote_mcp_core::providers::SecretSource;
 use provider::{Provider, Upstream};
 
 use crate::AppState;
@@ -79,6 +84,16 @@ impl Federation {
 
     fn provider(&self, id: &str) -> Option<&Provider> {
         self.providers.iter().find(|p| p.config().id == id)
+    }
+
+    /// The configured providers.
+    pub fn configs(&self) -> impl Iterator<Item = &ProviderConfig> {
+        self.providers.iter().map(Provider::config)
+    }
+
+    /// Where client secrets given by ARN are read.
+    pub fn secrets(&self) -> Option<Arc<dyn SecretSource>> {
+        self.secrets.clone()
     }
 
     /// The OpenID provider trusted to issue ID-JAGs as `issuer` (configured with `id_jag`).
@@ -214,10 +229,6 @@ async fn begin(
     source: &str,
     now: UnixTime,
 ) -> Result<Response, Failure> {
-    let provider = state
-        .federation
-        .provider(id)
-        .ok_or_else(|| Failure::new(StatusCode::NOT_FOUND, "There is no such sign-in option."))?;
     let return_to = Params::parse(query)
         .ok()
         .and_then(|p| p.get("return_to").map(str::to_owned))
@@ -228,6 +239,40 @@ async fn begin(
                 "This sign-in link is incomplete. Return to the application and connect again.",
             )
         })?;
+    to_provider(state, id, return_to, None, source, now).await
+}
+
+/// Connects provider `id` for `person` (signed in, their form checked): the provider's code flow,
+/// coming back to the account page.
+pub(crate) async fn connect(
+    state: &AppState,
+    id: &str,
+    person: &str,
+    source: &str,
+    now: UnixTime,
+) -> Response {
+    if !state.federation.provider(id).is_some_and(|p| p.config().vault) {
+        return Failure::new(StatusCode::NOT_FOUND, "There is no such service to connect.").render();
+    }
+    let return_to = crate::paths::ACCOUNT.to_owned();
+    to_provider(state, id, return_to, Some(person.to_owned()), source, now)
+        .await
+        .unwrap_or_else(Failure::render)
+}
+
+/// Keeps a one-time sign-in bound to this browser and sends the browser to provider `id`.
+async fn to_provider(
+    state: &AppState,
+    id: &str,
+    return_to: String,
+    connect_for: Option<String>,
+    source: &str,
+    now: UnixTime,
+) -> Result<Response, Failure> {
+    let provider = state
+        .federation
+        .provider(id)
+        .ok_or_else(|| Failure::new(StatusCode::NOT_FOUND, "There is no such sign-in option."))?;
     let again = return_to.clone();
     let browser_state = Secret::generate();
     let nonce = Secret::generate();
@@ -258,6 +303,7 @@ async fn begin(
         code_verifier,
         return_to,
         expires_at: now + SIGN_IN_TTL,
+        connect_for,
     };
     state
         .accounts
@@ -304,6 +350,9 @@ async fn finish(
     let (sign_in, provider) = take_sign_in(state, id, &params, headers, now).await?;
     let again = sign_in.return_to.clone();
     let upstream = answer(state, id, provider, &params, &sign_in, now).await?;
+    if let Some(person) = &sign_in.connect_for {
+        return connected(state, provider, upstream, person, headers, now).await;
+    }
     let email = admitted_email(provider, &upstream).map_err(|f| f.again(&again))?;
     let user = linked_user(state, provider, &upstream, &email, now).await?;
     if !user.is_enabled() {
@@ -317,10 +366,70 @@ async fn finish(
         .user(&user.id)
         .detail(&provider.config().id)
         .log();
+    keep_tokens(state, provider, &upstream, &user.id, now).await;
     Ok(redirect(
         &again,
         &[session, cookies.clear(Cookie::Federation)],
     ))
+}
+
+/// Finishes connecting `provider` for `person` (the account page's "Connect"): only the same
+/// person's session may, and only the tokens change.
+async fn connected(
+    state: &AppState,
+    provider: &Provider,
+    upstream: Upstream,
+    person: &str,
+    headers: &HeaderMap,
+    now: UnixTime,
+) -> Result<Response, Failure> {
+    let signed_in = state.owner.signed_in(headers, now).await?;
+    if signed_in.is_none_or(|p| p.subject != person) {
+        return Err(lost());
+    }
+    let name = &provider.config().name;
+    let (Some(upstreams), Some(tokens)) = (&state.upstreams, &upstream.tokens) else {
+        return Err(Failure::new(
+            StatusCode::BAD_GATEWAY,
+            format!("{name} gave no token to keep. Try again later."),
+        ));
+    };
+    upstreams
+        .keep(person, &provider.config().id, &upstream.subject, tokens, now)
+        .await
+        .map_err(|err| {
+            tracing::error!(%err, "keeping upstream tokens failed");
+            Failure::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("{name} could not be connected right now. Try again shortly."),
+            )
+        })?;
+    Ok(redirect(
+        crate::paths::ACCOUNT,
+        &[state.cookies.clear(Cookie::Federation)],
+    ))
+}
+
+/// Keeps the tokens of a sign-in with a provider configured with `"vault": true`. The sign-in
+/// stands if they cannot be kept: tools then offer to connect the provider.
+async fn keep_tokens(
+    state: &AppState,
+    provider: &Provider,
+    upstream: &Upstream,
+    person: &str,
+    now: UnixTime,
+) {
+    let config = provider.config();
+    let (true, Some(upstreams), Some(tokens)) = (config.vault, &state.upstreams, &upstream.tokens)
+    else {
+        return;
+    };
+    if let Err(err) = upstreams
+        .keep(person, &config.id, &upstream.subject, tokens, now)
+        .await
+    {
+        tracing::error!(%err, provider = config.id, "keeping upstream tokens failed");
+    }
 }
 
 /// The page for a sign-in this browser did not start, that took too long or was used already.

@@ -12,6 +12,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use remote_mcp_core::UnixTime;
+use remote_mcp_core::model::UpstreamTokens;
+use remote_mcp_core::upstream::TokenAnswer;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -65,12 +67,6 @@ pub struct Discovery {
     pub authorization_response_iss_parameter_supported: bool,
 }
 
-/// What the token endpoint answers.
-#[derive(Deserialize)]
-struct TokenResponse {
-    id_token: Option<String>,
-    access_token: Option<String>,
-}
 
 /// The ID token claims we read.
 #[derive(Debug, Deserialize)]
@@ -262,7 +258,7 @@ impl OidcProvider {
     }
 
     /// Exchanges `code` and checks the ID token; who signed in, with their e-mail from the ID
-    /// token or, when it has none, from `userinfo`.
+    /// token or, when it has none, from `userinfo`, and the tokens the provider gave.
     pub async fn finish(
         &self,
         client_secret: &str,
@@ -271,7 +267,7 @@ impl OidcProvider {
         code_verifier: &str,
         nonce: &str,
         now: UnixTime,
-    ) -> Result<IdClaims, UpstreamError> {
+    ) -> Result<(IdClaims, Option<UpstreamTokens>), UpstreamError> {
         let discovery = self.discovery().await?;
         let response = self
             .http()
@@ -297,10 +293,11 @@ impl OidcProvider {
                 String::from_utf8_lossy(&body[..body.len().min(300)])
             )));
         }
-        let tokens: TokenResponse = serde_json::from_slice(&read_limited(response).await?)
+        let tokens: TokenAnswer = serde_json::from_slice(&read_limited(response).await?)
             .map_err(|_| rejected("token response is not JSON"))?;
         let id_token = tokens
             .id_token
+            .as_deref()
             .ok_or_else(|| rejected("no ID token (is `openid` among the scopes?)"))?;
         let expected = Expected {
             issuer: &self.config.issuer,
@@ -308,9 +305,9 @@ impl OidcProvider {
             nonce,
             now,
         };
-        let mut claims = match check_id_token(&id_token, &self.keys(false).await?, &expected) {
+        let mut claims = match check_id_token(id_token, &self.keys(false).await?, &expected) {
             Err(UpstreamError::Rejected(why)) if why.contains("unknown key") => {
-                check_id_token(&id_token, &self.keys(true).await?, &expected)?
+                check_id_token(id_token, &self.keys(true).await?, &expected)?
             }
             other => other?,
         };
@@ -324,7 +321,7 @@ impl OidcProvider {
             }
             claims.person = info.person;
         }
-        Ok(claims)
+        Ok((claims, tokens.tokens(now, None)))
     }
 
     /// The provider's keys: kept, or fetched again when `refresh` (an unknown key) and the last

@@ -5,7 +5,8 @@ use super::config::{Kind, ProviderConfig};
 use super::github::GitHubProvider;
 use super::oidc::{OidcProvider, Person, UpstreamError};
 use remote_mcp_core::UnixTime;
-use remote_mcp_core::model::FederatedSignIn;
+use remote_mcp_core::model::{FederatedSignIn, UpstreamTokens};
+use remote_mcp_core::providers::SecretSource;
 
 /// One configured provider, of either kind.
 pub(super) enum Provider {
@@ -19,6 +20,8 @@ pub(super) struct Upstream {
     pub issuer: String,
     pub subject: String,
     pub person: Person,
+    /// What the provider's token endpoint gave (kept for tools when the provider is a vault one).
+    pub tokens: Option<UpstreamTokens>,
 }
 
 impl Provider {
@@ -72,16 +75,10 @@ impl Provider {
         &self,
         secrets: Option<&dyn SecretSource>,
     ) -> Result<String, UpstreamError> {
-        let config = self.config();
-        let Some(arn) = &config.client_secret_arn else {
-            return Ok(config.client_secret.clone());
-        };
-        let secrets = secrets
-            .ok_or_else(|| UpstreamError::Unreachable(format!("no secret store to read {arn}")))?;
-        secrets
-            .read(arn)
+        self.config()
+            .client_secret(secrets)
             .await
-            .map_err(|e| UpstreamError::Unreachable(format!("reading {arn}: {e}")))
+            .map_err(UpstreamError::Unreachable)
     }
 
     pub(super) async fn finish(
@@ -95,7 +92,7 @@ impl Provider {
         let client_secret = self.client_secret(secrets).await?;
         match self {
             Self::Oidc(p) => {
-                let claims = p
+                let (claims, tokens) = p
                     .finish(
                         &client_secret,
                         code,
@@ -109,32 +106,26 @@ impl Provider {
                     issuer: claims.iss,
                     subject: claims.sub,
                     person: claims.person,
+                    tokens,
                 })
             }
             Self::GitHub(p) => {
-                let (subject, person) = p
-                    .finish(&client_secret, code, redirect_uri, &sign_in.code_verifier)
+                let (subject, person, tokens) = p
+                    .finish(
+                        &client_secret,
+                        code,
+                        redirect_uri,
+                        &sign_in.code_verifier,
+                        now,
+                    )
                     .await?;
                 Ok(Upstream {
                     issuer: p.config.issuer.clone(),
                     subject,
                     person,
+                    tokens,
                 })
             }
         }
-    }
-}
-
-/// Where client secrets given by ARN are read: Secrets Manager in AWS.
-#[async_trait::async_trait]
-pub trait SecretSource: Send + Sync + 'static {
-    /// The secret's value.
-    async fn read(&self, arn: &str) -> Result<String, String>;
-}
-
-#[async_trait::async_trait]
-impl SecretSource for remote_mcp_core::aws::SecretReader {
-    async fn read(&self, arn: &str) -> Result<String, String> {
-        remote_mcp_core::aws::SecretReader::read(self, arn).await
     }
 }

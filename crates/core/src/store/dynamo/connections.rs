@@ -49,12 +49,13 @@ impl ConnectionStore for DynamoStore {
         &self,
         connection: &Connection,
         expected: u64,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<u64>, StoreError> {
         let mut item = permanent_item(
             &Key::connection(&connection.person, &connection.provider),
             connection,
         )?;
-        item.insert(REVISION.into(), number(expected.wrapping_add(1)));
+        let next = expected.wrapping_add(1);
+        item.insert(REVISION.into(), number(next));
         let result = self
             .client()
             .put_item()
@@ -66,8 +67,8 @@ impl ConnectionStore for DynamoStore {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failure(&e) => Ok(false),
+            Ok(_) => Ok(Some(next)),
+            Err(e) if is_condition_failure(&e) => Ok(None),
             Err(e) => Err(backend(e)),
         }
     }

@@ -1,0 +1,600 @@
+//! Calling another API as the person: the token vault's runtime.
+//!
+//! When a person signs in with (or connects) a provider configured with `"vault": true`, the OAuth
+//! function [keeps](Upstreams::keep) what the provider's token endpoint gave, sealed in the
+//! [`crate::vault`] under a fresh KMS data key bound to the person and the provider. A tool asks
+//! for [a fresh access token](Upstreams::access_token): the record is opened (one KMS `Decrypt`),
+//! and when the access token is about to expire it is refreshed at the provider's token endpoint,
+//! one refresh at a time per person and provider across containers: the refresh first takes the
+//! record by compare-and-swap ([`crate::ConnectionStore::replace_connection`]), the others wait
+//! for its result. A rotated refresh token is stored sealed again.
+//!
+//! Our own tokens never go upstream: the only token sent to a provider is the one it issued.
+//! Nothing here logs a token; the audit trail records connect, disconnect, refresh and refresh
+//! failure.
+
+use crate::audit::Audit;
+use crate::model::{Connection, RefreshLock, UpstreamTokens};
+use crate::providers::{Kind, ProviderConfig, SecretSource};
+use crate::vault::{Vault, VaultError};
+use crate::{Clock, ConnectionStore, StoreError, UnixTime};
+use serde::Deserialize;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tokio::sync::OnceCell;
+use zeroize::Zeroizing;
+
+/// An access token is refreshed when it expires within this margin.
+const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
+/// How long a refresh may hold the record before another may take over.
+const REFRESH_LOCK: Duration = Duration::from_secs(30);
+/// How often a caller waiting for another's refresh looks again, and for how long in all.
+const WAIT_STEP: Duration = Duration::from_millis(100);
+const WAIT_STEPS: u32 = 100;
+const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
+const MAX_ANSWER_BYTES: usize = 256 * 1024;
+/// GitHub's REST API requires a `User-Agent`.
+pub const USER_AGENT: &str = concat!("remote-mcp/", env!("CARGO_PKG_VERSION"));
+
+/// An upstream access token, wiped when dropped.
+pub type AccessToken = Zeroizing<String>;
+
+/// Why no upstream token could be had.
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamError {
+    /// The person has not connected the provider, or the provider no longer honours the
+    /// connection (refresh refused): they must connect it (again).
+    #[error("not connected")]
+    NotConnected,
+    /// No provider with this id keeps tokens here.
+    #[error("no provider {0} keeps tokens here")]
+    UnknownProvider(String),
+    /// The store, the key service or the provider failed; worth trying again.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl From<StoreError> for UpstreamError {
+    fn from(err: StoreError) -> Self {
+        Self::Unavailable(err.to_string())
+    }
+}
+
+/// What a token endpoint answers (RFC 6749 §5.1), and GitHub's 200-with-`error`.
+#[derive(Deserialize)]
+pub struct TokenAnswer {
+    #[serde(default)]
+    pub access_token: Option<String>,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    #[serde(default)]
+    pub expires_in: Option<i64>,
+    #[serde(default)]
+    pub scope: Option<String>,
+    #[serde(default)]
+    pub id_token: Option<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+impl TokenAnswer {
+    /// The tokens to keep, as of `now`; `previous_refresh` stays when the provider did not rotate
+    /// it.
+    pub fn tokens(&self, now: UnixTime, previous_refresh: Option<&str>) -> Option<UpstreamTokens> {
+        Some(UpstreamTokens {
+            access_token: self.access_token.clone()?,
+            refresh_token: self
+                .refresh_token
+                .clone()
+                .or_else(|| previous_refresh.map(str::to_owned)),
+            expires_at: self
+                .expires_in
+                .filter(|s| *s > 0)
+                .map(|s| now + Duration::from_secs(s.unsigned_abs())),
+            scope: self.scope.clone(),
+        })
+    }
+}
+
+/// What an OpenID provider's discovery document says about its endpoints.
+#[derive(Clone, Deserialize)]
+struct Endpoints {
+    issuer: String,
+    token_endpoint: String,
+    #[serde(default)]
+    userinfo_endpoint: Option<String>,
+    #[serde(default)]
+    revocation_endpoint: Option<String>,
+}
+
+/// A provider that keeps tokens, with its endpoints once discovered.
+struct Provider {
+    config: ProviderConfig,
+    endpoints: OnceCell<Endpoints>,
+}
+
+/// How a refresh at the provider ended.
+enum Refreshed {
+    Tokens(UpstreamTokens),
+    /// The provider refused the refresh token (revoked, expired, reused).
+    Refused(String),
+}
+
+/// The vault's runtime: keeps, refreshes, hands out and forgets people's upstream tokens.
+pub struct Upstreams {
+    providers: Vec<Provider>,
+    store: Arc<dyn ConnectionStore>,
+    vault: Vault,
+    secrets: Option<Arc<dyn SecretSource>>,
+    clock: Clock,
+    http: OnceLock<reqwest::Client>,
+}
+
+impl Upstreams {
+    /// The providers of `providers` configured with `"vault": true`, their records in `store`,
+    /// sealed by `vault`.
+    pub fn new(
+        providers: &[ProviderConfig],
+        store: Arc<dyn ConnectionStore>,
+        vault: Vault,
+        secrets: Option<Arc<dyn SecretSource>>,
+    ) -> Self {
+        Self {
+            providers: providers
+                .iter()
+                .filter(|p| p.vault)
+                .map(|config| Provider {
+                    config: config.clone(),
+                    endpoints: OnceCell::new(),
+                })
+                .collect(),
+            store,
+            vault,
+            secrets,
+            clock: Clock::System,
+            http: OnceLock::new(),
+        }
+    }
+
+    /// Reads the time from `clock` (tests step a manual one).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The providers that keep tokens.
+    pub fn providers(&self) -> impl Iterator<Item = &ProviderConfig> {
+        self.providers.iter().map(|p| &p.config)
+    }
+
+    /// The provider `id`, if it keeps tokens.
+    pub fn provider(&self, id: &str) -> Option<&ProviderConfig> {
+        self.find(id).ok().map(|p| &p.config)
+    }
+
+    fn find(&self, id: &str) -> Result<&Provider, UpstreamError> {
+        self.providers
+            .iter()
+            .find(|p| p.config.id == id)
+            .ok_or_else(|| UpstreamError::UnknownProvider(id.to_owned()))
+    }
+
+    /// The HTTP client for providers: no redirects, a deadline on every call.
+    pub fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(HTTP_TIMEOUT)
+                .user_agent(USER_AGENT)
+                .build()
+                .unwrap_or_default()
+        })
+    }
+
+    /// The person's connections (for the account page and operators; never their tokens).
+    pub async fn connections(&self, person: &str) -> Result<Vec<Connection>, UpstreamError> {
+        Ok(self.store.connections(person).await?)
+    }
+
+    /// Keeps `tokens`, just given by `provider` for `person` (who is `account` there), replacing
+    /// what was kept before.
+    pub async fn keep(
+        &self,
+        person: &str,
+        provider: &str,
+        account: &str,
+        tokens: &UpstreamTokens,
+        now: UnixTime,
+    ) -> Result<(), UpstreamError> {
+        self.find(provider)?;
+        let sealed = self.seal(person, provider, tokens).await?;
+        self.store
+            .save_connection(&Connection {
+                person: person.to_owned(),
+                provider: provider.to_owned(),
+                account: account.to_owned(),
+                sealed,
+                connected_at: now,
+                refreshed_at: None,
+                refreshing: None,
+            })
+            .await?;
+        Audit::new("upstream.connected")
+            .user(person)
+            .detail(provider)
+            .log();
+        Ok(())
+    }
+
+    /// Forgets the person's tokens for `provider` without asking the provider to revoke them
+    /// (what a function that cannot open the vault can do); the record as it was, if any.
+    pub async fn forget(
+        &self,
+        person: &str,
+        provider: &str,
+    ) -> Result<Option<Connection>, UpstreamError> {
+        let Some(read) = self.store.connection(person, provider).await? else {
+            return Ok(None);
+        };
+        self.store.delete_connection(person, provider).await?;
+        Audit::new("upstream.disconnected")
+            .user(person)
+            .detail(provider)
+            .log();
+        Ok(Some(read.value))
+    }
+
+    /// Revokes a forgotten connection's tokens at its provider, where the provider offers
+    /// revocation (OpenID providers publishing a `revocation_endpoint`, RFC 7009; GitHub's grant
+    /// deletion). Best effort: the tokens are already gone here.
+    pub async fn revoke(&self, connection: &Connection) -> Result<(), UpstreamError> {
+        let provider = self.find(&connection.provider)?;
+        let tokens = self.open(connection).await?;
+        let secret = self.client_secret(provider).await?;
+        let config = &provider.config;
+        let result = match config.kind {
+            Kind::Oidc => {
+                let Some(endpoint) = self.endpoints(provider).await?.revocation_endpoint else {
+                    return Ok(());
+                };
+                let token = tokens.refresh_token.as_deref().unwrap_or(&tokens.access_token);
+                self.http()
+                    .post(endpoint)
+                    .basic_auth(form_encode(&config.client_id), Some(form_encode(&secret)))
+                    .form(&[("token", token)])
+                    .send()
+                    .await
+            }
+            Kind::GitHub => {
+                self.http()
+                    .delete(format!(
+                        "{}/applications/{}/grant",
+                        config.api(),
+                        config.client_id
+                    ))
+                    .basic_auth(&config.client_id, Some(&secret))
+                    .header("accept", "application/vnd.github+json")
+                    .json(&serde_json::json!({"access_token": tokens.access_token}))
+                    .send()
+                    .await
+            }
+        };
+        match result {
+            Ok(response) if response.status().is_success() => Ok(()),
+            Ok(response) => Err(UpstreamError::Unavailable(format!(
+                "revocation answered {}",
+                response.status()
+            ))),
+            Err(e) => Err(UpstreamError::Unavailable(e.to_string())),
+        }
+    }
+
+    /// Disconnects: forgets the tokens, then revokes them at the provider.
+    pub async fn disconnect(&self, person: &str, provider: &str) -> Result<bool, UpstreamError> {
+        let Some(connection) = self.forget(person, provider).await? else {
+            return Ok(false);
+        };
+        if let Err(err) = self.revoke(&connection).await {
+            tracing::warn!(%err, provider, "upstream revocation failed");
+        }
+        Ok(true)
+    }
+
+    /// A fresh access token for `person` at `provider`: the kept one, or (about to expire) a
+    /// refreshed one. [`UpstreamError::NotConnected`] when there is none to be had.
+    pub async fn access_token(
+        &self,
+        person: &str,
+        provider: &str,
+    ) -> Result<AccessToken, UpstreamError> {
+        self.token(person, provider, None).await
+    }
+
+    /// The provider refused `refused` (401): a refreshed token, unless the kept one is already
+    /// another (refreshed meanwhile), which is then handed out.
+    pub async fn refused(
+        &self,
+        person: &str,
+        provider: &str,
+        refused: &str,
+    ) -> Result<AccessToken, UpstreamError> {
+        self.token(person, provider, Some(refused)).await
+    }
+
+    async fn token(
+        &self,
+        person: &str,
+        provider_id: &str,
+        refused: Option<&str>,
+    ) -> Result<AccessToken, UpstreamError> {
+        let provider = self.find(provider_id)?;
+        let holder = crate::secret::random_id();
+        for _ in 0..WAIT_STEPS {
+            let now = self.clock.now();
+            let Some(read) = self.store.connection(person, provider_id).await? else {
+                return Err(UpstreamError::NotConnected);
+            };
+            let tokens = self.open(&read.value).await?;
+            let is_refused = refused.is_some_and(|r| r == tokens.access_token);
+            if tokens.fresh_at(now, EXPIRY_MARGIN) && !is_refused {
+                return Ok(Zeroizing::new(tokens.access_token.clone()));
+            }
+            if read.value.refreshing_elsewhere(&holder, now) {
+                tokio::time::sleep(WAIT_STEP).await;
+                continue;
+            }
+            let Some(refresh_token) = tokens.refresh_token.clone() else {
+                self.drop_connection(person, provider_id, "no refresh token")
+                    .await?;
+                return Err(UpstreamError::NotConnected);
+            };
+            let mut locked = read.value.clone();
+            locked.refreshing = Some(RefreshLock {
+                holder: holder.clone(),
+                until: now + REFRESH_LOCK,
+            });
+            let Some(revision) = self
+                .store
+                .replace_connection(&locked, read.revision)
+                .await?
+            else {
+                continue;
+            };
+            return self
+                .refresh_held(provider, locked, revision, &refresh_token, now)
+                .await;
+        }
+        Err(UpstreamError::Unavailable(
+            "another refresh did not finish in time".into(),
+        ))
+    }
+
+    /// Refreshes the connection this caller holds (`locked`, at `revision`) and stores the
+    /// result; the new access token.
+    async fn refresh_held(
+        &self,
+        provider: &Provider,
+        mut locked: Connection,
+        revision: u64,
+        refresh_token: &str,
+        now: UnixTime,
+    ) -> Result<AccessToken, UpstreamError> {
+        let (person, provider_id) = (locked.person.clone(), locked.provider.clone());
+        match self.refresh(provider, refresh_token, now).await {
+            Ok(Refreshed::Tokens(tokens)) => {
+                locked.sealed = self.seal(&person, &provider_id, &tokens).await?;
+                locked.refreshed_at = Some(now);
+                locked.refreshing = None;
+                if self
+                    .store
+                    .replace_connection(&locked, revision)
+                    .await?
+                    .is_none()
+                {
+                    // Disconnected while refreshing: the new tokens are not kept.
+                    return Err(UpstreamError::NotConnected);
+                }
+                Audit::new("upstream.refreshed")
+                    .user(&person)
+                    .detail(&provider_id)
+                    .log();
+                Ok(Zeroizing::new(tokens.access_token.clone()))
+            }
+            Ok(Refreshed::Refused(why)) => {
+                self.drop_connection(&person, &provider_id, &why).await?;
+                Err(UpstreamError::NotConnected)
+            }
+            Err(err) => {
+                locked.refreshing = None;
+                self.store.replace_connection(&locked, revision).await?;
+                Err(err)
+            }
+        }
+    }
+
+    /// Deletes a connection the provider no longer honours.
+    async fn drop_connection(
+        &self,
+        person: &str,
+        provider: &str,
+        why: &str,
+    ) -> Result<(), UpstreamError> {
+        tracing::info!(provider, why, "upstream connection no longer usable");
+        self.store.delete_connection(person, provider).await?;
+        Audit::new("upstream.refresh_failed")
+            .user(person)
+            .detail(provider)
+            .log();
+        Ok(())
+    }
+
+    /// Asks the provider's token endpoint for new tokens.
+    async fn refresh(
+        &self,
+        provider: &Provider,
+        refresh_token: &str,
+        now: UnixTime,
+    ) -> Result<Refreshed, UpstreamError> {
+        let config = &provider.config;
+        let secret = self.client_secret(provider).await?;
+        let request = match config.kind {
+            Kind::Oidc => self
+                .http()
+                .post(self.endpoints(provider).await?.token_endpoint)
+                .basic_auth(form_encode(&config.client_id), Some(form_encode(&secret)))
+                .form(&[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", refresh_token),
+                ]),
+            Kind::GitHub => self
+                .http()
+                .post(format!("{}/login/oauth/access_token", config.origin()))
+                .header("accept", "application/json")
+                .form(&[
+                    ("client_id", config.client_id.as_str()),
+                    ("client_secret", secret.as_str()),
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", refresh_token),
+                ]),
+        };
+        let response = request.send().await.map_err(unavailable)?;
+        let status = response.status();
+        if status.is_server_error() {
+            return Err(UpstreamError::Unavailable(format!(
+                "token endpoint answered {status}"
+            )));
+        }
+        let body = read_limited(response).await?;
+        let answer: TokenAnswer = serde_json::from_slice(&body).map_err(|_| {
+            UpstreamError::Unavailable(format!("token endpoint answered {status}, not JSON"))
+        })?;
+        if let Some(error) = &answer.error {
+            return Ok(Refreshed::Refused(format!("{status} {error}")));
+        }
+        match answer.tokens(now, Some(refresh_token)) {
+            Some(tokens) if status.is_success() => Ok(Refreshed::Tokens(tokens)),
+            _ => Ok(Refreshed::Refused(format!("{status} without a token"))),
+        }
+    }
+
+    /// The OpenID provider's endpoints, discovered on first use (never at cold start).
+    async fn endpoints(&self, provider: &Provider) -> Result<Endpoints, UpstreamError> {
+        provider
+            .endpoints
+            .get_or_try_init(|| async {
+                let issuer = &provider.config.issuer;
+                let url = format!(
+                    "{}/.well-known/openid-configuration",
+                    issuer.trim_end_matches('/')
+                );
+                let response = self.http().get(url).send().await.map_err(unavailable)?;
+                let endpoints: Endpoints = serde_json::from_slice(&read_limited(response).await?)
+                    .map_err(|e| UpstreamError::Unavailable(format!("discovery: {e}")))?;
+                if &endpoints.issuer != issuer {
+                    return Err(UpstreamError::Unavailable(format!(
+                        "discovery names issuer {}",
+                        endpoints.issuer
+                    )));
+                }
+                Ok(endpoints)
+            })
+            .await
+            .cloned()
+    }
+
+    /// The provider's `userinfo` endpoint (OpenID providers).
+    pub async fn userinfo_endpoint(&self, provider: &str) -> Result<String, UpstreamError> {
+        let provider = self.find(provider)?;
+        if provider.config.kind != Kind::Oidc {
+            return Err(UpstreamError::UnknownProvider(provider.config.id.clone()));
+        }
+        self.endpoints(provider)
+            .await?
+            .userinfo_endpoint
+            .ok_or_else(|| UpstreamError::Unavailable("the provider has no userinfo".into()))
+    }
+
+    async fn client_secret(&self, provider: &Provider) -> Result<String, UpstreamError> {
+        provider
+            .config
+            .client_secret(self.secrets.as_deref())
+            .await
+            .map_err(UpstreamError::Unavailable)
+    }
+
+    async fn seal(
+        &self,
+        person: &str,
+        provider: &str,
+        tokens: &UpstreamTokens,
+    ) -> Result<crate::vault::Sealed, UpstreamError> {
+        let plaintext = Zeroizing::new(
+            serde_json::to_vec(tokens).map_err(|e| UpstreamError::Unavailable(e.to_string()))?,
+        );
+        self.vault
+            .seal(person, provider, &plaintext)
+            .await
+            .map_err(vault_error)
+    }
+
+    async fn open(&self, connection: &Connection) -> Result<UpstreamTokens, UpstreamError> {
+        let plaintext = self
+            .vault
+            .open(&connection.person, &connection.provider, &connection.sealed)
+            .await
+            .map_err(vault_error)?;
+        serde_json::from_slice(&plaintext).map_err(|_| {
+            tracing::error!(
+                provider = connection.provider,
+                "a vault record holds no tokens"
+            );
+            UpstreamError::NotConnected
+        })
+    }
+}
+
+/// Revokes a forgotten connection's tokens at its provider: a function that can open the vault.
+#[async_trait::async_trait]
+pub trait Revoker: Send + Sync + 'static {
+    async fn revoke(&self, connection: Connection);
+}
+
+#[async_trait::async_trait]
+impl Revoker for Upstreams {
+    async fn revoke(&self, connection: Connection) {
+        if let Err(err) = Upstreams::revoke(self, &connection).await {
+            tracing::warn!(%err, provider = connection.provider, "upstream revocation failed");
+        }
+    }
+}
+
+fn vault_error(err: VaultError) -> UpstreamError {
+    match err {
+        VaultError::Refused => {
+            tracing::error!("a vault record does not open for its person and provider");
+            UpstreamError::NotConnected
+        }
+        VaultError::Keys(why) => UpstreamError::Unavailable(format!("key service: {why}")),
+    }
+}
+
+fn unavailable(err: reqwest::Error) -> UpstreamError {
+    UpstreamError::Unavailable(err.without_url().to_string())
+}
+
+/// RFC 6749 §2.3.1: client credentials are form-encoded before Basic authentication.
+fn form_encode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// A response body, refused beyond [`MAX_ANSWER_BYTES`].
+pub async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, UpstreamError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(unavailable)? {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_ANSWER_BYTES {
+            return Err(UpstreamError::Unavailable("answer too large".into()));
+        }
+    }
+    Ok(body)
+}
