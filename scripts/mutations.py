@@ -184,7 +184,7 @@ MUTATIONS = {
     "/account disconnects another user's grant": [
         (
             "crates/oauth/src/account.rs",
-            "Ok(found) => found.is_some_and(|g| g.subject == person.subject),",
+            "Ok(found) => found.is_some_and(|g| g.subject == person),",
             "Ok(found) => found.is_some(),",
         ),
     ],
@@ -387,6 +387,23 @@ MUTATIONS = {
             "crates/mcp/src/server.rs",
             "            if declared {",
             "            if declared || !declared {",
+        ),
+    ],
+    "our access token sent upstream": [
+        (
+            "crates/mcp/src/elsewhere.rs",
+            "if is_ours(token, &self.issuer) {",
+            "if false {",
+        ),
+    ],
+    "an upstream refresh without the lock": [
+        (
+            "crates/core/src/upstream.rs",
+            """            if read.value.refreshing_elsewhere(&holder, now) {
+                tokio::time::sleep(WAIT_STEP).await;
+                continue;
+            }""",
+            "",
         ),
     ],
     "a vault record is not bound to its person": [

@@ -10,6 +10,16 @@
 // Scope claims go to `userinfo`, not the ID token (the provider's default), so relying parties
 // exercise both.
 //
+// Refresh tokens: a client allowed the `refresh_token` grant that asks for `offline_access` (with
+// `prompt=consent`, as OpenID Connect Core §11 requires) gets one; every refresh rotates it, and
+// presenting a used one is refused (and ends the grant), so two refreshes racing with one token
+// show. Revocation (RFC 7009) is on.
+//
+// Hooks for the token vault's tests, under /test/ (never in a real provider): `GET /test/refreshes`
+// counts refresh_token grants served; `GET /test/tokens/<login>` lists the access and refresh
+// tokens issued to an account (to prove no log line holds one); `POST /test/revoke/<login>` ends
+// every grant of the account, as a person removing the app at their provider would.
+//
 // Enterprise-Managed Authorization: with the fourth argument, {"<client_id here>": "<its client_id
 // at the resource authorization server>"}, the provider also issues Identity Assertion JWT
 // Authorization Grants by token exchange (draft-ietf-oauth-identity-assertion-authz-grant §4.3):
@@ -46,7 +56,8 @@ const provider = new Provider(issuer, {
   jwks: { keys: [signingKey] },
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
   findAccount: (ctx, id) => ({ accountId: id, claims: () => claimsOf(id) }),
-  features: { devInteractions: { enabled: true } },
+  features: { devInteractions: { enabled: true }, revocation: { enabled: true } },
+  rotateRefreshToken: () => true,
   cookies: { keys: ['federation-tests-only'] },
   pkce: { required: () => true },
   ttl: { IdToken: Number(idTokenTtl) },
@@ -114,5 +125,41 @@ provider.registerGrantType(TOKEN_EXCHANGE, exchangeForIdJag, [
   'resource',
   'scope',
 ]);
+// The token vault's test hooks (see above).
+let refreshes = 0;
+const issued = new Map(); // login -> [{ value, grantId }]
+provider.on('grant.success', (ctx) => {
+  if (ctx.oidc.params.grant_type === 'refresh_token') refreshes += 1;
+});
+for (const event of ['access_token.saved', 'refresh_token.saved']) {
+  provider.on(event, (token) => {
+    const list = issued.get(token.accountId) ?? [];
+    list.push({ value: token.jti, grantId: token.grantId });
+    issued.set(token.accountId, list);
+  });
+}
+provider.use(async (ctx, next) => {
+  const [, hook, login] = ctx.path.match(/^\/test\/(refreshes|tokens|revoke)\/?(.*)$/) ?? [];
+  if (!hook) return next();
+  const account = decodeURIComponent(login ?? '');
+  if (hook === 'refreshes') {
+    ctx.body = { refreshes };
+  } else if (hook === 'tokens') {
+    ctx.body = { tokens: (issued.get(account) ?? []).map((t) => t.value) };
+  } else if (ctx.method === 'POST') {
+    const grants = new Set((issued.get(account) ?? []).map((t) => t.grantId));
+    for (const grantId of grants) {
+      for (const model of [provider.AccessToken, provider.RefreshToken]) {
+        await model.adapter.revokeByGrantId(grantId);
+      }
+      const grant = await provider.Grant.find(grantId);
+      if (grant) await grant.destroy();
+    }
+    ctx.body = { revoked: grants.size };
+  } else {
+    ctx.status = 405;
+  }
+});
+
 provider.proxy = false;
 provider.listen(Number(port), '127.0.0.1');

@@ -57,7 +57,8 @@ impl Deployment {
             store: DynamoStore::lazy(dynamodb.build(), table),
             previous_signing_key: endpoint_override("PREVIOUS_SIGNING_KEY_ID")
                 .map(|id| KmsSigner::lazy(kms.clone(), id)),
-            vault_keys: endpoint_override("VAULT_KEY_ID").map(|id| KmsDataKeys::new(kms.clone(), id)),
+            vault_keys: endpoint_override("VAULT_KEY_ID")
+                .map(|id| KmsDataKeys::new(kms.clone(), id)),
             signing_key: KmsSigner::lazy(kms, key_id),
             config,
         })

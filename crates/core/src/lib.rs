@@ -42,7 +42,7 @@ pub mod vault;
 
 pub use config::{Config, ConfigError, Lifetimes};
 pub use store::{
-    AccountStore, ConnectionStore, DynamoStore, GrantReader, GrantStore, MemoryStore, NoteStore, Store, StoreError,
-    TaskStore, Throttle, Versioned,
+    AccountStore, ConnectionStore, DynamoStore, GrantReader, GrantStore, MemoryStore, NoteStore,
+    Store, StoreError, TaskStore, Throttle, Versioned,
 };
 pub use time::{Clock, UnixTime};

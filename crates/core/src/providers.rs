@@ -168,12 +168,18 @@ impl SecretSource for crate::aws::SecretReader {
 
 impl ProviderConfig {
     /// The client secret: configured, or read from `secrets` by its ARN.
-    pub async fn client_secret(&self, secrets: Option<&dyn SecretSource>) -> Result<String, String> {
+    pub async fn client_secret(
+        &self,
+        secrets: Option<&dyn SecretSource>,
+    ) -> Result<String, String> {
         let Some(arn) = &self.client_secret_arn else {
             return Ok(self.client_secret.clone());
         };
         let secrets = secrets.ok_or_else(|| format!("no secret store to read {arn}"))?;
-        secrets.read(arn).await.map_err(|e| format!("reading {arn}: {e}"))
+        secrets
+            .read(arn)
+            .await
+            .map_err(|e| format!("reading {arn}: {e}"))
     }
 }
 
@@ -213,9 +219,7 @@ pub fn parse(value: Option<&str>) -> Result<Vec<ProviderConfig>, String> {
             return Err(format!("{VARIABLE}: provider id {:?} repeats", provider.id));
         }
         let issuer_ok = url::Url::parse(&provider.issuer).is_ok_and(|u| {
-            u.scheme() == "https"
-                || u.host_str()
-                    .is_some_and(crate::config::is_loopback_host)
+            u.scheme() == "https" || u.host_str().is_some_and(crate::config::is_loopback_host)
         });
         if !issuer_ok {
             return Err(format!(

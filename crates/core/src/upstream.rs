@@ -257,7 +257,10 @@ impl Upstreams {
                 let Some(endpoint) = self.endpoints(provider).await?.revocation_endpoint else {
                     return Ok(());
                 };
-                let token = tokens.refresh_token.as_deref().unwrap_or(&tokens.access_token);
+                let token = tokens
+                    .refresh_token
+                    .as_deref()
+                    .unwrap_or(&tokens.access_token);
                 self.http()
                     .post(endpoint)
                     .basic_auth(form_encode(&config.client_id), Some(form_encode(&secret)))
@@ -488,8 +491,9 @@ impl Upstreams {
                     issuer.trim_end_matches('/')
                 );
                 let response = self.http().get(url).send().await.map_err(unavailable)?;
-                let endpoints: Endpoints = serde_json::from_slice(&read_limited(response).await?)
-                    .map_err(|e| UpstreamError::Unavailable(format!("discovery: {e}")))?;
+                let endpoints: Endpoints =
+                    serde_json::from_slice(&read_limited(response).await?)
+                        .map_err(|e| UpstreamError::Unavailable(format!("discovery: {e}")))?;
                 if &endpoints.issuer != issuer {
                     return Err(UpstreamError::Unavailable(format!(
                         "discovery names issuer {}",

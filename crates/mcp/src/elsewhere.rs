@@ -15,10 +15,10 @@
 
 use remote_mcp_core::providers::{Kind, ProviderConfig};
 use remote_mcp_core::upstream::{AccessToken, UpstreamError, Upstreams, read_limited};
+use rmcp::ErrorData;
 use rmcp::handler::server::common::{AsRequestContext, FromContextPart};
 use rmcp::handler::server::tool::IntoCallToolResult;
 use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock, ErrorCode};
-use rmcp::ErrorData;
 use std::sync::Arc;
 
 /// JSON-RPC error: the client must send the person to a URL first (URL-mode elicitation).
@@ -30,6 +30,8 @@ pub struct Elsewhere {
     pub upstreams: Arc<Upstreams>,
     /// The account page, where a person connects a provider.
     pub connect_url: String,
+    /// Our issuer: a token it issued never goes to a provider.
+    pub issuer: String,
 }
 
 /// How a tool that calls elsewhere fails: a message for the model, or a JSON-RPC error.
@@ -124,6 +126,18 @@ impl Elsewhere {
         url: &str,
         token: &AccessToken,
     ) -> Result<Sent, ToolFailure> {
+        // No token passthrough (MCP security best practices): whatever a record holds, a token we
+        // issued is never sent to another service.
+        if is_ours(token, &self.issuer) {
+            tracing::error!(
+                provider = provider.id,
+                "refused to send one of our tokens upstream"
+            );
+            return Err(ToolFailure::Message(format!(
+                "refused to call {}: the stored access is not one {} issued",
+                provider.name, provider.name
+            )));
+        }
         let mut request = self.upstreams.http().get(url).bearer_auth(token.as_str());
         request = match provider.kind {
             Kind::GitHub => request
@@ -166,7 +180,12 @@ impl Elsewhere {
     }
 
     /// What the client is told when no token can be had.
-    fn failure(&self, provider: &ProviderConfig, err: UpstreamError, url_elicitation: bool) -> ToolFailure {
+    fn failure(
+        &self,
+        provider: &ProviderConfig,
+        err: UpstreamError,
+        url_elicitation: bool,
+    ) -> ToolFailure {
         match err {
             UpstreamError::NotConnected => {
                 let message = format!(
@@ -208,6 +227,22 @@ enum Sent {
     Unauthorized,
 }
 
+/// Whether `token` is a JWT we issued (its `iss` is ours).
+fn is_ours(token: &str, issuer: &str) -> bool {
+    use base64::Engine;
+    let mut parts = token.split('.');
+    let (Some(_), Some(payload), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()
+        .and_then(|json| serde_json::from_slice::<serde_json::Value>(&json).ok())
+        .is_some_and(|claims| claims["iss"] == issuer)
+}
+
 /// The next page named in a GitHub `Link` header (`<…?page=3>; rel="next"`), if any.
 pub fn next_page(link: Option<&str>) -> Option<u32> {
     link?.split(',').find_map(|part| {
@@ -215,7 +250,8 @@ pub fn next_page(link: Option<&str>) -> Option<u32> {
         if !rel.contains("rel=\"next\"") {
             return None;
         }
-        let url = url::Url::parse(target.trim().trim_start_matches('<').trim_end_matches('>')).ok()?;
+        let url =
+            url::Url::parse(target.trim().trim_start_matches('<').trim_end_matches('>')).ok()?;
         url.query_pairs()
             .find(|(k, _)| k == "page")
             .and_then(|(_, v)| v.parse().ok())

@@ -149,6 +149,7 @@ impl AppState {
         let elsewhere = elsewhere::Elsewhere {
             upstreams,
             connect_url: self.config.url("/account"),
+            issuer: self.config.issuer().to_owned(),
         };
         let server = self.server.clone().with_elsewhere(elsewhere);
         Arc::make_mut(&mut self.0).server = server;

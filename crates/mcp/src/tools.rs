@@ -12,9 +12,9 @@
 
 use crate::elsewhere::{ToolFailure, UrlElicitation, next_page};
 use crate::long_running::{DEFAULT_DURATION_SECONDS, DEFAULT_STEPS, Progress};
-use remote_mcp_core::providers::Kind;
 use crate::server::{Caller, McpServer};
 use remote_mcp_core::model::Note;
+use remote_mcp_core::providers::Kind;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -402,12 +402,14 @@ impl McpServer {
             .upstreams
             .userinfo_endpoint(&provider.id)
             .await
-            .map_err(|e| failed(e))?;
+            .map_err(failed)?;
         let answer = elsewhere
             .get(&p.subject, provider, &endpoint, url_elicitation)
             .await?;
         let serde_json::Value::Object(claims) = answer.json else {
-            return Err(format!("{} answered something other than a profile", provider.name).into());
+            return Err(
+                format!("{} answered something other than a profile", provider.name).into(),
+            );
         };
         Ok(Json(ProviderProfile {
             provider: provider.id.clone(),
@@ -442,8 +444,12 @@ impl McpServer {
         let answer = elsewhere
             .get(&p.subject, provider, &url, url_elicitation)
             .await?;
-        let repositories: Vec<Repository> = serde_json::from_value(answer.json)
-            .map_err(|_| format!("{} answered something other than repositories", provider.name))?;
+        let repositories: Vec<Repository> = serde_json::from_value(answer.json).map_err(|_| {
+            format!(
+                "{} answered something other than repositories",
+                provider.name
+            )
+        })?;
         Ok(Json(Repositories {
             repositories,
             page,

@@ -346,10 +346,12 @@ fn server_with_every_tool() -> mcp_function::server::McpServer {
     let vault = remote_mcp_core::vault::Vault::new(Arc::new(
         remote_mcp_core::vault::LocalDataKeys::generate().unwrap(),
     ));
-    let upstreams = remote_mcp_core::upstream::Upstreams::new(&providers, store.clone(), vault, None);
+    let upstreams =
+        remote_mcp_core::upstream::Upstreams::new(&providers, store.clone(), vault, None);
     mcp_function::server::McpServer::new(store).with_elsewhere(mcp_function::elsewhere::Elsewhere {
         upstreams: Arc::new(upstreams),
         connect_url: "https://mcp.example/account".into(),
+        issuer: "https://mcp.example".into(),
     })
 }
 
@@ -357,12 +359,20 @@ fn server_with_every_tool() -> mcp_function::server::McpServer {
 #[test]
 fn tools_calling_providers_are_offered_only_with_a_vault() {
     let names = |server: mcp_function::server::McpServer| -> Vec<String> {
-        server.tools().into_iter().map(|t| t.name.to_string()).collect()
+        server
+            .tools()
+            .into_iter()
+            .map(|t| t.name.to_string())
+            .collect()
     };
     let plain = names(mcp_function::server::McpServer::new(std::sync::Arc::new(
         remote_mcp_core::MemoryStore::new(),
     )));
-    assert!(!plain.iter().any(|n| n == "provider_profile" || n == "github_repositories"));
+    assert!(
+        !plain
+            .iter()
+            .any(|n| n == "provider_profile" || n == "github_repositories")
+    );
     let every = names(server_with_every_tool());
     assert!(every.iter().any(|n| n == "provider_profile"));
     assert!(every.iter().any(|n| n == "github_repositories"));

@@ -349,9 +349,7 @@ async fn act(State(state): State<AppState>, request: Request) -> Response {
     if let Some(provider) = form.get("connect_provider") {
         let source = source_address(&parts.extensions);
         return match signed_in_form(&state, &parts.headers, &form, now).await {
-            Ok(person) => {
-                crate::federation::connect(&state, provider, &person, &source, now).await
-            }
+            Ok(person) => crate::federation::connect(&state, provider, &person, &source, now).await,
             Err(response) => response,
         };
     }
@@ -463,9 +461,15 @@ async fn signed_in_form(
 
 /// Forgets the person's tokens for `provider` and has them revoked there.
 async fn disconnect_provider(state: &AppState, person: &str, provider: &str) -> Response {
-    let Some(upstreams) = state.upstreams.as_ref().filter(|u| u.provider(provider).is_some())
+    let Some(upstreams) = state
+        .upstreams
+        .as_ref()
+        .filter(|u| u.provider(provider).is_some())
     else {
-        return error_page(StatusCode::NOT_FOUND, "There is no such service to disconnect.");
+        return error_page(
+            StatusCode::NOT_FOUND,
+            "There is no such service to disconnect.",
+        );
     };
     match upstreams.forget(person, provider).await {
         Ok(Some(connection)) => {

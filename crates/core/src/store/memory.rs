@@ -2,8 +2,8 @@
 //! on read, atomic verbs). The default for `make run` and for fast tests.
 
 use super::{
-    AccountStore, ConnectionStore, GrantReader, GrantStore, NoteStore, StoreError, TaskChange, TaskStore, Throttle,
-    Versioned, window_start,
+    AccountStore, ConnectionStore, GrantReader, GrantStore, NoteStore, StoreError, TaskChange,
+    TaskStore, Throttle, Versioned, window_start,
 };
 use crate::UnixTime;
 use crate::model::{

@@ -49,7 +49,13 @@ async fn connections_are_per_person_and_provider(store: Arc<dyn ConnectionStore>
     assert_eq!(providers, ["corp", "github"]);
     let read = store.connection("user-1", "github").await.unwrap().unwrap();
     assert_eq!(read.value, connection("user-1", "github", "a"));
-    assert!(store.connection("user-2", "github").await.unwrap().is_none());
+    assert!(
+        store
+            .connection("user-2", "github")
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Saving again replaces it.
     store
         .save_connection(&connection("user-1", "github", "a2"))
@@ -59,7 +65,13 @@ async fn connections_are_per_person_and_provider(store: Arc<dyn ConnectionStore>
     assert_eq!(read.value.sealed.ciphertext, "a2");
     assert!(store.delete_connection("user-1", "github").await.unwrap());
     assert!(!store.delete_connection("user-1", "github").await.unwrap());
-    assert!(store.connection("user-1", "github").await.unwrap().is_none());
+    assert!(
+        store
+            .connection("user-1", "github")
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(store.connections("user-10").await.unwrap().len(), 1);
 }
 
@@ -79,7 +91,11 @@ async fn one_of_racing_replacements_wins(store: Arc<dyn ConnectionStore>) {
         });
         let revision = read.revision;
         tasks.push(tokio::spawn(async move {
-            store.replace_connection(&locked, revision).await.unwrap().is_some()
+            store
+                .replace_connection(&locked, revision)
+                .await
+                .unwrap()
+                .is_some()
         }));
     }
     let mut won = 0;

@@ -9,14 +9,14 @@
 //! ([`remote_mcp_core::aws::RevokeEvent`]).
 
 use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
+use mcp_function::elsewhere::Elsewhere;
 use mcp_function::long_running::TaskRef;
 use mcp_function::server::McpServer;
 use mcp_function::tasks::Tasks;
 use mcp_function::worker::InProcess;
-use mcp_function::elsewhere::Elsewhere;
 use remote_mcp_core::aws::{Deployment, RevokeEvent};
-use remote_mcp_core::upstream::Revoker;
 use remote_mcp_core::telemetry::{self, LogFormat};
+use remote_mcp_core::upstream::Revoker;
 use remote_mcp_core::{Clock, TaskStore};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -46,6 +46,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         server = server.with_elsewhere(Elsewhere {
             upstreams: upstreams.clone(),
             connect_url: config.url("/account"),
+            issuer: config.issuer().to_owned(),
         });
     }
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {

@@ -3,8 +3,8 @@
 use oauth_function::federation::config;
 use oauth_function::{AppState, router};
 use remote_mcp_core::aws::{AsyncInvoker, Deployment, RevokeElsewhere, SecretReader};
-use remote_mcp_core::upstream::Revoker;
 use remote_mcp_core::telemetry::{self, LogFormat};
+use remote_mcp_core::upstream::Revoker;
 use remote_mcp_core::vault::Vault;
 use std::sync::Arc;
 

@@ -23,7 +23,6 @@ pub struct GitHubProvider {
     http: std::sync::OnceLock<reqwest::Client>,
 }
 
-
 #[derive(Deserialize)]
 struct GitHubUser {
     id: u64,

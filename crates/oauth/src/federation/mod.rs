@@ -33,8 +33,8 @@ mod provider;
 pub mod rules;
 
 pub use linking::{Linked, Linking};
-pub use remote_mcp_core::providers::SecretSource;
 use provider::{Provider, Upstream};
+pub use remote_mcp_core::providers::SecretSource;
 
 use crate::AppState;
 use crate::consent::error_page_with_retry;
@@ -251,8 +251,16 @@ pub(crate) async fn connect(
     source: &str,
     now: UnixTime,
 ) -> Response {
-    if !state.federation.provider(id).is_some_and(|p| p.config().vault) {
-        return Failure::new(StatusCode::NOT_FOUND, "There is no such service to connect.").render();
+    if !state
+        .federation
+        .provider(id)
+        .is_some_and(|p| p.config().vault)
+    {
+        return Failure::new(
+            StatusCode::NOT_FOUND,
+            "There is no such service to connect.",
+        )
+        .render();
     }
     let return_to = crate::paths::ACCOUNT.to_owned();
     to_provider(state, id, return_to, Some(person.to_owned()), source, now)
@@ -395,7 +403,13 @@ async fn connected(
         ));
     };
     upstreams
-        .keep(person, &provider.config().id, &upstream.subject, tokens, now)
+        .keep(
+            person,
+            &provider.config().id,
+            &upstream.subject,
+            tokens,
+            now,
+        )
         .await
         .map_err(|err| {
             tracing::error!(%err, "keeping upstream tokens failed");

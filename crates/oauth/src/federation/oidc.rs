@@ -67,7 +67,6 @@ pub struct Discovery {
     pub authorization_response_iss_parameter_supported: bool,
 }
 
-
 /// The ID token claims we read.
 #[derive(Debug, Deserialize)]
 pub struct IdClaims {
@@ -254,6 +253,15 @@ impl OidcProvider {
             .append_pair("nonce", nonce)
             .append_pair("code_challenge", &s256(code_verifier))
             .append_pair("code_challenge_method", "S256");
+        // OpenID Connect Core §11: a refresh token for offline use needs the person's consent.
+        if self
+            .config
+            .scopes
+            .split_whitespace()
+            .any(|s| s == "offline_access")
+        {
+            url.query_pairs_mut().append_pair("prompt", "consent");
+        }
         Ok(url.into())
     }
 

@@ -85,10 +85,7 @@ impl ConnectionStore for DynamoStore {
                 .expression_attribute_names("#pk", PARTITION_KEY)
                 .expression_attribute_names("#sk", SORT_KEY)
                 .expression_attribute_values(":pk", AttributeValue::S(Key::user(person)))
-                .expression_attribute_values(
-                    ":prefix",
-                    AttributeValue::S(CONNECTION_PREFIX.into()),
-                )
+                .expression_attribute_values(":prefix", AttributeValue::S(CONNECTION_PREFIX.into()))
                 .consistent_read(true)
                 .set_exclusive_start_key(start)
                 .send()
