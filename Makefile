@@ -117,6 +117,7 @@ validate: $(VENV)/.installed ## sam validate --lint, cfn-lint (options off and o
 	$(CFN_LINT) template.yaml
 	$(VENV)/bin/python scripts/check-sam-routes.py template.yaml
 	$(VENV)/bin/python scripts/check-template-params.py template.yaml
+	$(VENV)/bin/python scripts/check-template-policies.py template.yaml
 	scripts/check-platforms.sh
 
 build: $(VENV)/.installed ## sam build: both functions for arm64 (needs the Rust target aarch64-unknown-linux-gnu)

@@ -31,6 +31,7 @@ SCENARIOS = {
         "RefreshGraceSeconds": "60",
         "Architecture": "x86_64",
         "CognitoUserPool": "true",
+        "TokenVault": "true",
         "AlarmEmail": "ops@example.com",
         "IdentityProviders": '[{"id": "google", "name": "Google", "issuer": "https://accounts.google.com", "client_id": "c", "client_secret_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:remote-mcp/google-AbCdEf", "allowed_domains": ["example.com"]}]',
     },
@@ -38,8 +39,9 @@ SCENARIOS = {
 
 EXPECT = {
     "defaults": {
-        "resources": {"CustomDomain": False, "CustomDomainMapping": False, "SigningKey": True, "UserPool": False, "UserPoolClient": False, "CognitoClientSecret": False, "AlarmEmailSubscription": False, "Api5xxAlarm": True},
+        "resources": {"CustomDomain": False, "CustomDomainMapping": False, "SigningKey": True, "UserPool": False, "UserPoolClient": False, "CognitoClientSecret": False, "AlarmEmailSubscription": False, "Api5xxAlarm": True, "VaultKey": False},
         "env": {
+            "VAULT_KEY_ID": "",
             "PUBLIC_BASE_URL": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}",
             "SIGNING_KEY_ID": "GetAtt:SigningKey.Arn",
             "PREVIOUS_SIGNING_KEY_ID": "",
@@ -48,8 +50,9 @@ EXPECT = {
         },
     },
     "custom domain, key rotation overlap, tuned settings": {
-        "resources": {"CustomDomain": True, "CustomDomainMapping": True, "SigningKey": True, "UserPool": True, "UserPoolClient": True, "CognitoClientSecret": True, "AlarmEmailSubscription": True, "Api5xxAlarm": True},
+        "resources": {"CustomDomain": True, "CustomDomainMapping": True, "SigningKey": True, "UserPool": True, "UserPoolClient": True, "CognitoClientSecret": True, "AlarmEmailSubscription": True, "Api5xxAlarm": True, "VaultKey": True},
         "env": {
+            "VAULT_KEY_ID": "GetAtt:VaultKey.Arn",
             "PUBLIC_BASE_URL": "https://mcp.example.com",
             "SIGNING_KEY_ID": KEY.format("2222abcd"),
             "PREVIOUS_SIGNING_KEY_ID": KEY.format("1111abcd"),

@@ -117,6 +117,14 @@ impl SecretReader {
     }
 }
 
+#[cfg(feature = "secrets")]
+#[async_trait::async_trait]
+impl crate::providers::SecretSource for SecretReader {
+    async fn read(&self, arn: &str) -> Result<String, String> {
+        SecretReader::read(self, arn).await
+    }
+}
+
 /// Data keys from KMS for the [`crate::vault`]: `GenerateDataKey` (AES-256) and `Decrypt`, each
 /// under the record's encryption context, so KMS itself refuses to unwrap a data key for another
 /// person or provider (and an IAM condition on the context can narrow who may).

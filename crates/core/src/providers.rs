@@ -158,14 +158,6 @@ pub trait SecretSource: Send + Sync + 'static {
     async fn read(&self, arn: &str) -> Result<String, String>;
 }
 
-#[cfg(feature = "secrets")]
-#[async_trait::async_trait]
-impl SecretSource for crate::aws::SecretReader {
-    async fn read(&self, arn: &str) -> Result<String, String> {
-        crate::aws::SecretReader::read(self, arn).await
-    }
-}
-
 impl ProviderConfig {
     /// The client secret: configured, or read from `secrets` by its ARN.
     pub async fn client_secret(

@@ -21,6 +21,13 @@ use rmcp::handler::server::tool::IntoCallToolResult;
 use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock, ErrorCode};
 use std::sync::Arc;
 
+/// The tools that call another API as the person, and the kind of provider each needs: offered
+/// only when such a provider keeps tokens.
+pub const TOOLS: [(&str, Kind); 2] = [
+    ("provider_profile", Kind::Oidc),
+    ("github_repositories", Kind::GitHub),
+];
+
 /// JSON-RPC error: the client must send the person to a URL first (URL-mode elicitation).
 pub const URL_ELICITATION_REQUIRED: i32 = -32042;
 

@@ -161,7 +161,7 @@ impl McpServer {
         self.tool_router.get_or_init(|| {
             let mut router = Self::tool_router();
             // A tool that calls a provider is offered only when such a provider keeps tokens.
-            for (tool, kind) in crate::tools::ELSEWHERE_TOOLS {
+            for (tool, kind) in crate::elsewhere::TOOLS {
                 let offered = self
                     .elsewhere
                     .as_ref()

@@ -217,12 +217,6 @@ pub struct Repositories {
     pub next_page: Option<u32>,
 }
 
-/// The tools that call another API as the person, and the kind of provider each needs.
-pub const ELSEWHERE_TOOLS: [(&str, Kind); 2] = [
-    ("provider_profile", Kind::Oidc),
-    ("github_repositories", Kind::GitHub),
-];
-
 #[tool_router(vis = "pub(crate)")]
 impl McpServer {
     /// Shows who this connection acts for: the user (id, e-mail, name), the client and the granted

@@ -21,6 +21,13 @@ async fn main() -> Result<(), lambda_http::Error> {
         vault_keys,
     } = Deployment::from_env().await?;
     let providers = config::from_env()?;
+    if providers.iter().any(|p| p.vault) && vault_keys.is_none() {
+        return Err(
+            "IDENTITY_PROVIDERS: a provider keeps tokens (\"vault\": true) but VAULT_KEY_ID is \
+             empty: deploy with TokenVault=true"
+                .into(),
+        );
+    }
     let store = Arc::new(store);
     let mut state = AppState::new(config, store.clone(), store.clone(), Arc::new(signing_key))
         .with_identity_providers(providers, Some(Arc::new(SecretReader::from_env().await)));
