@@ -42,8 +42,19 @@ pub enum UserCommand {
     /// List users.
     List,
     /// Stop a user from signing in and end every grant of theirs: refresh tokens at once, access
-    /// tokens at the MCP function within the revocation bound (30 s by default).
+    /// tokens at the MCP function within the revocation bound (30 s by default). Their upstream
+    /// tokens (the token vault) are deleted too.
     Disable { email: String },
+    /// The providers whose tokens are kept for this user's tools (never the tokens).
+    Connections { email: String },
+    /// Delete the upstream tokens kept for this user (all, or one provider's). Tools then ask the
+    /// person to connect again; the tokens stay valid at the provider until it expires them or
+    /// the person removes the app there.
+    ForgetTokens {
+        email: String,
+        #[arg(long)]
+        provider: Option<String>,
+    },
     /// Set a new password (read like `add`).
     ResetPassword { email: String },
     /// Let a disabled user sign in again (their old grants stay revoked).

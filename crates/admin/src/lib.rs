@@ -5,7 +5,7 @@
 //! | module | commands |
 //! |---|---|
 //! | [`cli`] | the command line itself, and where passwords come from |
-//! | [`users`] | `user` add, list, disable, enable, link, unlink, import, reset-password |
+//! | [`users`] | `user` add, list, disable, enable, link, unlink, import, reset-password, connections, forget-tokens |
 //! | [`clients`] | `client` list, delete, add-machine |
 //! | [`grants`] | `grant` list, revoke |
 //! | [`output`] | tables and JSON |
@@ -46,6 +46,12 @@ pub async fn run(
         Command::User(UserCommand::List) => list_users(store, json, out).await,
         Command::User(UserCommand::Disable { email }) => disable_user(store, email, now, out).await,
         Command::User(UserCommand::Enable { email }) => enable_user(store, email, out).await,
+        Command::User(UserCommand::Connections { email }) => {
+            list_connections(store, email, json, out).await
+        }
+        Command::User(UserCommand::ForgetTokens { email, provider }) => {
+            forget_tokens(store, email, provider.as_deref(), out).await
+        }
         Command::User(UserCommand::Link {
             email,
             issuer,

@@ -3,7 +3,7 @@
 use crate::cli::Passwords;
 use crate::output::{Listing, iso8601};
 use anyhow::{Context, bail};
-use remote_mcp_core::model::{LinkedIdentity, User, normalize_email};
+use remote_mcp_core::model::{Connection, LinkedIdentity, User, normalize_email};
 use remote_mcp_core::secret::Secret;
 use remote_mcp_core::{Store, StoreError, UnixTime, password};
 use serde_json::json;
@@ -124,11 +124,73 @@ pub(crate) async fn disable_user(
     for grant in &grants {
         store.revoke_grant(&grant.id).await?;
     }
+    let forgotten = forget(store, &user.id, None).await?;
     writeln!(
         out,
-        "disabled {} and revoked {} grant(s)",
+        "disabled {} and revoked {} grant(s); deleted {} provider connection(s)",
         user.email,
-        grants.len()
+        grants.len(),
+        forgotten
+    )?;
+    Ok(())
+}
+
+/// Deletes the user's upstream tokens (one provider's, or all); how many connections went.
+async fn forget(store: &dyn Store, person: &str, provider: Option<&str>) -> anyhow::Result<usize> {
+    let mut forgotten = 0;
+    for connection in store.connections(person).await? {
+        if provider.is_none_or(|p| p == connection.provider)
+            && store
+                .delete_connection(person, &connection.provider)
+                .await?
+        {
+            remote_mcp_core::audit::Audit::new("upstream.disconnected")
+                .user(person)
+                .detail(&connection.provider)
+                .log();
+            forgotten += 1;
+        }
+    }
+    Ok(forgotten)
+}
+
+pub(crate) async fn list_connections(
+    store: &dyn Store,
+    email: &str,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let user = find_user(store, email).await?;
+    let listing = Listing {
+        headers: &["PROVIDER", "ACCOUNT THERE", "CONNECTED", "REFRESHED"],
+        json: |c: &Connection| {
+            json!({"provider": c.provider, "account": c.account,
+                   "connected_at": c.connected_at, "refreshed_at": c.refreshed_at})
+        },
+        cells: |c: &Connection| {
+            vec![
+                c.provider.clone(),
+                c.account.clone(),
+                iso8601(c.connected_at),
+                c.refreshed_at.map(iso8601).unwrap_or_default(),
+            ]
+        },
+    };
+    listing.print(&store.connections(&user.id).await?, json, out)
+}
+
+pub(crate) async fn forget_tokens(
+    store: &dyn Store,
+    email: &str,
+    provider: Option<&str>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let user = find_user(store, email).await?;
+    let forgotten = forget(store, &user.id, provider).await?;
+    writeln!(
+        out,
+        "deleted {forgotten} provider connection(s) of {}",
+        user.email
     )?;
     Ok(())
 }

@@ -344,3 +344,86 @@ async fn a_machine_client_that_expires_at_once_is_refused() {
     .await
     .unwrap();
 }
+
+/// `user connections` shows which providers keep tokens for a person (never the tokens);
+/// `user forget-tokens` and `user disable` delete them.
+async fn upstream_connections(store: Arc<dyn Store>) {
+    use remote_mcp_core::model::UpstreamTokens;
+    use remote_mcp_core::upstream::Upstreams;
+    use remote_mcp_core::vault::{LocalDataKeys, Vault};
+    let s = store.as_ref();
+    admin(s, "user add carol@example.com", "carol's long password\n")
+        .await
+        .unwrap();
+    let carol = s.user_by_email("carol@example.com").await.unwrap().unwrap();
+    let providers: Vec<remote_mcp_core::providers::ProviderConfig> =
+        serde_json::from_value(serde_json::json!([
+            {"id": "corp", "name": "Corp", "issuer": "https://idp.example", "client_id": "c",
+             "client_secret": "s", "vault": true},
+            {"id": "github", "name": "GitHub", "kind": "github", "client_id": "c",
+             "client_secret": "s", "vault": true}
+        ]))
+        .unwrap();
+    let vault = Vault::new(Arc::new(LocalDataKeys::generate().unwrap()));
+    let upstreams = Upstreams::new(&providers, store.clone(), vault, None);
+    for (provider, account) in [("corp", "carol@corp.example"), ("github", "4242")] {
+        let tokens = UpstreamTokens {
+            access_token: format!("secret-access-{provider}"),
+            refresh_token: Some(format!("secret-refresh-{provider}")),
+            expires_at: None,
+            scope: None,
+        };
+        upstreams
+            .keep(&carol.id, provider, account, &tokens, UnixTime::now())
+            .await
+            .unwrap();
+    }
+    let listed = admin(s, "user connections carol@example.com", "")
+        .await
+        .unwrap();
+    assert!(listed.starts_with("PROVIDER"), "{listed}");
+    assert!(
+        listed.contains("corp") && listed.contains("4242"),
+        "{listed}"
+    );
+    let as_json = admin(s, "user connections carol@example.com --json", "")
+        .await
+        .unwrap();
+    for shown in [&listed, &as_json] {
+        assert!(
+            !shown.contains("secret-"),
+            "tokens are never shown: {shown}"
+        );
+    }
+    assert_eq!(
+        admin(
+            s,
+            "user forget-tokens carol@example.com --provider github",
+            ""
+        )
+        .await
+        .unwrap(),
+        "deleted 1 provider connection(s) of carol@example.com\n"
+    );
+    assert_eq!(s.connections(&carol.id).await.unwrap().len(), 1);
+    let disabled = admin(s, "user disable carol@example.com", "")
+        .await
+        .unwrap();
+    assert!(
+        disabled.contains("deleted 1 provider connection(s)"),
+        "{disabled}"
+    );
+    assert!(s.connections(&carol.id).await.unwrap().is_empty());
+}
+
+mod connections {
+    #[tokio::test]
+    async fn on_the_memory_store() {
+        super::upstream_connections(remote_mcp_testkit::memory_store()).await;
+    }
+
+    #[tokio::test]
+    async fn on_dynamodb_local() {
+        super::upstream_connections(remote_mcp_testkit::fresh_dynamo_store().await).await;
+    }
+}
