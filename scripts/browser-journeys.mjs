@@ -7,7 +7,9 @@
 //
 // Journeys, each in a fresh browser profile: an account on this server approves read-only (the
 // token lists only the read tools and a write is refused), then disconnects the app on /account;
-// it denies; a person signs in with the identity provider, comes back and approves everything.
+// it denies; a person signs in with the identity provider, comes back and approves everything; the
+// account connects the identity provider for tools on /account (the token vault), then
+// disconnects it.
 // Each approval's code is exchanged and the token calls a tool. A Content-Security-Policy violation on our pages fails the
 // journey: the page must work under its own CSP and cookie rules. One line per journey.
 import { chromium } from 'playwright-core';
@@ -168,6 +170,26 @@ const journeys = {
     if (scope !== 'mcp mcp:write') throw new Error(`approving everything gave the scope ${scope}`);
     await context.close();
     return { violations, detail: `whoami as ${subject} with ${scope}` };
+  },
+  async 'account page, connect the identity provider for tools'(browser) {
+    const { context, page, violations } = await profile(browser);
+    await page.goto(`${origin}/account`);
+    await page.fill('input[name=email]', config.email);
+    await page.fill('input[name=password]', config.password);
+    await page.click('button[type=submit]');
+    await page.getByRole('heading', { name: 'Services your tools can use' }).waitFor();
+    const row = page.getByRole('row', { name: new RegExp(config.provider) });
+    await row.getByText('Not connected').waitFor();
+    await row.getByRole('button', { name: 'Connect' }).click();
+    await page.fill('input[name=login]', config.connectLogin);
+    await page.fill('input[name=password]', 'anything');
+    await page.click('button[type=submit]');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await row.getByText(`Connected as ${config.connectLogin}`).waitFor();
+    await row.getByRole('button', { name: 'Disconnect' }).click();
+    await row.getByText('Not connected').waitFor();
+    await context.close();
+    return { violations, detail: `connected as ${config.connectLogin}, then disconnected` };
   },
 };
 

@@ -78,7 +78,8 @@ impl World {
             client_secret_arn: secret.as_ref().map(|(arn, _)| arn.clone()),
             scopes: "openid email profile".into(),
             id_jag: false,
-            vault: false,
+            // `corp` keeps its tokens for tools: the account page offers to connect it.
+            vault: id == "corp",
             allow: allow.clone(),
         };
         let mut providers = vec![
@@ -95,10 +96,10 @@ impl World {
             store.clone(),
             clock.clone(),
         );
-        let app = oauth_function::router(
-            oauth.with_identity_providers(providers, secret.map(|(_, s)| s)),
-        )
-        .merge(mcp_function::router(mcp));
+        let oauth = oauth.with_identity_providers(providers, secret.map(|(_, s)| s));
+        let (oauth, mcp) =
+            remote_mcp_local::with_token_vault(oauth, mcp, store.clone(), clock.clone());
+        let app = oauth_function::router(oauth).merge(mcp_function::router(mcp));
         tokio::spawn(async move {
             let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
             axum::serve(listener, app).await.unwrap()
@@ -646,7 +647,8 @@ async fn in_a_real_browser(store: Arc<dyn Store>, label: &str) {
         .unwrap();
     let node = String::from_utf8_lossy(&node.stdout).trim().to_owned();
     let journeys = json!({"origin": world.origin, "email": EMAIL, "password": PASSWORD,
-                          "provider": "Corp SSO", "login": "carol@corp.example"});
+                          "provider": "Corp SSO", "login": "carol@corp.example",
+                          "connectLogin": "dave@corp.example"});
     let origin = world.origin.clone();
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new(node)
@@ -667,7 +669,11 @@ async fn in_a_real_browser(store: Arc<dyn Store>, label: &str) {
         "{stdout}{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert_eq!(stdout.matches(": pass").count(), 3, "{stdout}");
+    assert_eq!(stdout.matches(": pass").count(), 4, "{stdout}");
+    assert!(
+        stdout.contains("connected as dave@corp.example, then disconnected"),
+        "{stdout}"
+    );
     let carol = world
         .store
         .user_by_identity(world.corp.endpoint(), "carol@corp.example")

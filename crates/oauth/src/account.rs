@@ -94,10 +94,13 @@ async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response {
         Ok(services) => services,
         Err(err) => return unavailable(err),
     };
+    // "Connect" posts here and is answered with a redirect to the provider: the page's
+    // `form-action` must allow the providers' authorization endpoints.
+    let connect_targets = state.federation.connect_origins().await.join(" ");
     match state.grants.user_grants(&person.subject, now).await {
         Ok(grants) => {
             let rows = rows(state.grants.as_ref(), &grants, now).await;
-            page(
+            page_with_form_targets(
                 &format!("Connected apps of {}", person.email),
                 &format!(
                     "{}<p><small>Disconnecting stops an app at once; it can connect again only \
@@ -106,6 +109,7 @@ async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response {
                     sign_out_form(&session, PATH)
                 ),
                 StatusCode::OK,
+                &connect_targets,
             )
         }
         Err(err) => unavailable(err),
@@ -286,6 +290,16 @@ fn sign_in_page(state: &AppState, error: Option<&str>, status: StatusCode) -> Re
 }
 
 fn page(title: &str, body: &str, status: StatusCode) -> Response {
+    page_with_form_targets(title, body, status, "")
+}
+
+/// [`page`], whose forms may also lead (by redirect) to `form_targets` (origins, space-separated).
+fn page_with_form_targets(
+    title: &str,
+    body: &str,
+    status: StatusCode,
+    form_targets: &str,
+) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
@@ -295,10 +309,12 @@ padding:.4rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}}</style></h
         title = escape(title),
     );
     let mut response = NoStore((status, Html(html))).into_response();
-    protect(
-        &mut response,
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    let policy = format!(
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'{}{form_targets}; \
+         frame-ancestors 'none'; base-uri 'none'",
+        if form_targets.is_empty() { "" } else { " " }
     );
+    protect(&mut response, &policy);
     response
 }
 

@@ -91,6 +91,31 @@ impl Federation {
         self.providers.iter().map(Provider::config)
     }
 
+    /// The origins of the authorization endpoints of the providers people may connect for tools
+    /// (`"vault": true`); a provider that cannot be reached is left out.
+    pub async fn connect_origins(&self) -> Vec<String> {
+        let mut origins = Vec::new();
+        for provider in self.providers.iter().filter(|p| p.config().vault) {
+            let endpoint = match provider {
+                Provider::Oidc(oidc) => match oidc.discovery().await {
+                    Ok(discovery) => discovery.authorization_endpoint.clone(),
+                    Err(err) => {
+                        tracing::warn!(%err, provider = oidc.config.id, "no discovery document");
+                        continue;
+                    }
+                },
+                Provider::GitHub(github) => github.config.origin().to_owned(),
+            };
+            if let Ok(url) = url::Url::parse(&endpoint) {
+                let origin = url.origin().ascii_serialization();
+                if !origins.contains(&origin) {
+                    origins.push(origin);
+                }
+            }
+        }
+        origins
+    }
+
     /// Where client secrets given by ARN are read.
     pub fn secrets(&self) -> Option<Arc<dyn SecretSource>> {
         self.secrets.clone()
