@@ -126,6 +126,7 @@ async fn round_trip(store: Arc<dyn Store>) {
         refresh: RefreshState::new(Secret::generate().hash()),
         last_used_at: None,
         approved_by: Default::default(),
+        person: None,
     };
     s.create_grant(&grant).await.unwrap();
     assert!(

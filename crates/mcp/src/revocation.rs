@@ -163,6 +163,7 @@ mod tests {
             refresh: RefreshState::new(Secret::generate().hash()),
             last_used_at: None,
             approved_by: Default::default(),
+            person: None,
         }
     }
 

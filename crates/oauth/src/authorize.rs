@@ -537,6 +537,7 @@ async fn issue_code(
         resource: request.resource.clone(),
         scope: granted.to_string(),
         subject: approver.subject,
+        person: Some(approver.person),
         issued_at: now,
         expires_at: now + state.config.lifetimes.authorization_code,
     };

@@ -23,6 +23,8 @@ pub struct SignedIn {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Approver {
     pub subject: String,
+    /// What the approver's tokens will say about them.
+    pub person: remote_mcp_core::model::Person,
     /// A session cookie to set, after a password sign-in.
     pub set_cookie: Option<String>,
 }

@@ -203,6 +203,7 @@ impl Accounts {
             .detail("password")
             .log();
         Ok(Approver {
+            person: (&user).into(),
             subject: user.id,
             set_cookie: Some(set_cookie),
         })
@@ -230,6 +231,7 @@ impl ResourceOwner for Accounts {
         }
         match self.session_user(request.headers, request.now).await {
             Ok(Some(user)) => Ok(Approver {
+                person: (&user).into(),
                 subject: user.id,
                 set_cookie: None,
             }),

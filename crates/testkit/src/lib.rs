@@ -14,6 +14,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod counted;
 pub mod dynamodb;
 pub mod flow;
 pub mod headless;
@@ -23,6 +24,7 @@ pub mod process;
 pub mod records;
 pub mod stores;
 
+pub use counted::{CountingSigner, Counts, counted_dynamo_store};
 pub use dynamodb::{DynamoLocal, HarnessError, TableDefinition};
 pub use flow::{Pkce, form, hidden_field};
 pub use http::{Reply, oneshot};

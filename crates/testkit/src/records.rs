@@ -43,6 +43,7 @@ pub async fn back(grants: &dyn GrantStore, claims: &AccessClaims, now: UnixTime)
                 refresh: RefreshState::new(Secret::generate().hash()),
                 last_used_at: None,
                 approved_by: Default::default(),
+                person: None,
             })
             .await;
     }

@@ -19,6 +19,9 @@ pub struct AuthorizationCode {
     pub scope: String,
     /// The user who approved.
     pub subject: String,
+    /// What their tokens say about them (absent on codes written before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<super::Person>,
     pub issued_at: UnixTime,
     pub expires_at: UnixTime,
 }

@@ -62,6 +62,10 @@ pub struct Grant {
     /// Who approved it. Records written before this field existed were approved by their person.
     #[serde(default)]
     pub approved_by: Approval,
+    /// What its tokens say about the person (absent on grants written before it was kept: their
+    /// user is read instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<super::Person>,
 }
 
 /// Who approved a grant.

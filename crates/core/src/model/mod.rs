@@ -22,4 +22,4 @@ pub use grant::{Approval, Grant, GrantId, LAST_USED_PRECISION, RefreshToken, is_
 pub use note::Note;
 pub use refresh::{RefreshDecision, RefreshPolicy, RefreshState, Rotation};
 pub use task::{TaskCaller, TaskOutcome, TaskRecord, TaskState};
-pub use user::{FederatedSignIn, LinkedIdentity, Session, User, normalize_email};
+pub use user::{FederatedSignIn, LinkedIdentity, Person, Session, User, normalize_email};

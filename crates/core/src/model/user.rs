@@ -25,6 +25,24 @@ pub struct User {
     pub name: Option<String>,
 }
 
+/// What an access token says about its person (`email`, `name`): kept with the code and the grant
+/// when a person approves, so issuing a token needs no read of the user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl From<&User> for Person {
+    fn from(user: &User) -> Self {
+        Self {
+            email: user.email.clone(),
+            name: user.name.clone(),
+        }
+    }
+}
+
 /// A person's account at an identity provider, linked to a user. Found again by its issuer and
 /// subject, the provider's stable identifier; never by e-mail, which a provider may let anyone
 /// claim or reassign.

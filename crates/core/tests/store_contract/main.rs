@@ -57,6 +57,7 @@ fn code() -> AuthorizationCode {
         resource: "https://mcp.example.com/mcp".into(),
         scope: "mcp".into(),
         subject: "user-1".into(),
+        person: None,
         issued_at: T0,
         expires_at: T0 + secs(300),
     }
@@ -77,6 +78,7 @@ fn grant() -> (Grant, RefreshToken) {
         refresh: RefreshState::new(token.hash()),
         last_used_at: None,
         approved_by: Default::default(),
+        person: None,
     };
     (grant, token)
 }

@@ -74,6 +74,7 @@ pub(super) async fn authorization_code(
         refresh: RefreshState::new(refresh.hash()),
         last_used_at: None,
         approved_by: Approval::Person,
+        person: code.person.clone(),
     };
     match state.grants.take_code(&hash, &grant, now).await? {
         CodeRedemption::Redeemed => {}
@@ -92,7 +93,7 @@ pub(super) async fn authorization_code(
     let scopes = Scopes::from_stored(&grant.scope);
     issue(
         state,
-        &grant.subject,
+        (&grant.subject, grant.person.as_ref()),
         client,
         &scopes,
         &grant.resource,

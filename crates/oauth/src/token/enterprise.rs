@@ -48,6 +48,7 @@ pub(super) async fn enterprise(
         ));
     }
     let user = enterprise_user(state.accounts.as_ref(), &claims, &email, now).await?;
+    let person = Some((&user).into());
     let grant = Grant {
         id: GrantId::generate(),
         client_id: client.id.clone(),
@@ -60,6 +61,7 @@ pub(super) async fn enterprise(
         refresh: RefreshState::new(SecretHash::of(&random_id())),
         last_used_at: None,
         approved_by: Approval::Enterprise,
+        person,
     };
     state.grants.create_grant(&grant).await?;
     Audit::new("grant.enterprise")
@@ -70,7 +72,7 @@ pub(super) async fn enterprise(
         .log();
     issue(
         state,
-        &grant.subject,
+        (&grant.subject, grant.person.as_ref()),
         client,
         &scopes,
         &grant.resource,

@@ -43,7 +43,7 @@ pub(super) async fn client_credentials(
     .map_err(|e| OAuthError::new(ErrorCode::InvalidTarget, e))?;
     issue(
         state,
-        &client.machine_subject(),
+        (&client.machine_subject(), None),
         client,
         &scopes,
         &resource,

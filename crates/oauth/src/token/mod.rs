@@ -31,7 +31,7 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use remote_mcp_core::audit::{Audit, clip};
-use remote_mcp_core::model::{Client, GrantId, RefreshToken};
+use remote_mcp_core::model::{Client, GrantId, Person, RefreshToken};
 use remote_mcp_core::secret::random_id;
 use remote_mcp_core::token::{AccessClaims, encode};
 use remote_mcp_core::{Config, GrantStore, UnixTime};
@@ -237,7 +237,7 @@ impl<'a> Under<'a> {
 /// approval.
 async fn issue(
     state: &AppState,
-    subject: &str,
+    (subject, person): (&str, Option<&Person>),
     client: &Client,
     scopes: &Scopes,
     resource: &str,
@@ -247,10 +247,20 @@ async fn issue(
     let event = under.event();
     let (grant_id, refresh) = under.into_parts();
     let lifetime = state.config.lifetimes.access_token;
-    // A person's token says who they are, for the tools; a machine client's says nothing more.
-    let person = match grant_id {
-        Some(_) => state.accounts.user(subject).await?,
-        None => None,
+    // A person's token says who they are, for the tools (kept with the grant; read from the user
+    // for a grant written before it was kept); a machine client's says nothing more.
+    let read;
+    let person = match (grant_id, person) {
+        (Some(_), Some(person)) => Some(person),
+        (Some(_), None) => {
+            read = state
+                .accounts
+                .user(subject)
+                .await?
+                .map(|u| Person::from(&u));
+            read.as_ref()
+        }
+        (None, _) => None,
     };
     let claims = AccessClaims {
         iss: state.config.issuer().to_owned(),
@@ -262,8 +272,8 @@ async fn issue(
         exp: (now + lifetime).seconds(),
         jti: random_id(),
         gid: grant_id.map(GrantId::to_string),
-        email: person.as_ref().map(|u| u.email.clone()),
-        name: person.and_then(|u| u.name),
+        email: person.map(|p| p.email.clone()),
+        name: person.and_then(|p| p.name.clone()),
     };
     let access_token = encode(&claims, state.signer.as_ref()).await?;
     Audit::new(event)

@@ -68,7 +68,7 @@ pub(super) async fn refresh_token(
             }
             issue(
                 state,
-                &grant.subject,
+                (&grant.subject, grant.person.as_ref()),
                 client,
                 &scopes,
                 &grant.resource,
