@@ -10,6 +10,12 @@ Scenarios (each DURATION seconds, CONNECTIONS concurrent; oha, pinned, drives th
                                    here runs them)                          expect 200
 Then a soak: tools/call for SOAK seconds on the memory store, the server's RSS sampled throughout.
 
+First, the comparison users make: `tools/call whoami` on ours (memory store), on the floor (a plain
+axum server that parses the same body and answers the same bytes: `remote-mcp-floor`) and on the
+official TypeScript SDK's resource server (`e2e/ts-sdk-server.mjs`: its bearer middleware verifying
+the same token, a stateless Streamable HTTP transport, the same tool), ROUNDS (3) interleaved
+rounds, the median of each, and the two ratios: ours / floor and ours / TypeScript SDK.
+
 Prints requests per second, p50/p99 latency, unexpected statuses and the server's peak RSS per
 scenario, and fails on any unexpected status or an RSS that grows during the soak.
 """
@@ -31,6 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OHA = ROOT / ".tools" / "oha-1.16.0" / "bin" / "oha"
 BIN = ROOT / "target" / os.environ.get("PROFILE_DIR", "release")
 SERVER = BIN / "remote-mcp-local"
+FLOOR = BIN / "remote-mcp-floor"
+ROUNDS = int(os.environ.get("ROUNDS", "3"))
 TOKEN = BIN / "remote-mcp-token"
 DURATION = int(os.environ.get("DURATION", "10"))
 SOAK = int(os.environ.get("SOAK", "60"))
@@ -144,8 +152,76 @@ def refresh_chains(server: Server, seconds: int = DURATION) -> dict:
     }
 
 
+MCP_HEADERS = ("Content-Type: application/json", "Accept: application/json, text/event-stream",
+               "MCP-Protocol-Version: 2025-11-25")
+WHOAMI = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "whoami", "arguments": {}}})
+
+
+def wait_until_answering(url: str, headers: dict, body: bytes, what: str, process) -> bytes:
+    for _ in range(300):
+        if process.poll() is not None:
+            raise SystemExit(f"{what} exited: see target/load-{what}.log")
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, data=body, headers=headers), timeout=2) as reply:
+                return reply.read()
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{what} did not answer")
+
+
+def comparison() -> list[str]:
+    """Ours, the floor and the TypeScript SDK on `tools/call whoami`, interleaved rounds."""
+    ours = Server("memory")
+    others = []
+    try:
+        token = ours.sign_in()["access_token"]
+        headers = {**{h.split(": ")[0]: h.split(": ", 1)[1] for h in MCP_HEADERS}, "Authorization": f"Bearer {token}"}
+        answer = wait_until_answering(f"{ours.origin}/mcp", headers, WHOAMI.encode(), "ours", ours.process)
+        answer_file = ROOT / "target" / "load-floor-answer.json"
+        answer_file.write_bytes(answer)
+        node = subprocess.run([str(ROOT / "scripts" / "node.sh")], capture_output=True, text=True).stdout.strip()
+        servers = {"floor": [str(FLOOR), "--port", "{port}", "--answer", str(answer_file)],
+                   "typescript-sdk": [node, str(ROOT / "e2e" / "ts-sdk-server.mjs"), "{port}", ours.origin]}
+        urls = {"ours": f"{ours.origin}/mcp"}
+        for name, command in servers.items():
+            port = free_port()
+            log = open(ROOT / "target" / f"load-{name}.log", "w")
+            process = subprocess.Popen([part.replace("{port}", str(port)) for part in command], stdout=log, stderr=subprocess.STDOUT)
+            others.append((process, log))
+            url = f"http://127.0.0.1:{port}/mcp"
+            reply = json.loads(wait_until_answering(url, headers, WHOAMI.encode(), name, process))
+            if reply.get("result", {}).get("structuredContent", {}).get("subject") is None:
+                raise SystemExit(f"{name} answered {reply}")
+            urls[name] = url
+        rounds = {name: [] for name in urls}
+        for _ in range(ROUNDS):
+            for name, url in urls.items():
+                result = oha(url, 200, "POST", MCP_HEADERS + (f"Authorization: Bearer {token}",), WHOAMI)
+                if result["unexpected"]:
+                    raise SystemExit(f"{name}: {result['unexpected']} unexpected answers {result['detail']}")
+                rounds[name].append(result["rps"])
+    finally:
+        ours.stop()
+        for process, log in others:
+            process.terminate()
+            process.wait(timeout=10)
+            log.close()
+    median = {name: statistics.median(values) for name, values in rounds.items()}
+    lines = [f"comparison: tools/call whoami, oha {CONNECTIONS} connections, {DURATION} s each, "
+             f"{ROUNDS} interleaved rounds (floor, typescript-sdk, ours), median req/s"]
+    for name, values in rounds.items():
+        lines.append(f"  {name:<15} {median[name]:>9.0f}   rounds: " + ", ".join(f"{v:.0f}" for v in values))
+    lines.append(f"  ours / floor = {median['ours'] / median['floor']:.2f}×   "
+                 f"ours / typescript-sdk = {median['ours'] / median['typescript-sdk']:.1f}×")
+    return lines
+
+
 def main() -> int:
-    for tool in (OHA, SERVER, TOKEN):
+    if os.environ.get("ONLY") == "comparison":
+        print("\n".join(comparison()))
+        return 0
+    compared = comparison()
+    for tool in (OHA, SERVER, TOKEN, FLOOR):
         if not tool.exists():
             raise SystemExit(f"{tool} is missing: run `make load`, which builds and installs it")
     rows, failures = [], []
@@ -203,6 +279,7 @@ def main() -> int:
     for name, store, r in rows:
         print(f"{name:<20} {store:<15} {r['rps']:>9.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['unexpected']:>7} {r['rss']:>12.1f}")
     print(soak_line)
+    print("\n".join(compared))
     for failure in failures:
         print(f"FAIL {failure}")
     return 1 if failures else 0

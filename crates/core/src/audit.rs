@@ -3,7 +3,7 @@
 //! do for this user" (docs/monitoring.md, *Audit trail*).
 //!
 //! ```text
-//! {"level":"INFO","fields":{"message":"token.issued","event":"token.issued","user":"…",
+//! {"level":"INFO","fields":{"event":"token.issued","user":"…",
 //!  "client":"…","grant":"…","source":"203.0.113.7","request":"…","detail":"mcp"},"target":"audit"}
 //! ```
 //!
@@ -124,8 +124,6 @@ impl<'a> Audit<'a> {
             request = clipped(request).as_deref(),
             detail = clipped(self.detail).as_deref(),
             named = clipped(self.named).as_deref(),
-            "{}",
-            self.event
         );
     }
 }

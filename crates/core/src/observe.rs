@@ -6,7 +6,8 @@
 //! (a task-local), which [`crate::audit::Audit::log`] reads for the source and request id and
 //! counts its event in, and [`tool_call`] notes a tool call in. At the end one JSON line goes to
 //! the log, which CloudWatch turns into metrics without an API call (nothing on the hot path, no
-//! cost while idle):
+//! cost while idle). In the Lambda log format the lines the request wrote (its audit line) are
+//! held until then and go out with the record, in one write:
 //!
 //! ```text
 //! {"_aws":{"Timestamp":…,"CloudWatchMetrics":[
@@ -49,6 +50,8 @@ pub struct Scope {
     pub request: Option<String>,
     counted: RefCell<Vec<&'static str>>,
     tool: RefCell<Option<ToolCall>>,
+    /// Log lines written while the request ran ([`hold`]), written with its EMF record.
+    held: RefCell<Vec<u8>>,
 }
 
 #[derive(Debug)]
@@ -89,7 +92,17 @@ impl Scope {
             request: self.request.clone(),
             counted: RefCell::new(self.counted.take()),
             tool: RefCell::new(self.tool.take()),
+            held: RefCell::new(self.held.take()),
         }
+    }
+
+    /// The log lines held while the request ran, followed by `record`: the request's one write.
+    pub fn with_held_lines(&self, record: &str) -> String {
+        let held = self.held.take();
+        let mut text = String::with_capacity(held.len() + record.len());
+        text.push_str(&String::from_utf8_lossy(&held));
+        text.push_str(record);
+        text
     }
 
     /// The EMF record of this request, answered with `status` after `latency` on `route`: one
@@ -169,6 +182,16 @@ impl Scope {
         out.push('}');
         out
     }
+}
+
+/// Keeps a formatted log line (`bytes`, newline included) to be written with the EMF record of the
+/// request being served, so a request costs one write to the log; `false` outside a request (the
+/// caller writes it itself). The Lambda log format ([`crate::telemetry::json`]) writes through
+/// this.
+pub fn hold(bytes: &[u8]) -> bool {
+    SCOPE
+        .try_with(|scope| scope.held.borrow_mut().extend_from_slice(bytes))
+        .is_ok()
 }
 
 /// `text` as a JSON string.
@@ -346,7 +369,9 @@ mod http_layer {
                         started.elapsed(),
                         timestamp,
                     );
-                    tracing::info!(target: super::EMF_TARGET, emf = record.as_str());
+                    // The lines held while it ran, and its record: one write.
+                    let text = scope.with_held_lines(&record);
+                    tracing::info!(target: super::EMF_TARGET, emf = text.as_str());
                 }
                 Ok(response)
             })

@@ -60,7 +60,7 @@ where
         .without_time()
         .with_current_span(false)
         .with_span_list(false)
-        .with_writer(writer.clone())
+        .with_writer(Held(writer.clone()))
         .with_filter(tracing_subscriber::filter::filter_fn(|metadata| {
             metadata.target() != crate::observe::EMF_TARGET
         }));
@@ -68,6 +68,36 @@ where
         .with(filter())
         .with(lines)
         .with(Emf(writer))
+}
+
+/// A writer whose lines, while a request is served, are held and written with the request's EMF
+/// record ([`crate::observe::hold`]): one write per request.
+#[derive(Clone)]
+struct Held<W>(W);
+
+impl<'a, W: tracing_subscriber::fmt::MakeWriter<'a>> tracing_subscriber::fmt::MakeWriter<'a>
+    for Held<W>
+{
+    type Writer = HeldWriter<W::Writer>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        HeldWriter(self.0.make_writer())
+    }
+}
+
+struct HeldWriter<W>(W);
+
+impl<W: std::io::Write> std::io::Write for HeldWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if crate::observe::hold(buf) {
+            return Ok(buf.len());
+        }
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// Writes each EMF record's text as one line.

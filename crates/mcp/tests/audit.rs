@@ -62,3 +62,45 @@ async fn tool_calls_are_audited_by_canonical_name_and_client_strings_are_clipped
         text.len()
     );
 }
+
+/// What one `tools/call` writes to the log in the Lambda format: its audit line and its EMF
+/// record, in one write (CloudWatch Logs bills the bytes; docs/performance.md states them).
+#[tokio::test(flavor = "current_thread")]
+async fn a_tool_call_writes_its_audit_line_and_metrics_in_one_write() {
+    #[derive(Clone, Default)]
+    struct Writes(Arc<Mutex<Vec<Vec<u8>>>>);
+    impl std::io::Write for Writes {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().push(buf.to_vec());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let writes = Writes::default();
+    let writer = writes.clone();
+    let _guard =
+        tracing::subscriber::set_default(remote_mcp_core::telemetry::json(move || writer.clone()));
+    let s = Server::new();
+    let token = s.token("alice", "mcp").await;
+    s.call(&token, "whoami", json!({})).await;
+    writes.0.lock().unwrap().clear();
+    s.call(&token, "whoami", json!({})).await;
+    let writes = writes.0.lock().unwrap().clone();
+    let bytes: usize = writes.iter().map(Vec::len).sum();
+    let text = String::from_utf8(writes.concat()).unwrap();
+    println!(
+        "one tools/call: {} write(s), {bytes} bytes:\n{text}",
+        writes.len()
+    );
+    assert_eq!(writes.len(), 1, "{text}");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines[0]["fields"]["event"], "tool.called");
+    assert!(lines[1]["_aws"].is_object());
+    assert!(bytes < 800, "{bytes} bytes: {text}");
+}
