@@ -16,7 +16,7 @@ HAKARI := .tools/cargo-hakari-0.9.37/bin/cargo-hakari
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help deps run test test-under-load lint unit conformance lambda-replay sam-local sam-local-replay sdk-clients browser operator mutations bench coldstart load replay token inspect validate build deploy user clean
+.PHONY: help deps run test test-under-load lint unit conformance lambda-replay sam-local sam-local-replay sdk-clients browser operator mutations bench coldstart load replay token inspect validate build deploy deploy-ci user clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -112,12 +112,15 @@ inspect: node_modules/.installed ## MCP Inspector CLI with a fresh token: make i
 	@token=$$(cargo run --quiet -p remote-mcp-xtask --bin remote-mcp-token -- --email "$(EMAIL)" --scope "$(SCOPE)" "$(URL)") \
 	  && TOKEN=$$token scripts/inspector.sh "$(URL)" $(or $(ARGS),--method tools/list)
 
-validate: $(VENV)/.installed ## sam validate --lint, cfn-lint (options off and on), the routes sam local mounts, npm's install plan on Linux/macOS x86_64/arm64 (offline)
+validate: $(VENV)/.installed node_modules/.installed ## sam validate --lint, cfn-lint (options off and on), who may open the token vault, the CI workflows (actionlint) and the deploy role's trust, the routes sam local mounts, npm's install plan on Linux/macOS x86_64/arm64 (offline)
 	$(SAM) validate --lint --template-file template.yaml
 	$(CFN_LINT) template.yaml
 	$(VENV)/bin/python scripts/check-sam-routes.py template.yaml
 	$(VENV)/bin/python scripts/check-template-params.py template.yaml
 	$(VENV)/bin/python scripts/check-template-policies.py template.yaml
+	"$$(scripts/node.sh)" scripts/actionlint.cjs .github/workflows/*.yml
+	$(CFN_LINT) infrastructure/github-deploy-role.yaml
+	$(VENV)/bin/python scripts/check-deploy-role.py
 	scripts/check-platforms.sh
 
 build: $(VENV)/.installed ## sam build: both functions for arm64 (needs the Rust target aarch64-unknown-linux-gnu)
@@ -133,6 +136,11 @@ deploy: build ## Deploy: guided the first time (answers saved in samconfig.toml)
 	else \
 	  $(SAM) deploy --no-confirm-changeset; \
 	fi
+
+deploy-ci: $(VENV)/.installed ## Deploy what `make build` built, without questions (CI): make deploy-ci STACK=remote-mcp REGION=eu-west-1 [PARAMETERS='Name=value …']
+	@test -n "$(STACK)" -a -n "$(REGION)" || { echo "usage: make deploy-ci STACK=remote-mcp… REGION=… [PARAMETERS='Name=value …']" >&2; exit 1; }
+	$(SAM) deploy --stack-name "$(STACK)" --region "$(REGION)" --resolve-s3 --capabilities CAPABILITY_IAM \
+	  --no-confirm-changeset --no-fail-on-empty-changeset $(if $(strip $(PARAMETERS)),--parameter-overrides $(PARAMETERS))
 
 user: $(VENV)/.installed ## Create a user on the deployed stack: make user EMAIL=you@example.com [REGION=…] [PROFILE=…] [STACK=…]
 	@test -n "$(EMAIL)" || { echo "usage: make user EMAIL=you@example.com [REGION=…] [PROFILE=…] [STACK=…] (defaults: samconfig.toml)" >&2; exit 1; }

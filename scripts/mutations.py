@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Breaks, one at a time, the behaviours real clients depend on, and checks that the test suite notices.
 
-Each mutation edits the source in place, runs every Rust test (the Claude replays included) and the
+Each mutation edits the source in place, runs every Rust test (the Claude replays included), the
+template checks (scripts/check-template-policies.py, scripts/check-deploy-role.py) and the
 real-client runs (scripts/sdk-clients.sh), records what failed, and restores the source. A mutation
 that nothing catches fails the run. `make mutations`; a minute or two per mutation.
 `make mutations ONLY=<words>` runs the mutations whose name contains those words;
@@ -406,6 +407,32 @@ MUTATIONS = {
             "",
         ),
     ],
+    "the OAuth function may open the token vault": [
+        (
+            "template.yaml",
+            "Action: kms:GenerateDataKey",
+            "Action: [kms:GenerateDataKey, kms:Decrypt]",
+        ),
+    ],
+    "the deploy role trusts any branch": [
+        (
+            "infrastructure/github-deploy-role.yaml",
+            "StringEquals:",
+            "StringLike:",
+        ),
+        (
+            "infrastructure/github-deploy-role.yaml",
+            'token.actions.githubusercontent.com:sub: !Sub "repo:${GitHubRepository}:environment:production"',
+            'token.actions.githubusercontent.com:sub: !Sub "repo:${GitHubRepository}:*"',
+        ),
+    ],
+    "the deploy role trusts any repository": [
+        (
+            "infrastructure/github-deploy-role.yaml",
+            'token.actions.githubusercontent.com:sub: !Sub "repo:${GitHubRepository}:environment:production"',
+            'token.actions.githubusercontent.com:sub: "repo:*:environment:production"',
+        ),
+    ],
     "a vault record is not bound to its person": [
         (
             "crates/core/src/vault.rs",
@@ -433,6 +460,12 @@ def caught_by() -> list[str]:
     failed += [f"cargo test: {name}" for name in re.findall(r"^test (\S+) \.\.\. FAILED$", out, re.M)]
     if status != 0 and not failed:
         failed.append("cargo test: " + (out.strip().splitlines() or ["failed"])[-1])
+    # The template checks (who may open the vault, whom the deploy role trusts): seconds.
+    for script in ("check-template-policies.py", "check-deploy-role.py"):
+        status, out = run([str(ROOT / ".venv" / "bin" / "python"), f"scripts/{script}"])
+        failed += [f"{script}: {line[5:]}" for line in out.splitlines() if line.startswith("FAIL")]
+        if status != 0 and not any(item.startswith(script) for item in failed):
+            failed.append(f"{script}: " + (out.strip().splitlines() or ["failed"])[-1])
     status, out = run(["scripts/sdk-clients.sh"])
     failed += [f"sdk-clients: {' '.join(line.split()[:3])}" for line in out.splitlines() if line.rstrip().endswith("FAIL")]
     if status != 0 and not any(item.startswith("sdk-clients") for item in failed):
