@@ -128,7 +128,7 @@ build: $(VENV)/.installed ## sam build: both functions for arm64 (needs the Rust
 	  echo "error: the Rust target $(ARM_TARGET) is missing and could not be installed." >&2; \
 	  echo "       Run 'rustup target add $(ARM_TARGET)' on a machine that can reach rustup, then 'make build'." >&2; exit 1; }
 	$(SAM) build
-	@ls -l .aws-sam/build/OAuthFunction/bootstrap .aws-sam/build/McpFunction/bootstrap
+	@$(VENV)/bin/python scripts/package-sizes.py .aws-sam/build
 
 deploy: build ## Deploy: guided the first time (answers saved in samconfig.toml), then from those answers; GUIDED=1 to change them
 	@if [ -n "$(GUIDED)" ] || ! grep -q '^region *=' samconfig.toml; then \

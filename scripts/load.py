@@ -8,6 +8,8 @@ Scenarios (each DURATION seconds, CONNECTIONS concurrent; oha, pinned, drives th
   refresh chains                   CONNECTIONS chains, each rotating its refresh token in turn
                                    (each request needs the previous answer, so a small driver
                                    here runs them)                          expect 200
+  task, call → completed           a trivial tool call as a task, polled every 5 ms until
+                                   completed, 40 in turn; p50/p99 are end to end (goal ≤ 300 ms)
 Then a soak: tools/call for SOAK seconds on the memory store, the server's RSS sampled throughout.
 
 First, the comparison users make: `tools/call whoami` on ours (memory store), on the floor (a plain
@@ -216,7 +218,60 @@ def comparison() -> list[str]:
     return lines
 
 
+TASK_META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+             "io.modelcontextprotocol/clientInfo": {"name": "load", "version": "1"},
+             "io.modelcontextprotocol/clientCapabilities": {"extensions": {"io.modelcontextprotocol/tasks": {}}}}
+
+
+def tasks_end_to_end(server: Server, token: str, count: int = 40) -> dict:
+    """A trivial tool call as a task (long_running_operation, 0 s, one step), polled with tasks/get
+    every 5 ms until completed: the time from the call to the completed answer, `count` times."""
+    def rpc(method: str, params: dict, name: str) -> dict:
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": {**params, "_meta": TASK_META}}).encode()
+        headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+                   "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": method, "Mcp-Name": name,
+                   "Authorization": f"Bearer {token}"}
+        with urllib.request.urlopen(urllib.request.Request(f"{server.origin}/mcp", data=body, headers=headers), timeout=10) as reply:
+            return json.loads(reply.read())["result"]
+
+    latencies, unexpected = [], 0
+    for _ in range(count):
+        started = time.monotonic()
+        try:
+            created = rpc("tools/call", {"name": "long_running_operation", "arguments": {"duration_seconds": 0, "steps": 1}},
+                          "long_running_operation")
+            task_id = created["taskId"]
+            while True:
+                polled = rpc("tasks/get", {"taskId": task_id}, task_id)
+                if polled["status"] != "working":
+                    break
+                time.sleep(0.005)
+            if polled["status"] != "completed":
+                unexpected += 1
+                continue
+            latencies.append(time.monotonic() - started)
+        except (urllib.error.HTTPError, OSError, KeyError, ValueError):
+            unexpected += 1
+    ordered = sorted(latencies) or [0]
+    return {
+        "rps": len(latencies) / max(sum(latencies), 1e-9),
+        "p50": statistics.median(ordered) * 1000,
+        "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
+        "unexpected": unexpected,
+        "detail": {},
+    }
+
+
 def main() -> int:
+    if os.environ.get("ONLY") == "tasks":
+        server = Server("dynamodb-local")
+        try:
+            result = tasks_end_to_end(server, server.sign_in()["access_token"])
+        finally:
+            server.stop()
+        print(f"task created and polled to completed, DynamoDB Local: p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, "
+              f"{result['unexpected']} unexpected")
+        return 1 if result["unexpected"] else 0
     if os.environ.get("ONLY") == "comparison":
         print("\n".join(comparison()))
         return 0
@@ -240,6 +295,7 @@ def main() -> int:
                 ("401 path", lambda: oha(f"{server.origin}/mcp", 401, "POST", mcp_headers,
                  json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))),
                 ("refresh chains", lambda: refresh_chains(server)),
+                ("task, call → completed", lambda: tasks_end_to_end(server, bearer.split(" ", 2)[2])),
             ]
             for name, run in scenarios:
                 result = run()
