@@ -3,7 +3,8 @@
 //! When a person signs in with (or connects) a provider configured with `"vault": true`, the OAuth
 //! function [keeps](Upstreams::keep) what the provider's token endpoint gave, sealed in the
 //! [`crate::vault`] under a fresh KMS data key bound to the person and the provider. A tool asks
-//! for [a fresh access token](Upstreams::access_token): the record is opened (one KMS `Decrypt`),
+//! for [a fresh access token](Upstreams::access_token): the record is read (one `GetItem`) and
+//! opened (one KMS `Decrypt`, only the first time the container sees that revision of it),
 //! and when the access token is about to expire it is refreshed at the provider's token endpoint,
 //! one refresh at a time per person and provider across containers: the refresh first takes the
 //! record by compare-and-swap ([`crate::ConnectionStore::replace_connection`]), the others wait
@@ -19,6 +20,7 @@ use crate::providers::{Kind, ProviderConfig, SecretSource};
 use crate::vault::{Vault, VaultError};
 use crate::{Clock, ConnectionStore, StoreError, UnixTime};
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::OnceCell;
@@ -128,7 +130,13 @@ pub struct Upstreams {
     secrets: Option<Arc<dyn SecretSource>>,
     clock: Clock,
     http: OnceLock<reqwest::Client>,
+    /// Records opened in this container, by (person, provider), with the revision they were
+    /// opened at: a record read again at the same revision needs no KMS `Decrypt`.
+    opened: std::sync::Mutex<HashMap<(String, String), (u64, UpstreamTokens)>>,
 }
+
+/// The most opened records a container keeps.
+const OPENED_KEPT: usize = 1024;
 
 impl Upstreams {
     /// The providers of `providers` configured with `"vault": true`, their records in `store`,
@@ -153,6 +161,7 @@ impl Upstreams {
             secrets,
             clock: Clock::System,
             http: OnceLock::new(),
+            opened: std::sync::Mutex::default(),
         }
     }
 
@@ -337,7 +346,7 @@ impl Upstreams {
             let Some(read) = self.store.connection(person, provider_id).await? else {
                 return Err(UpstreamError::NotConnected);
             };
-            let tokens = self.open(&read.value).await?;
+            let tokens = self.open_at(&read.value, read.revision).await?;
             let is_refused = refused.is_some_and(|r| r == tokens.access_token);
             if tokens.fresh_at(now, EXPIRY_MARGIN) && !is_refused {
                 return Ok(Zeroizing::new(tokens.access_token.clone()));
@@ -388,15 +397,11 @@ impl Upstreams {
                 locked.sealed = self.seal(&person, &provider_id, &tokens).await?;
                 locked.refreshed_at = Some(now);
                 locked.refreshing = None;
-                if self
-                    .store
-                    .replace_connection(&locked, revision)
-                    .await?
-                    .is_none()
-                {
+                let Some(stored) = self.store.replace_connection(&locked, revision).await? else {
                     // Disconnected while refreshing: the new tokens are not kept.
                     return Err(UpstreamError::NotConnected);
-                }
+                };
+                self.remember(&locked, stored, &tokens);
                 Audit::new("upstream.refreshed")
                     .user(&person)
                     .detail(&provider_id)
@@ -541,6 +546,40 @@ impl Upstreams {
             .map_err(vault_error)
     }
 
+    /// The record's tokens: as opened before at this revision, else opened now (one KMS
+    /// `Decrypt`) and kept.
+    async fn open_at(
+        &self,
+        connection: &Connection,
+        revision: u64,
+    ) -> Result<UpstreamTokens, UpstreamError> {
+        let key = (connection.person.clone(), connection.provider.clone());
+        if let Some((kept, tokens)) = self.kept().get(&key)
+            && *kept == revision
+        {
+            return Ok(tokens.clone());
+        }
+        let tokens = self.open(connection).await?;
+        self.remember(connection, revision, &tokens);
+        Ok(tokens)
+    }
+
+    fn remember(&self, connection: &Connection, revision: u64, tokens: &UpstreamTokens) {
+        let mut kept = self.kept();
+        if kept.len() >= OPENED_KEPT {
+            kept.clear();
+        }
+        kept.insert(
+            (connection.person.clone(), connection.provider.clone()),
+            (revision, tokens.clone()),
+        );
+    }
+
+    fn kept(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), (u64, UpstreamTokens)>> {
+        // A panic while holding it leaves a plain map behind: keep using it.
+        self.opened.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     async fn open(&self, connection: &Connection) -> Result<UpstreamTokens, UpstreamError> {
         let plaintext = self
             .vault
@@ -601,4 +640,80 @@ pub async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, Up
         }
     }
     Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemoryStore;
+    use crate::vault::{Context, DataKey, DataKeys, LocalDataKeys};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Local data keys that count what they unwrap (KMS `Decrypt` calls in AWS).
+    struct Counted(LocalDataKeys, AtomicUsize);
+
+    #[async_trait::async_trait]
+    impl DataKeys for Counted {
+        fn key_id(&self) -> &str {
+            self.0.key_id()
+        }
+        async fn generate(&self, context: &Context) -> Result<DataKey, VaultError> {
+            self.0.generate(context).await
+        }
+        async fn unwrap(
+            &self,
+            wrapped: &[u8],
+            context: &Context,
+        ) -> Result<Zeroizing<[u8; 32]>, VaultError> {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            self.0.unwrap(wrapped, context).await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_container_opens_each_version_of_a_record_once() {
+        let keys = Arc::new(Counted(
+            LocalDataKeys::generate().unwrap_or_else(|e| panic!("{e}")),
+            AtomicUsize::new(0),
+        ));
+        let providers: Vec<ProviderConfig> = serde_json::from_value(serde_json::json!([
+            {"id": "corp", "name": "Corp", "issuer": "https://idp.example", "client_id": "c",
+             "client_secret": "s", "vault": true}
+        ]))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let store = Arc::new(MemoryStore::new());
+        let upstreams = Upstreams::new(&providers, store, Vault::new(keys.clone()), None);
+        let tokens = UpstreamTokens {
+            access_token: "first".into(),
+            refresh_token: None,
+            expires_at: None,
+            scope: None,
+        };
+        let now = UnixTime(1_900_000_000);
+        let keep = |tokens| upstreams.keep("alice", "corp", "alice@corp", tokens, now);
+        keep(&tokens).await.unwrap_or_else(|e| panic!("{e}"));
+        for _ in 0..3 {
+            let token = upstreams.access_token("alice", "corp").await;
+            assert_eq!(token.map(|t| t.to_string()).ok().as_deref(), Some("first"));
+        }
+        assert_eq!(
+            keys.1.load(Ordering::SeqCst),
+            1,
+            "opened once for three calls"
+        );
+        let next = UpstreamTokens {
+            access_token: "second".into(),
+            refresh_token: None,
+            expires_at: None,
+            scope: None,
+        };
+        keep(&next).await.unwrap_or_else(|e| panic!("{e}"));
+        let token = upstreams.access_token("alice", "corp").await;
+        assert_eq!(token.map(|t| t.to_string()).ok().as_deref(), Some("second"));
+        assert_eq!(
+            keys.1.load(Ordering::SeqCst),
+            2,
+            "a new version is opened again"
+        );
+    }
 }
