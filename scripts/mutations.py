@@ -177,7 +177,7 @@ MUTATIONS = {
     ],
     "/account lists another user's grants": [
         (
-            "crates/core/src/store/memory.rs",
+            "crates/core/src/store/memory/grants.rs",
             ".filter(|g| g.subject == subject && now < g.expires_at)",
             ".filter(|g| now < g.expires_at)",
         ),
@@ -374,7 +374,7 @@ MUTATIONS = {
             pk: "TASKS".to_owned(),""",
         ),
         (
-            "crates/core/src/store/memory.rs",
+            "crates/core/src/store/memory/tasks.rs",
             """            .get(&(owner.to_owned(), id.to_owned()))
             .filter(|t| now < t.expires_at)
             .map(|t| t.clone().observed(now)))""",
@@ -399,7 +399,7 @@ MUTATIONS = {
     ],
     "an upstream refresh without the lock": [
         (
-            "crates/core/src/upstream.rs",
+            "crates/core/src/upstream/mod.rs",
             """            if read.value.refreshing_elsewhere(&holder, now) {
                 tokio::time::sleep(WAIT_STEP).await;
                 continue;
