@@ -96,7 +96,7 @@ coldstart: ## Cold start of both functions against a bare lambda_http hello, rel
 operator: deps ## What an operator runs, without AWS: make user's region/profile handling and a user created on DynamoDB Local
 	scripts/operator-checks.sh
 
-mutations: deps ## Break what clients depend on, one thing at a time, and check the tests notice (~60 min; ONLY=words to pick)
+mutations: deps ## Break what clients depend on, one thing at a time, and check the tests notice (each asks the cheapest check first; ONLY=words to pick)
 	ONLY="$(ONLY)" scripts/mutations.py
 
 replay: ## Replay the Claude fixtures over HTTP: make replay URL=https://… EMAIL=… (password: prompt, or REMOTE_MCP_PASSWORD)

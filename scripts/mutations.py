@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Breaks, one at a time, the behaviours real clients depend on, and checks that the test suite notices.
 
-Each mutation edits the source in place, runs every Rust test (the Claude replays included), the
-template checks (scripts/check-template-policies.py, scripts/check-deploy-role.py) and the
-real-client runs (scripts/sdk-clients.sh), records what failed, and restores the source. A mutation
-that nothing catches fails the run. `make mutations`; a minute or two per mutation.
-`make mutations ONLY=<words>` runs the mutations whose name contains those words;
-`scripts/mutations.py --check` only checks that every mutation still finds its text.
+Each mutation edits the source in place, asks the checks whether they notice, cheapest first, and
+restores the source. The checks, in order: the template checks (scripts/check-template-policies.py,
+scripts/check-deploy-role.py; seconds), the tests of the crate that holds the mutated file, every
+Rust test of the workspace (the Claude replays included; cargo stops at the first failing test
+binary), the real-client runs (scripts/sdk-clients.sh). The first check that fails catches the
+mutation and names what failed; a mutation that nothing catches fails the run. `make mutations`
+(about a minute per mutation on two cores once built); `make mutations ONLY=<words>` runs the
+mutations whose name contains those words; `scripts/mutations.py --check` only checks that every
+mutation still finds its text.
 """
 
 import os
@@ -453,24 +456,52 @@ def run(command: list[str]) -> tuple[int, str]:
     return done.returncode, done.stdout + done.stderr
 
 
-def caught_by() -> list[str]:
-    """What fails with the source as it is now."""
-    failed = []
-    status, out = run(["cargo", "test", "--workspace", "--locked", "--no-fail-fast"])
-    failed += [f"cargo test: {name}" for name in re.findall(r"^test (\S+) \.\.\. FAILED$", out, re.M)]
+def package_of(file: str) -> str:
+    """The cargo package whose directory holds `file` (crates/<dir>/…)."""
+    manifest = (ROOT / Path(file).parts[0] / Path(file).parts[1] / "Cargo.toml").read_text()
+    found = re.search(r'^name = "([^"]+)"', manifest, re.M)
+    return found.group(1) if found else ""
+
+
+def cargo_failures(args: list[str]) -> list[str]:
+    status, out = run(["cargo", "test", "--locked", *args])
+    failed = [f"cargo test: {name}" for name in re.findall(r"^test (\S+) \.\.\. FAILED$", out, re.M)]
     if status != 0 and not failed:
         failed.append("cargo test: " + (out.strip().splitlines() or ["failed"])[-1])
-    # The template checks (who may open the vault, whom the deploy role trusts): seconds.
-    for script in ("check-template-policies.py", "check-deploy-role.py"):
-        status, out = run([str(ROOT / ".venv" / "bin" / "python"), f"scripts/{script}"])
-        failed += [f"{script}: {line[5:]}" for line in out.splitlines() if line.startswith("FAIL")]
-        if status != 0 and not any(item.startswith(script) for item in failed):
-            failed.append(f"{script}: " + (out.strip().splitlines() or ["failed"])[-1])
-    status, out = run(["scripts/sdk-clients.sh"])
-    failed += [f"sdk-clients: {' '.join(line.split()[:3])}" for line in out.splitlines() if line.rstrip().endswith("FAIL")]
-    if status != 0 and not any(item.startswith("sdk-clients") for item in failed):
-        failed.append("sdk-clients: " + (out.strip().splitlines() or ["failed"])[-1])
     return failed
+
+
+def script_failures(command: list[str], label: str) -> list[str]:
+    status, out = run(command)
+    failed = [f"{label}: {line[5:]}" for line in out.splitlines() if line.startswith("FAIL")]
+    failed += [
+        f"{label}: {' '.join(line.split()[:3])}"
+        for line in out.splitlines()
+        if line.rstrip().endswith("FAIL") and not line.startswith("FAIL")
+    ]
+    if status != 0 and not failed:
+        failed.append(f"{label}: " + (out.strip().splitlines() or ["failed"])[-1])
+    return failed
+
+
+def caught_by(files: list[str]) -> list[str]:
+    """What fails with the source as it is now: the first check, cheapest first, that fails."""
+    python = str(ROOT / ".venv" / "bin" / "python")
+    checks = [
+        lambda: script_failures([python, "scripts/check-template-policies.py"], "check-template-policies.py"),
+        lambda: script_failures([python, "scripts/check-deploy-role.py"], "check-deploy-role.py"),
+    ]
+    code = [file for file in files if file.startswith("crates/")]
+    for package in dict.fromkeys(package_of(file) for file in code):
+        checks.append(lambda package=package: cargo_failures(["-p", package]))
+    if code:
+        checks.append(lambda: cargo_failures(["--workspace"]))
+        checks.append(lambda: script_failures(["scripts/sdk-clients.sh"], "sdk-clients"))
+    for check in checks:
+        failed = check()
+        if failed:
+            return failed
+    return []
 
 
 def check_anchors() -> int:
@@ -509,7 +540,7 @@ def main() -> int:
                 start, end = found[0].span()
                 path.write_text(current[:start] + after + current[end:])
             print(f"mutation: {name}", flush=True)
-            failed = caught_by()
+            failed = caught_by([file for file, _, _ in edits])
         finally:
             for path, text in originals.items():
                 path.write_text(text)
