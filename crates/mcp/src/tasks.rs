@@ -1,7 +1,7 @@
 //! Tool calls that outlive their request: the MCP Tasks extension (`io.modelcontextprotocol/tasks`,
 //! 2026-07-28 era), durable in the store, worked by the task worker.
 //!
-//! A `tools/call` of a tool that may run as a task ([`crate::tools::TASK_TOOLS`]) from a client that
+//! A `tools/call` of a tool that may run as a task ([`crate::long_running::TASK_TOOLS`]) from a client that
 //! declared the extension on that request is answered with a `CreateTaskResult` — only after the
 //! task record is stored, so the `tasks/get` that follows finds it. The work is then handed over
 //! ([`Launch`]): to the task worker function by an asynchronous `Invoke` on Lambda, to a Tokio

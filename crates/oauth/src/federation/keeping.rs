@@ -3,8 +3,10 @@
 //! person connects it from the account page (the same journey, started by a form bound to their
 //! session and finished only by the same person's session; nobody's sign-in changes).
 
+use super::callback::lost;
 use super::provider::{Provider, Upstream};
-use super::{Failure, lost, redirect, to_provider};
+use super::start::to_provider;
+use super::{Failure, redirect};
 use crate::AppState;
 use crate::cookies::Cookie;
 use axum::http::{HeaderMap, StatusCode};

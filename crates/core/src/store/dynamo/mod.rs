@@ -11,9 +11,7 @@ mod grants;
 mod notes;
 mod tasks;
 
-use super::table::{
-    COUNT, DATA, Key, PARTITION_KEY, REDEEMED_BY, REVISION, SORT_KEY, TTL_ATTRIBUTE,
-};
+use super::table::{COUNT, Key, PARTITION_KEY, REDEEMED_BY, REVISION, SORT_KEY, TTL_ATTRIBUTE};
 use super::{GrantStore, StoreError, window_start};
 use crate::UnixTime;
 use crate::model::{CodeRecord, CodeRedemption, Grant};
@@ -22,10 +20,17 @@ use aws_sdk_dynamodb::Client as DynamoClient;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::time::Duration;
+
+mod items;
+use items::{
+    count, decode, is_live, key_attributes, number, permanent_item, record_item, revision,
+};
+mod failures;
+pub use failures::timeouts;
+use failures::{Contention, backend, is_condition_failure, is_conflict};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -297,63 +302,6 @@ impl DynamoStore {
     }
 }
 
-fn key_attributes(key: &Key) -> Item {
-    HashMap::from([
-        (PARTITION_KEY.to_owned(), AttributeValue::S(key.pk.clone())),
-        (SORT_KEY.to_owned(), AttributeValue::S(key.sk.clone())),
-    ])
-}
-
-fn number(n: impl ToString) -> AttributeValue {
-    AttributeValue::N(n.to_string())
-}
-
-fn record_item(
-    key: &Key,
-    expires_at: UnixTime,
-    record: &impl Serialize,
-) -> Result<Item, StoreError> {
-    let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let mut item = key_attributes(key);
-    item.insert(TTL_ATTRIBUTE.into(), number(expires_at.seconds()));
-    item.insert(DATA.into(), AttributeValue::S(json));
-    Ok(item)
-}
-
-/// An item without expiry (users, notes).
-fn permanent_item(key: &Key, record: &impl Serialize) -> Result<Item, StoreError> {
-    let json = serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let mut item = key_attributes(key);
-    item.insert(DATA.into(), AttributeValue::S(json));
-    Ok(item)
-}
-
-/// The `count` attribute of a throttle item (0 when absent).
-fn count(item: Option<&Item>) -> u32 {
-    match item.and_then(|i| i.get(COUNT)) {
-        Some(AttributeValue::N(n)) => n.parse().unwrap_or(u32::MAX),
-        _ => 0,
-    }
-}
-
-fn decode<T: DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
-    match item.get(DATA) {
-        Some(AttributeValue::S(json)) => {
-            serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))
-        }
-        _ => Err(StoreError::Corrupt(format!("item has no `{DATA}` string"))),
-    }
-}
-
-fn revision(item: &Item) -> Result<u64, StoreError> {
-    match item.get(REVISION) {
-        Some(AttributeValue::N(n)) => n
-            .parse()
-            .map_err(|_| StoreError::Corrupt(format!("bad `{REVISION}`: {n}"))),
-        _ => Err(StoreError::Corrupt(format!("item has no `{REVISION}`"))),
-    }
-}
-
 impl DynamoStore {
     /// Adds `delta` to `key`'s attempt counter for the window containing `now` (the item expires
     /// with the window); callers add their condition and send.
@@ -375,81 +323,4 @@ impl DynamoStore {
             .expression_attribute_values(":delta", number(delta))
             .expression_attribute_values(":end", number((start + window).seconds()))
     }
-}
-
-fn is_live(item: &Item, now: UnixTime) -> bool {
-    match item.get(TTL_ATTRIBUTE) {
-        Some(AttributeValue::N(n)) => n.parse::<i64>().is_ok_and(|t| now.seconds() < t),
-        _ => false,
-    }
-}
-
-fn is_condition_failure<E, R>(err: &SdkError<E, R>) -> bool
-where
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
-{
-    err.as_service_error()
-        .and_then(|e| e.code())
-        .is_some_and(|code| code == "ConditionalCheckFailedException")
-}
-
-fn backend<E, R>(err: SdkError<E, R>) -> StoreError
-where
-    E: std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    StoreError::Backend(DisplayErrorContext(err).to_string())
-}
-
-/// Deadlines for every DynamoDB call, well inside the functions' timeouts (10 s and 15 s): one
-/// attempt may take 2 s, a call with the SDK's retries 5 s. A frozen or unreachable database then
-/// fails fast with [`StoreError::Backend`], which the endpoints answer with `503`, instead of
-/// holding the request until Lambda kills it.
-pub fn timeouts() -> aws_sdk_dynamodb::config::timeout::TimeoutConfig {
-    aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(1))
-        .operation_attempt_timeout(Duration::from_secs(2))
-        .operation_timeout(Duration::from_secs(5))
-        .build()
-}
-
-/// Retries after lost races, until [`CONTENTION_DEADLINE`].
-struct Contention {
-    attempt: u32,
-    deadline: std::time::Instant,
-}
-
-impl Contention {
-    fn new() -> Self {
-        Self {
-            attempt: 0,
-            deadline: std::time::Instant::now() + CONTENTION_DEADLINE,
-        }
-    }
-
-    /// Waits a short, growing, jittered pause (so racing writers spread out); `false` once the
-    /// deadline has passed.
-    async fn backoff(&mut self) -> bool {
-        if std::time::Instant::now() >= self.deadline {
-            return false;
-        }
-        let base = 2 + u64::from(self.attempt.min(20)) * 3;
-        self.attempt += 1;
-        let mut jitter = [0u8; 1];
-        let jitter = match getrandom::fill(&mut jitter) {
-            Ok(()) => u64::from(jitter[0] % 8),
-            Err(_) => 0,
-        };
-        tokio::time::sleep(Duration::from_millis(base + jitter)).await;
-        true
-    }
-}
-
-/// Errors that mean "another transaction holds this item right now".
-fn is_conflict(err: &TransactWriteItemsError) -> bool {
-    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-    matches!(
-        err.code(),
-        Some("TransactionConflictException" | "TransactionInProgressException")
-    )
 }
