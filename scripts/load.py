@@ -40,6 +40,11 @@ OHA = ROOT / ".tools" / "oha-1.16.0" / "bin" / "oha"
 BIN = ROOT / "target" / os.environ.get("PROFILE_DIR", "release")
 SERVER = BIN / "remote-mcp-local"
 FLOOR = BIN / "remote-mcp-floor"
+# The server logs as the Lambda functions do (audit lines and metrics records as JSON), unless
+# LOGS=pretty (the terminal's format, which an earlier build given as BEFORE also writes).
+LOG_ARGS = {SERVER: ["--json-logs"]} if os.environ.get("LOGS", "json") == "json" else {}
+# Another build of remote-mcp-local (an earlier commit, built from a worktree) to run beside ours.
+BEFORE = os.environ.get("BEFORE", "")
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 TOKEN = BIN / "remote-mcp-token"
 DURATION = int(os.environ.get("DURATION", "10"))
@@ -62,13 +67,14 @@ def rss_kib(pid: int, field: str = "VmRSS") -> int:
 
 
 class Server:
-    def __init__(self, store: str):
+    def __init__(self, store: str, binary: Path = SERVER, name: str = ""):
         self.port = free_port()
         self.origin = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DEV_EMAIL": EMAIL, "DEV_PASSWORD": PASSWORD, "RUST_LOG": "warn"}
-        self.log = open(ROOT / "target" / f"load-server-{store}.log", "w")
+        self.log = open(ROOT / "target" / f"load-server-{name or store}.log", "w")
         self.process = subprocess.Popen(
-            [str(SERVER), "--port", str(self.port), "--store", store], env=env, stdout=self.log, stderr=subprocess.STDOUT
+            [str(binary), "--port", str(self.port), "--store", store, *LOG_ARGS.get(binary, [])],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         for _ in range(300):
             try:
@@ -174,9 +180,11 @@ def wait_until_answering(url: str, headers: dict, body: bytes, what: str, proces
 def comparison() -> list[str]:
     """Ours, the floor and the TypeScript SDK on `tools/call whoami`, interleaved rounds."""
     ours = Server("memory")
+    before = Server("memory", Path(BEFORE), "before") if BEFORE else None
     others = []
     try:
         token = ours.sign_in()["access_token"]
+        tokens = {"ours": token}
         headers = {**{h.split(": ")[0]: h.split(": ", 1)[1] for h in MCP_HEADERS}, "Authorization": f"Bearer {token}"}
         answer = wait_until_answering(f"{ours.origin}/mcp", headers, WHOAMI.encode(), "ours", ours.process)
         answer_file = ROOT / "target" / "load-floor-answer.json"
@@ -195,15 +203,21 @@ def comparison() -> list[str]:
             if reply.get("result", {}).get("structuredContent", {}).get("subject") is None:
                 raise SystemExit(f"{name} answered {reply}")
             urls[name] = url
+        if before:
+            tokens["before"] = before.sign_in()["access_token"]
+            urls["before"] = f"{before.origin}/mcp"
         rounds = {name: [] for name in urls}
         for _ in range(ROUNDS):
             for name, url in urls.items():
-                result = oha(url, 200, "POST", MCP_HEADERS + (f"Authorization: Bearer {token}",), WHOAMI)
+                bearer = tokens.get(name, token)
+                result = oha(url, 200, "POST", MCP_HEADERS + (f"Authorization: Bearer {bearer}",), WHOAMI)
                 if result["unexpected"]:
                     raise SystemExit(f"{name}: {result['unexpected']} unexpected answers {result['detail']}")
                 rounds[name].append(result["rps"])
     finally:
         ours.stop()
+        if before:
+            before.stop()
         for process, log in others:
             process.terminate()
             process.wait(timeout=10)
@@ -215,6 +229,8 @@ def comparison() -> list[str]:
         lines.append(f"  {name:<15} {median[name]:>9.0f}   rounds: " + ", ".join(f"{v:.0f}" for v in values))
     lines.append(f"  ours / floor = {median['ours'] / median['floor']:.2f}×   "
                  f"ours / typescript-sdk = {median['ours'] / median['typescript-sdk']:.1f}×")
+    if before:
+        lines.append(f"  ours / before = {median['ours'] / median['before']:.2f}×   (before: {BEFORE})")
     return lines
 
 

@@ -1,7 +1,7 @@
 //! `make run`: serves the OAuth and MCP routers on 127.0.0.1.
 //!
 //! Usage: `remote-mcp-local [--port 8787] [--store memory|dynamodb-local] [--public-url URL]
-//! [--conformance]`
+//! [--conformance] [--json-logs]`
 //!
 //! `--public-url` is the https origin of a tunnel to this port (so Claude on the web, which cannot
 //! reach a loopback address, can connect): it becomes the OAuth issuer and the MCP URL's origin.
@@ -31,17 +31,26 @@ struct Args {
     /// Serve the MCP conformance suite's fixtures without OAuth (`make conformance` only).
     #[arg(long)]
     conformance: bool,
+    /// Log as the Lambda functions do (JSON lines, the audit trail and the metrics records, one
+    /// write per request) instead of the terminal's format: what `make load` measures.
+    #[arg(long)]
+    json_logs: bool,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    telemetry::init(LogFormat::Pretty);
     let Args {
         port,
         store: kind,
         public_url,
         conformance,
+        json_logs,
     } = <Args as clap::Parser>::parse();
+    telemetry::init(if json_logs {
+        LogFormat::Json
+    } else {
+        LogFormat::Pretty
+    });
     let origin = public_url
         .filter(|u| !u.trim().is_empty())
         .map(|u| u.trim().trim_end_matches('/').to_owned())

@@ -198,11 +198,11 @@ async fn each_operation_costs_the_calls_the_readme_lists() {
             "code exchange",
             counted(&[("GetItem", 2), ("Sign", 1), ("TransactWriteItems", 1)]),
         ),
-        // The client (its authentication), the grant (read once, rotated by one conditional
-        // write), one signature. The person comes with the grant.
+        // The client (its authentication) and the grant in one read, the grant rotated by one
+        // conditional write against it, one signature. The person comes with the grant.
         (
             "refresh",
-            counted(&[("GetItem", 2), ("PutItem", 1), ("Sign", 1)]),
+            counted(&[("BatchGetItem", 1), ("PutItem", 1), ("Sign", 1)]),
         ),
         // The revocation check: the grant, the client, the token's id.
         ("tools/call, first sight", counted(&[("GetItem", 3)])),

@@ -21,13 +21,14 @@
 //!    all — is served; only an `Accept` that excludes JSON (`text/event-stream` alone,
 //!    `text/html`, `application/json;q=0`) is `406`.
 
+use crate::AppState;
 use crate::envelope::{Envelope, Message};
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use std::ops::ControlFlow;
 
 const PROTOCOL_VERSION: &str = "mcp-protocol-version";
 const MCP_METHOD: &str = "mcp-method";
@@ -39,14 +40,17 @@ pub(crate) const LEGACY: [&str; 4] = ["2024-11-05", "2025-03-26", "2025-06-18", 
 /// What rmcp requires of `Accept`; our answers are JSON whatever it says.
 const ACCEPT_BOTH: &str = "application/json, text/event-stream";
 
-/// Middleware (after [`crate::envelope::read`]): apply both tolerances, or answer `406`.
-pub async fn tolerate(mut request: Request, next: Next) -> Response {
+/// A [`crate::check::Rule`] (after [`crate::envelope::read`]): apply both tolerances, or answer
+/// `406`.
+pub fn tolerate(_: &AppState, request: &mut Request) -> ControlFlow<Response> {
     if !accepts_json(request.headers()) {
-        return (
-            StatusCode::NOT_ACCEPTABLE,
-            "Not Acceptable: this endpoint answers application/json",
-        )
-            .into_response();
+        return ControlFlow::Break(
+            (
+                StatusCode::NOT_ACCEPTABLE,
+                "Not Acceptable: this endpoint answers application/json",
+            )
+                .into_response(),
+        );
     }
     let headers_to_add = request
         .extensions()
@@ -63,7 +67,7 @@ pub async fn tolerate(mut request: Request, next: Next) -> Response {
     for (name, value) in headers_to_add {
         headers.insert(name, value);
     }
-    next.run(request).await
+    ControlFlow::Continue(())
 }
 
 /// Whether `Accept` admits `application/json` (RFC 9110 §12.5.1: the most specific range that

@@ -16,8 +16,8 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use rmcp::model::{ClientRequest, JsonRpcRequest};
-use serde::de::{self, MapAccess, Visitor};
+use rmcp::model::{CallToolRequest, ClientRequest, JsonRpcRequest, ListToolsRequest};
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::fmt;
 use std::marker::PhantomData;
@@ -47,11 +47,39 @@ impl Message {
                 .method()
                 .is_some_and(|method| IN_PROCESS.contains(&method));
         let request = if in_process {
-            serde_json::from_slice(body).ok()
+            typed(envelope.method()?, body)
         } else {
             None
         };
         Some(Self { envelope, request })
+    }
+}
+
+/// rmcp's typed request for an [`IN_PROCESS`] `method`, parsed as that method's type directly:
+/// rmcp's `ClientRequest` is an untagged union, which buffers the message and tries each of its
+/// request types in turn until one fits. A body of the method that its type refuses is `None`
+/// here; as a `ClientRequest` it would have been rmcp's catch-all `CustomRequest`, which the
+/// direct answer does not take either.
+fn typed(method: &str, body: &[u8]) -> Option<JsonRpcRequest<ClientRequest>> {
+    fn as_client<R: for<'de> Deserialize<'de>>(
+        body: &[u8],
+        into: fn(R) -> ClientRequest,
+    ) -> Option<JsonRpcRequest<ClientRequest>> {
+        let JsonRpcRequest {
+            jsonrpc,
+            id,
+            request,
+        } = serde_json::from_slice::<JsonRpcRequest<R>>(body).ok()?;
+        Some(JsonRpcRequest {
+            jsonrpc,
+            id,
+            request: into(request),
+        })
+    }
+    match method {
+        "tools/call" => as_client::<CallToolRequest>(body, ClientRequest::CallToolRequest),
+        "tools/list" => as_client::<ListToolsRequest>(body, ClientRequest::ListToolsRequest),
+        _ => None,
     }
 }
 
@@ -185,38 +213,105 @@ fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 
 /// A member that is a string; any other JSON value reads as absent.
 fn string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Lenient {
-        Text(String),
-        Other(serde::de::IgnoredAny),
+    Text::deserialize(deserializer).map(|text| text.0)
+}
+
+/// Any JSON value, kept when it is a string. Read in one pass: an untagged enum would buffer the
+/// value first.
+struct Text(Option<String>);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextOrNothing;
+        impl<'de> Visitor<'de> for TextOrNothing {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Text, E> {
+                Ok(Text(Some(text.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, text: String) -> Result<Text, E> {
+                Ok(Text(Some(text)))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Text, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Text(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Text, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Text(None))
+            }
+        }
+        deserializer.deserialize_any(TextOrNothing)
     }
-    Ok(match Lenient::deserialize(deserializer)? {
-        Lenient::Text(text) => Some(text),
-        Lenient::Other(_) => None,
-    })
+}
+
+/// The protocol version inside `_meta`, if `_meta` is an object holding a string there (the last
+/// such member, when repeated, as a JSON object would keep it).
+fn meta_version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    const VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+    struct Version;
+    impl<'de> Visitor<'de> for Version {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut version = None;
+            while let Some(key) = map.next_key::<Text>()? {
+                if key.0.as_deref() == Some(VERSION) {
+                    version = map.next_value::<Text>()?.0;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(version)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    deserializer.deserialize_any(Version)
 }
 
 /// `true` for any value, `null` included (JSON-RPC ids may be null only in error responses).
 fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
     serde::de::IgnoredAny::deserialize(deserializer).map(|_| true)
-}
-
-/// The protocol version inside `_meta`, if `_meta` is an object holding a string there.
-fn meta_version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Meta {
-        Object(serde_json::Map<String, serde_json::Value>),
-        Other(serde::de::IgnoredAny),
-    }
-    Ok(match Meta::deserialize(deserializer)? {
-        Meta::Object(meta) => meta
-            .get("io.modelcontextprotocol/protocolVersion")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned),
-        Meta::Other(_) => None,
-    })
 }
 
 #[cfg(test)]

@@ -3,13 +3,13 @@
 //! rebinding. Server-to-server clients (Claude's backend, SDKs) send none and pass.
 
 use crate::AppState;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::ops::ControlFlow;
 
-/// Middleware: 403 for a present `Origin` that is not allowed.
-pub async fn check(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// A [`crate::check::Rule`]: 403 for a present `Origin` that is not allowed.
+pub fn check(state: &AppState, request: &mut Request) -> ControlFlow<Response> {
     if let Some(origin) = request.headers().get(header::ORIGIN) {
         let allowed = origin
             .to_str()
@@ -17,8 +17,10 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
         if !allowed {
             let shown = String::from_utf8_lossy(origin.as_bytes());
             tracing::info!(origin = %remote_mcp_core::audit::clip(&shown), "foreign Origin refused");
-            return (StatusCode::FORBIDDEN, "Forbidden: Origin not allowed").into_response();
+            return ControlFlow::Break(
+                (StatusCode::FORBIDDEN, "Forbidden: Origin not allowed").into_response(),
+            );
         }
     }
-    next.run(request).await
+    ControlFlow::Continue(())
 }

@@ -7,33 +7,33 @@ use crate::envelope::Message;
 use crate::principal::Principal;
 use crate::tools::required_scopes;
 use crate::{AppState, bearer};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::ops::ControlFlow;
 
-/// Middleware (after the bearer layer and [`crate::envelope::read`]): enforce per-tool scopes.
-#[tracing::instrument(name = "step_up", level = "debug", skip_all)]
-pub async fn enforce(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// A [`crate::check::Rule`] (after the bearer layer and [`crate::envelope::read`]): enforce
+/// per-tool scopes.
+pub fn enforce(state: &AppState, request: &mut Request) -> ControlFlow<Response> {
     let extensions = request.extensions();
     let Some(tool) = extensions
         .get::<Message>()
         .and_then(|message| message.envelope.called_tool())
     else {
-        return next.run(request).await;
+        return ControlFlow::Continue(());
     };
     let needed = required_scopes(tool);
     let granted = extensions
         .get::<Principal>()
         .is_some_and(|p| p.has_all(needed));
     if granted {
-        return next.run(request).await;
+        return ControlFlow::Continue(());
     }
     let mut response = StatusCode::FORBIDDEN.into_response();
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         bearer::challenge(
-            &state,
+            state,
             Some((
                 "insufficient_scope",
                 &format!("{tool} needs the scopes: {}", needed.join(" ")),
@@ -41,5 +41,5 @@ pub async fn enforce(State(state): State<AppState>, request: Request, next: Next
             needed,
         ),
     );
-    response
+    ControlFlow::Break(response)
 }

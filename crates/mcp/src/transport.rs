@@ -7,7 +7,9 @@
 //!
 //! A POST passes these layers in this order (one [`ServiceBuilder`] in [`routes`]), after the
 //! router-wide request log and metrics ([`remote_mcp_core::observe`]). Each hands on what it adds
-//! in the request's extensions; any may answer instead of passing on.
+//! in the request's extensions; any may answer instead of passing on. The three that only look at
+//! the request are [`Check`]s (plain functions; nothing boxed per request); the others wait on
+//! something (the store, the body, the answer) and are `from_fn` middleware.
 //!
 //! | layer | reads | adds, or answers |
 //! |---|---|---|
@@ -23,8 +25,11 @@
 //! [`Principal`]: crate::Principal
 //! [`Message`]: crate::envelope::Message
 
+use crate::check::Check;
+use crate::server::McpServer;
 use crate::{AppState, bearer, compat, direct, envelope, origin, step_up, tool_audit};
 use axum::Router;
+use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next, from_fn, from_fn_with_state};
@@ -33,7 +38,11 @@ use axum::routing::{MethodRouter, post_service};
 use rmcp::ServerHandler;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use tower::ServiceBuilder;
 
 /// Paths serving MCP: canonical `/mcp`, and `/` for clients given the bare origin.
@@ -83,15 +92,37 @@ pub fn mount(endpoint: MethodRouter<AppState>) -> Router<AppState> {
 
 pub(crate) fn routes(state: &AppState) -> Router<AppState> {
     let pipeline = ServiceBuilder::new()
-        .layer(from_fn_with_state(state.clone(), origin::check))
+        .layer(Check::new(state, origin::check))
         .layer(from_fn_with_state(state.clone(), bearer::require_token))
         .layer(from_fn(envelope::read))
-        .layer(from_fn(compat::tolerate))
-        .layer(from_fn_with_state(state.clone(), step_up::enforce))
+        .layer(Check::new(state, compat::tolerate))
+        .layer(Check::new(state, step_up::enforce))
         .layer(from_fn_with_state(state.clone(), tool_audit::record))
         .layer(from_fn_with_state(state.clone(), direct::answer));
     let server = state.server.clone();
+    let rmcp = Rmcp(Arc::new(service(state, move || server.clone())));
     // `route_layer`: the pipeline wraps POST only, so other methods get axum's 405 + `Allow: POST`
     // before any authentication.
-    mount(post_service(service(state, move || server.clone())).route_layer(pipeline))
+    mount(post_service(rmcp).route_layer(pipeline))
+}
+
+/// rmcp's service behind one `Arc`. Each layer in front clones what it wraps on every request,
+/// and rmcp's service clones its whole configuration (the allowed hosts among it) when cloned or
+/// called; shared, a request that the direct answer serves costs it a reference count.
+#[derive(Clone)]
+struct Rmcp(Arc<StreamableHttpService<McpServer, NeverSessionManager>>);
+
+impl tower::Service<Request> for Rmcp {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let rmcp = Arc::clone(&self.0);
+        Box::pin(async move { Ok(rmcp.handle(request).await.map(Body::new)) })
+    }
 }

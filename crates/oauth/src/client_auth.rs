@@ -25,7 +25,10 @@ use axum::http::{HeaderMap, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use remote_mcp_core::UnixTime;
-use remote_mcp_core::model::{Client, ClientCredential, ClientKeys};
+use remote_mcp_core::Versioned;
+use remote_mcp_core::model::{
+    Client, ClientCredential, ClientId, ClientKeys, Grant, GrantId, RefreshToken,
+};
 
 /// How the request presented the client's credentials.
 #[derive(Debug, PartialEq, Eq)]
@@ -125,6 +128,17 @@ pub struct ClientForm {
     pub client: Client,
     pub params: Params,
     pub now: UnixTime,
+    /// For a refresh (`grant_type=refresh_token` of a registered client): the grant its token
+    /// names, read with the client in one round trip. `None` when it was not read here (the
+    /// refresh then reads it) or does not exist.
+    pub refreshed: Option<Refreshed>,
+}
+
+/// The grant a refresh token names, as read together with the client.
+#[derive(Debug)]
+pub struct Refreshed {
+    pub grant_id: GrantId,
+    pub read: Option<Versioned<Grant>>,
 }
 
 impl ClientForm {
@@ -142,12 +156,46 @@ impl FromRequest<AppState> for ClientForm {
             .await
             .map_err(|_| OAuthError::invalid_request("the body is too large or unreadable"))?;
         let params = read_form(&parts.headers, &body)?;
-        let client = authenticate(state, &parts.headers, &params, now).await?;
+        let presented = presented(&parts.headers, &params)?;
+        let (client, refreshed) = read_client(state, &presented, &params, now).await?;
+        let client = client.ok_or_else(|| OAuthError::invalid_client("unknown client"))?;
+        let client = authenticate(state, client, &presented, now).await?;
         Ok(Self {
             client,
             params,
             now,
+            refreshed,
         })
+    }
+}
+
+/// The client the request names; for a refresh by a registered client, with the grant its
+/// refresh token names (one read for both).
+async fn read_client(
+    state: &AppState,
+    presented: &Presented,
+    params: &Params,
+    now: UnixTime,
+) -> OAuthResult<(Option<Client>, Option<Refreshed>)> {
+    let id = match presented {
+        Presented::IdOnly(id)
+        | Presented::Post { id, .. }
+        | Presented::Basic { id, .. }
+        | Presented::Assertion { id, .. } => id,
+    };
+    let grant_id = (params.get("grant_type") == Some("refresh_token"))
+        .then(|| params.get("refresh_token").and_then(RefreshToken::parse))
+        .flatten()
+        .map(|token| token.grant_id);
+    match grant_id {
+        Some(grant_id) if clients::is_registered_id(id) => {
+            let (client, read) = state
+                .grants
+                .client_and_grant_for_update(&ClientId::new(id), &grant_id, now)
+                .await?;
+            Ok((client, Some(Refreshed { grant_id, read })))
+        }
+        _ => Ok((clients::find(state, id, now).await?, None)),
     }
 }
 
@@ -170,30 +218,21 @@ fn read_form(headers: &HeaderMap, body: &[u8]) -> OAuthResult<Params> {
     Params::parse(text).map_err(OAuthError::invalid_request)
 }
 
-/// Authenticates the client of a token-endpoint-style request.
+/// Authenticates `client`, the client a token-endpoint-style request named, by what it
+/// `presented`.
 async fn authenticate(
     state: &AppState,
-    headers: &HeaderMap,
-    params: &Params,
+    client: Client,
+    presented: &Presented,
     now: UnixTime,
 ) -> OAuthResult<Client> {
-    let presented = presented(headers, params)?;
-    let id = match &presented {
-        Presented::IdOnly(id)
-        | Presented::Post { id, .. }
-        | Presented::Basic { id, .. }
-        | Presented::Assertion { id, .. } => id,
-    };
-    let client = clients::find(state, id, now)
-        .await?
-        .ok_or_else(|| OAuthError::invalid_client("unknown client"))?;
     if let (ClientCredential::PrivateKeyJwt { keys }, Presented::Assertion { assertion, .. }) =
-        (&client.credential, &presented)
+        (&client.credential, presented)
     {
         check_assertion(state, &client, keys, assertion, now).await?;
         return Ok(client);
     }
-    let ok = match (&client.credential, &presented) {
+    let ok = match (&client.credential, presented) {
         (ClientCredential::None, Presented::IdOnly(_)) => true,
         (ClientCredential::ClientSecretPost { secret_hash }, Presented::Post { secret, .. })
         | (ClientCredential::ClientSecretBasic { secret_hash }, Presented::Basic { secret, .. }) => {

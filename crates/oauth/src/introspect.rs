@@ -25,6 +25,7 @@ async fn introspect(
         client,
         params,
         now,
+        ..
     }: ClientForm,
 ) -> OAuthResult<NoStore<Json<Value>>> {
     answer(&state, &client, &params, now)

@@ -28,6 +28,7 @@ async fn revoke(
         client,
         params,
         now,
+        ..
     }: ClientForm,
 ) -> OAuthResult<NoStore<StatusCode>> {
     let token = params

@@ -101,6 +101,21 @@ pub trait GrantStore: GrantReader + Send + Sync + 'static {
         now: UnixTime,
     ) -> Result<Option<Versioned<Grant>>, StoreError>;
 
+    /// A client and an unexpired grant with its revision, read together: what a refresh needs
+    /// (the client to authenticate the request, the grant to rotate). One round trip where the
+    /// store can batch reads (DynamoDB's `BatchGetItem`).
+    async fn client_and_grant_for_update(
+        &self,
+        client: &ClientId,
+        grant: &GrantId,
+        now: UnixTime,
+    ) -> Result<(Option<Client>, Option<Versioned<Grant>>), StoreError> {
+        Ok((
+            self.client(client, now).await?,
+            self.grant_for_update(grant, now).await?,
+        ))
+    }
+
     /// Applies [`crate::model::RefreshState::decide`] to `read` (the grant as
     /// [`Self::grant_for_update`] returned it for this request: a refusal — duplicate, replay,
     /// unknown token — is decided from it without another read) and writes a rotation only if the

@@ -317,6 +317,44 @@ async fn read(store: &Arc<dyn GrantStore>, g: &Grant, at: UnixTime) -> Versioned
         .expect("a live grant")
 }
 
+/// A refresh reads the client and the grant together; it gets what the two reads apart would
+/// give, each missing or expired on its own.
+async fn a_client_and_a_grant_read_together_are_as_read_apart(store: Arc<dyn GrantStore>) {
+    let (g, _) = grant();
+    let c = client(g.client_id.as_str());
+    store.save_client(&c).await.unwrap();
+    store.create_grant(&g).await.unwrap();
+    let both = store
+        .client_and_grant_for_update(&c.id, &g.id, T0)
+        .await
+        .unwrap();
+    assert_eq!(both, (Some(c.clone()), Some(read(&store, &g, T0).await)));
+    let no_grant = store
+        .client_and_grant_for_update(&c.id, &GrantId::generate(), T0)
+        .await
+        .unwrap();
+    assert_eq!(no_grant, (Some(c.clone()), None));
+    let no_client = store
+        .client_and_grant_for_update(&ClientId::new("nobody"), &g.id, T0)
+        .await
+        .unwrap();
+    assert_eq!(no_client.0, None);
+    assert_eq!(no_client.1.map(|read| read.value), Some(g.clone()));
+    // The client expires first (an hour), the grant later.
+    let later = c.expires_at;
+    let expired_client = store
+        .client_and_grant_for_update(&c.id, &g.id, later)
+        .await
+        .unwrap();
+    assert_eq!(expired_client.0, None);
+    assert!(expired_client.1.is_some());
+    let both_gone = store
+        .client_and_grant_for_update(&c.id, &g.id, g.expires_at)
+        .await
+        .unwrap();
+    assert_eq!(both_gone, (None, None));
+}
+
 /// With a current read, a rotation is decided from it; a read that is out of date (another
 /// rotation came first) is never written over the newer grant.
 async fn a_rotation_writes_only_over_the_grant_it_read(store: Arc<dyn GrantStore>) {
@@ -661,6 +699,7 @@ super::contract!(
     grant_round_trip_and_expiry,
     a_users_grants_are_listed_by_key_until_revoked_or_expired,
     a_rotation_writes_only_over_the_grant_it_read,
+    a_client_and_a_grant_read_together_are_as_read_apart,
     rotation_follows_the_grace_policy,
     replay_after_grace_is_reported,
     rotation_of_revoked_or_expired_grant_is_unknown,

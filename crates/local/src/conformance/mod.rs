@@ -17,6 +17,7 @@ use axum::response::Response;
 use axum::routing::post_service;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use mcp_function::check::Check;
 use mcp_function::server::McpServer;
 use mcp_function::{AppState, Principal, compat, envelope, origin, transport};
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -289,9 +290,9 @@ pub fn router(state: AppState) -> Router {
     });
     // The production pipeline's order, with the conformance user in place of the bearer layer.
     let pipeline = tower::ServiceBuilder::new()
-        .layer(middleware::from_fn_with_state(state.clone(), origin::check))
+        .layer(Check::new(&state, origin::check))
         .layer(middleware::from_fn(conformance_user))
         .layer(middleware::from_fn(envelope::read))
-        .layer(middleware::from_fn(compat::tolerate));
+        .layer(Check::new(&state, compat::tolerate));
     transport::mount(post_service(service).route_layer(pipeline)).with_state(state)
 }

@@ -136,6 +136,7 @@ async fn token(
         client,
         params,
         now,
+        refreshed,
     }: ClientForm,
 ) -> OAuthResult<NoStore<Json<TokenResponse>>> {
     let answer = match TokenRequest::parse(&params, &state.capabilities)? {
@@ -157,7 +158,15 @@ async fn token(
             refresh_token: presented,
             scope,
             resource,
-        } => refresh::refresh_token(&state, &client, presented, scope, resource, now).await,
+        } => {
+            let refresh = refresh::Refresh {
+                presented,
+                scope,
+                resource,
+                refreshed,
+            };
+            refresh::refresh_token(&state, &client, refresh, now).await
+        }
         TokenRequest::ClientCredentials { scope, resource } => {
             machine::client_credentials(&state, &client, scope, resource, now).await
         }

@@ -3,29 +3,42 @@
 
 use super::{TokenResponse, Under, check_bound_resource, issue, revoke_after_replay};
 use crate::AppState;
+use crate::client_auth::Refreshed;
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::scope::Scopes;
 use remote_mcp_core::UnixTime;
 use remote_mcp_core::audit::Audit;
 use remote_mcp_core::model::{Client, RefreshPolicy, RefreshToken, Rotation};
 
+/// A refresh request: its parameters, and the grant read with the client, when it was.
+pub(super) struct Refresh<'a> {
+    pub presented: &'a str,
+    pub scope: Option<&'a str>,
+    pub resource: Option<&'a str>,
+    pub refreshed: Option<Refreshed>,
+}
+
 /// RFC 6749 §6 with OAuth 2.1 §4.3.1 rotation.
 pub(super) async fn refresh_token(
     state: &AppState,
     client: &Client,
-    presented: &str,
-    scope: Option<&str>,
-    resource: Option<&str>,
+    request: Refresh<'_>,
     now: UnixTime,
 ) -> OAuthResult<TokenResponse> {
+    let Refresh {
+        presented,
+        scope,
+        resource,
+        refreshed,
+    } = request;
     let invalid = || OAuthError::invalid_grant("the refresh token is invalid, expired or revoked");
     let token = RefreshToken::parse(presented).ok_or_else(invalid)?;
-    // One read: the rotation below writes against it.
-    let read = state
-        .grants
-        .grant_for_update(&token.grant_id, now)
-        .await?
-        .ok_or_else(invalid)?;
+    // One read (made with the client's, when it was): the rotation below writes against it.
+    let read = match refreshed.filter(|refreshed| refreshed.grant_id == token.grant_id) {
+        Some(refreshed) => refreshed.read,
+        None => state.grants.grant_for_update(&token.grant_id, now).await?,
+    }
+    .ok_or_else(invalid)?;
     let grant = &read.value;
     // Everything that can fail is checked before the token is touched.
     if grant.client_id != client.id {

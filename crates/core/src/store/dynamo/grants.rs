@@ -215,6 +215,30 @@ impl GrantStore for DynamoStore {
         }))
     }
 
+    async fn client_and_grant_for_update(
+        &self,
+        client: &ClientId,
+        grant: &GrantId,
+        now: UnixTime,
+    ) -> Result<(Option<Client>, Option<Versioned<Grant>>), StoreError> {
+        let client_key = Key::client(client.as_str());
+        let grant_key = Key::grant(grant.as_str());
+        let [client, grant] = self.read_both(&client_key, &grant_key).await?;
+        let client = client
+            .filter(|item| is_live(item, now))
+            .as_ref()
+            .map(decode)
+            .transpose()?;
+        let grant = match grant.filter(|item| is_live(item, now)) {
+            Some(item) => Some(Versioned {
+                value: decode_grant(&item)?,
+                revision: revision(&item)?,
+            }),
+            None => None,
+        };
+        Ok((client, grant))
+    }
+
     async fn rotate_refresh(
         &self,
         read: Versioned<Grant>,

@@ -19,7 +19,9 @@ use crate::secret::SecretHash;
 use aws_sdk_dynamodb::Client as DynamoClient;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update,
+};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -123,6 +125,56 @@ impl DynamoStore {
             .await
             .map_err(backend)?;
         Ok(out.item)
+    }
+
+    /// Two items in one strongly consistent `BatchGetItem`. Keys DynamoDB leaves unprocessed (it
+    /// may, under throttling) are read one by one.
+    async fn read_both(&self, first: &Key, second: &Key) -> Result<[Option<Item>; 2], StoreError> {
+        let keys = KeysAndAttributes::builder()
+            .keys(key_attributes(first))
+            .keys(key_attributes(second))
+            .consistent_read(true)
+            .build()
+            .map_err(|err| StoreError::Backend(err.to_string()))?;
+        let out = self
+            .client()
+            .batch_get_item()
+            .request_items(&self.table, keys)
+            .send()
+            .await
+            .map_err(backend)?;
+        let mut found = out
+            .responses
+            .and_then(|mut tables| tables.remove(&self.table))
+            .unwrap_or_default();
+        let mut take = |key: &Key| {
+            let wanted = key_attributes(key);
+            let at = found.iter().position(|item| {
+                wanted
+                    .iter()
+                    .all(|(name, value)| item.get(name) == Some(value))
+            });
+            at.map(|at| found.swap_remove(at))
+        };
+        let (first_item, second_item) = (take(first), take(second));
+        let unprocessed = out.unprocessed_keys.is_some_and(|tables| {
+            tables
+                .get(&self.table)
+                .is_some_and(|k| !k.keys().is_empty())
+        });
+        if unprocessed {
+            return Ok([
+                match first_item {
+                    Some(item) => Some(item),
+                    None => self.read(first).await?,
+                },
+                match second_item {
+                    Some(item) => Some(item),
+                    None => self.read(second).await?,
+                },
+            ]);
+        }
+        Ok([first_item, second_item])
     }
 
     /// Reads an item and hides it once expired (TTL deletion lags).
