@@ -152,7 +152,7 @@ MUTATIONS = {
     ],
     "federated sign-in skips the nonce check": [
         (
-            "crates/oauth/src/federation/oidc.rs",
+            "crates/oauth/src/federation/oidc/id_token.rs",
             "if claims.nonce.as_deref() != Some(expected.nonce) {",
             "if false {",
         ),

@@ -63,12 +63,7 @@ pub async fn run(
             subject,
         }) => unlink_identity(store, email, issuer, subject, out).await,
         Command::User(UserCommand::Import { file }) => {
-            let text = if file == "-" {
-                std::io::read_to_string(std::io::stdin())?
-            } else {
-                std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?
-            };
-            import_users(store, &text, now, out).await
+            import_users(store, &read_input(file)?, now, out).await
         }
         Command::User(UserCommand::ResetPassword { email }) => {
             reset_password(store, email, passwords, out).await
@@ -85,17 +80,7 @@ pub async fn run(
             jwks_uri,
             jwks_file,
         }) => {
-            let jwks =
-                match jwks_file {
-                    Some(path) => {
-                        let text = std::fs::read_to_string(path)
-                            .with_context(|| format!("reading {}", path.display()))?;
-                        Some(serde_json::from_str(&text).with_context(|| {
-                            format!("{} is not JSON (a JWK Set)", path.display())
-                        })?)
-                    }
-                    None => None,
-                };
+            let jwks = jwks_file.as_deref().map(read_jwks).transpose()?;
             let keys = ClientKeys::declared(jwks_uri.as_deref(), jwks.as_ref())
                 .map_err(|why| anyhow::anyhow!(why))?;
             let machine = Machine {
@@ -118,4 +103,21 @@ pub async fn run(
             Ok(())
         }
     }
+}
+
+/// The text of `file`, or of standard input for `-`.
+fn read_input(file: &str) -> anyhow::Result<String> {
+    if file == "-" {
+        Ok(std::io::read_to_string(std::io::stdin())?)
+    } else {
+        std::fs::read_to_string(file).with_context(|| format!("reading {file}"))
+    }
+}
+
+/// A JWK Set from a file (`client add-machine --jwks-file`).
+fn read_jwks(path: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not JSON (a JWK Set)", path.display()))
 }

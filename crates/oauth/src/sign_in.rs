@@ -127,6 +127,39 @@ impl Accounts {
         Ok(())
     }
 
+    /// Reserves a slot under each of `limits` in turn; past any of them, releases what it took
+    /// and refuses.
+    async fn reserve(
+        &self,
+        limits: &[(String, u32)],
+        window: std::time::Duration,
+        source: &str,
+        now: UnixTime,
+    ) -> Result<(), SignInError> {
+        let unavailable = |e: remote_mcp_core::StoreError| {
+            tracing::error!(%e, "sign-in store failure");
+            SignInError::Unavailable
+        };
+        for (reserved, (key, limit)) in limits.iter().enumerate() {
+            if !self
+                .store
+                .reserve_attempt(key, now, window, *limit)
+                .await
+                .map_err(unavailable)?
+            {
+                self.release(&limits[..reserved], now)
+                    .await
+                    .map_err(unavailable)?;
+                Audit::new("signin.throttled")
+                    .source(source)
+                    .detail(key.split(':').next().unwrap_or_default())
+                    .log();
+                return Err(SignInError::Throttled);
+            }
+        }
+        Ok(())
+    }
+
     async fn password_sign_in(
         &self,
         email: &str,
@@ -152,23 +185,7 @@ impl Accounts {
             (format!("account:{email}"), self.policy.per_account),
             (format!("source:{source}"), self.policy.per_source),
         ];
-        for (reserved, (key, limit)) in limits.iter().enumerate() {
-            if !self
-                .store
-                .reserve_attempt(key, now, window, *limit)
-                .await
-                .map_err(unavailable)?
-            {
-                self.release(&limits[..reserved], now)
-                    .await
-                    .map_err(unavailable)?;
-                Audit::new("signin.throttled")
-                    .source(source)
-                    .detail(key.split(':').next().unwrap_or_default())
-                    .log();
-                return Err(SignInError::Throttled);
-            }
-        }
+        self.reserve(&limits, window, source, now).await?;
         let user = self
             .store
             .user_by_email(&email)

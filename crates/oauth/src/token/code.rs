@@ -8,7 +8,7 @@ use crate::pkce::S256Challenge;
 use crate::scope::Scopes;
 use remote_mcp_core::UnixTime;
 use remote_mcp_core::model::{
-    Approval, Client, CodeRedemption, Grant, GrantId, RefreshState, RefreshToken,
+    Approval, AuthorizationCode, Client, CodeRedemption, Grant, GrantId, RefreshState, RefreshToken,
 };
 use remote_mcp_core::secret::SecretHash;
 
@@ -47,19 +47,7 @@ pub(super) async fn authorization_code(
             "the authorization code was already used",
         ));
     }
-    if exchange.redirect_uri != Some(code.redirect_uri.as_str()) {
-        return Err(OAuthError::invalid_grant(
-            "redirect_uri must repeat the authorization request's",
-        ));
-    }
-    let verifier = exchange
-        .code_verifier
-        .ok_or_else(|| OAuthError::invalid_request("code_verifier is required (PKCE)"))?;
-    if !S256Challenge::from_stored(&code.code_challenge).verify(verifier) {
-        return Err(OAuthError::invalid_grant(
-            "the PKCE code_verifier does not match",
-        ));
-    }
+    proven(&code, &exchange)?;
     check_bound_resource(&state.config, exchange.resource, &code.resource)?;
     let grant_id = GrantId::generate();
     let refresh = RefreshToken::generate(&grant_id);
@@ -101,4 +89,23 @@ pub(super) async fn authorization_code(
         now,
     )
     .await
+}
+
+/// The exchange repeats the authorization request's redirect URI and proves, with the PKCE
+/// verifier, that it comes from whoever made that request.
+fn proven(code: &AuthorizationCode, exchange: &Exchange<'_>) -> OAuthResult<()> {
+    if exchange.redirect_uri != Some(code.redirect_uri.as_str()) {
+        return Err(OAuthError::invalid_grant(
+            "redirect_uri must repeat the authorization request's",
+        ));
+    }
+    let verifier = exchange
+        .code_verifier
+        .ok_or_else(|| OAuthError::invalid_request("code_verifier is required (PKCE)"))?;
+    if !S256Challenge::from_stored(&code.code_challenge).verify(verifier) {
+        return Err(OAuthError::invalid_grant(
+            "the PKCE code_verifier does not match",
+        ));
+    }
+    Ok(())
 }
