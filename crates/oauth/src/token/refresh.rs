@@ -7,8 +7,9 @@ use crate::client_auth::Refreshed;
 use crate::error::{ErrorCode, OAuthError, OAuthResult};
 use crate::scope::Scopes;
 use remote_mcp_core::UnixTime;
+use remote_mcp_core::Versioned;
 use remote_mcp_core::audit::Audit;
-use remote_mcp_core::model::{Client, RefreshPolicy, RefreshToken, Rotation};
+use remote_mcp_core::model::{Client, Grant, RefreshPolicy, RefreshToken, Rotation};
 
 /// A refresh request: its parameters, and the grant read with the client, when it was.
 pub(super) struct Refresh<'a> {
@@ -33,12 +34,9 @@ pub(super) async fn refresh_token(
     } = request;
     let invalid = || OAuthError::invalid_grant("the refresh token is invalid, expired or revoked");
     let token = RefreshToken::parse(presented).ok_or_else(invalid)?;
-    // One read (made with the client's, when it was): the rotation below writes against it.
-    let read = match refreshed.filter(|refreshed| refreshed.grant_id == token.grant_id) {
-        Some(refreshed) => refreshed.read,
-        None => state.grants.grant_for_update(&token.grant_id, now).await?,
-    }
-    .ok_or_else(invalid)?;
+    let read = grant_read(state, &token, refreshed, now)
+        .await?
+        .ok_or_else(invalid)?;
     let grant = &read.value;
     // Everything that can fail is checked before the token is touched.
     if grant.client_id != client.id {
@@ -99,4 +97,20 @@ pub(super) async fn refresh_token(
         }
         Rotation::Unknown => Err(invalid()),
     }
+}
+
+/// The grant `token` names, read once: with the client's record when it was, here otherwise. The
+/// rotation writes against this read.
+async fn grant_read(
+    state: &AppState,
+    token: &RefreshToken,
+    refreshed: Option<Refreshed>,
+    now: UnixTime,
+) -> OAuthResult<Option<Versioned<Grant>>> {
+    Ok(
+        match refreshed.filter(|refreshed| refreshed.grant_id == token.grant_id) {
+            Some(refreshed) => refreshed.read,
+            None => state.grants.grant_for_update(&token.grant_id, now).await?,
+        },
+    )
 }

@@ -1,8 +1,9 @@
 //! [`GrantReader`] and [`GrantStore`] on DynamoDB.
 
+use super::items::{LAST_USED, decode_grant, versioned_grant};
 use super::{
-    Contention, DynamoStore, Item, backend, decode, is_condition_failure, is_live, key_attributes,
-    number, record_item, revision,
+    Contention, DynamoStore, backend, decode, is_condition_failure, is_live, key_attributes,
+    number, record_item,
 };
 use crate::UnixTime;
 use crate::model::{
@@ -64,21 +65,6 @@ impl GrantReader for DynamoStore {
             Err(e) => Err(backend(e)),
         }
     }
-}
-
-/// The attribute [`GrantReader::touch_grant`] writes on a grant's item.
-const LAST_USED: &str = "last_used";
-
-/// A grant's record, with the use recorded beside it when that is later.
-fn decode_grant(item: &Item) -> Result<Grant, StoreError> {
-    let mut grant: Grant = decode(item)?;
-    if let Some(AttributeValue::N(n)) = item.get(LAST_USED)
-        && let Ok(seconds) = n.parse::<i64>()
-    {
-        let recorded = UnixTime(seconds);
-        grant.last_used_at = grant.last_used_at.max(Some(recorded));
-    }
-    Ok(grant)
 }
 
 #[async_trait]
@@ -206,13 +192,11 @@ impl GrantStore for DynamoStore {
         id: &GrantId,
         now: UnixTime,
     ) -> Result<Option<Versioned<Grant>>, StoreError> {
-        let Some(item) = self.read_live(&Key::grant(id.as_str()), now).await? else {
-            return Ok(None);
-        };
-        Ok(Some(Versioned {
-            value: decode_grant(&item)?,
-            revision: revision(&item)?,
-        }))
+        self.read_live(&Key::grant(id.as_str()), now)
+            .await?
+            .as_ref()
+            .map(versioned_grant)
+            .transpose()
     }
 
     async fn client_and_grant_for_update(
@@ -229,14 +213,8 @@ impl GrantStore for DynamoStore {
             .as_ref()
             .map(decode)
             .transpose()?;
-        let grant = match grant.filter(|item| is_live(item, now)) {
-            Some(item) => Some(Versioned {
-                value: decode_grant(&item)?,
-                revision: revision(&item)?,
-            }),
-            None => None,
-        };
-        Ok((client, grant))
+        let grant = grant.filter(|item| is_live(item, now));
+        Ok((client, grant.as_ref().map(versioned_grant).transpose()?))
     }
 
     async fn rotate_refresh(

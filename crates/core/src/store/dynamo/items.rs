@@ -3,8 +3,9 @@
 
 use super::Item;
 use crate::UnixTime;
-use crate::store::StoreError;
+use crate::model::Grant;
 use crate::store::table::{COUNT, DATA, Key, PARTITION_KEY, REVISION, SORT_KEY, TTL_ATTRIBUTE};
+use crate::store::{StoreError, Versioned};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -72,4 +73,27 @@ pub(super) fn is_live(item: &Item, now: UnixTime) -> bool {
         Some(AttributeValue::N(n)) => n.parse::<i64>().is_ok_and(|t| now.seconds() < t),
         _ => false,
     }
+}
+
+/// The attribute [`crate::store::GrantReader::touch_grant`] writes on a grant's item.
+pub(super) const LAST_USED: &str = "last_used";
+
+/// A grant item with the revision a conditional write compares against.
+pub(super) fn versioned_grant(item: &Item) -> Result<Versioned<Grant>, StoreError> {
+    Ok(Versioned {
+        value: decode_grant(item)?,
+        revision: revision(item)?,
+    })
+}
+
+/// A grant's record, with the use recorded beside it when that is later.
+pub(super) fn decode_grant(item: &Item) -> Result<Grant, StoreError> {
+    let mut grant: Grant = decode(item)?;
+    if let Some(AttributeValue::N(n)) = item.get(LAST_USED)
+        && let Ok(seconds) = n.parse::<i64>()
+    {
+        let recorded = UnixTime(seconds);
+        grant.last_used_at = grant.last_used_at.max(Some(recorded));
+    }
+    Ok(grant)
 }
