@@ -16,7 +16,10 @@ First, the comparison users make: `tools/call whoami` on ours (memory store), on
 axum server that parses the same body and answers the same bytes: `remote-mcp-floor`) and on the
 official TypeScript SDK's resource server (`e2e/ts-sdk-server.mjs`: its bearer middleware verifying
 the same token, a stateless Streamable HTTP transport, the same tool), ROUNDS (3) interleaved
-rounds, the median of each, and the two ratios: ours / floor and ours / TypeScript SDK.
+rounds, the median of each, and the two ratios: ours / floor and ours / TypeScript SDK. The
+comparison is driven by wrk (Debian's, installed by `make load` when missing; WRK_THREADS threads,
+CONNECTIONS connections), the tool people reach for when they compare servers; the scenarios use
+oha, which reports latency percentiles and status counts as JSON.
 
 Prints requests per second, p50/p99 latency, unexpected statuses and the server's peak RSS per
 scenario, and fails on any unexpected status or an RSS that grows during the soak.
@@ -50,6 +53,7 @@ TOKEN = BIN / "remote-mcp-token"
 DURATION = int(os.environ.get("DURATION", "10"))
 SOAK = int(os.environ.get("SOAK", "60"))
 CONNECTIONS = int(os.environ.get("CONNECTIONS", "16"))
+WRK_THREADS = int(os.environ.get("WRK_THREADS", "2"))
 EMAIL, PASSWORD = "load@example.com", "load test password 1"
 
 
@@ -119,6 +123,30 @@ def oha(url: str, expect: int, method: str = "GET", headers=(), body: str | None
         "unexpected": unexpected,
         "detail": {"statuses": statuses, "errors": report.get("errorDistribution", {})},
     }
+
+
+def wrk(url: str, headers, body: str, seconds: int = DURATION) -> dict:
+    """POSTs `body` for `seconds` with wrk; counts every answer that is not a 2xx as unexpected."""
+    script = ROOT / "target" / "load-wrk.lua"
+    script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\n')
+    command = ["wrk", "-t", str(WRK_THREADS), "-c", str(CONNECTIONS), "-d", f"{seconds}s", "-s", str(script)]
+    for header in headers:
+        command += ["-H", header]
+    done = subprocess.run(command + [url], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"wrk failed: {(done.stderr or done.stdout).strip()[:300]}")
+    rps, unexpected = 0.0, 0
+    for line in done.stdout.splitlines():
+        words = line.split()
+        if line.startswith("Requests/sec:"):
+            rps = float(words[1])
+        elif line.strip().startswith("Non-2xx or 3xx responses:"):
+            unexpected += int(words[-1])
+        elif line.strip().startswith("Socket errors:"):
+            unexpected += sum(int(w.rstrip(",")) for w in words[2:] if w.rstrip(",").isdigit())
+    if not rps:
+        raise SystemExit(f"wrk printed no rate: {done.stdout.strip()[:300]}")
+    return {"rps": rps, "unexpected": unexpected, "detail": {"wrk": done.stdout.strip()[-300:]}}
 
 
 def refresh_chains(server: Server, seconds: int = DURATION) -> dict:
@@ -210,7 +238,7 @@ def comparison() -> list[str]:
         for _ in range(ROUNDS):
             for name, url in urls.items():
                 bearer = tokens.get(name, token)
-                result = oha(url, 200, "POST", MCP_HEADERS + (f"Authorization: Bearer {bearer}",), WHOAMI)
+                result = wrk(url, MCP_HEADERS + (f"Authorization: Bearer {bearer}",), WHOAMI)
                 if result["unexpected"]:
                     raise SystemExit(f"{name}: {result['unexpected']} unexpected answers {result['detail']}")
                 rounds[name].append(result["rps"])
@@ -223,7 +251,7 @@ def comparison() -> list[str]:
             process.wait(timeout=10)
             log.close()
     median = {name: statistics.median(values) for name, values in rounds.items()}
-    lines = [f"comparison: tools/call whoami, oha {CONNECTIONS} connections, {DURATION} s each, "
+    lines = [f"comparison: tools/call whoami, wrk {WRK_THREADS} threads {CONNECTIONS} connections, {DURATION} s each, "
              f"{ROUNDS} interleaved rounds (floor, typescript-sdk, ours), median req/s"]
     for name, values in rounds.items():
         lines.append(f"  {name:<15} {median[name]:>9.0f}   rounds: " + ", ".join(f"{v:.0f}" for v in values))

@@ -9,9 +9,7 @@
 
 use crate::AppState;
 use crate::principal::Principal;
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// `WWW-Authenticate` for a challenge; `error` and `description` as RFC 6750 §3 defines them.
@@ -39,11 +37,10 @@ fn unauthorized(state: &AppState, error: Option<(&str, &str)>) -> Response {
 }
 
 /// The token of an `Authorization: Bearer` header, if that is what the request carries.
-fn bearer_token(request: &Request) -> Option<&str> {
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     // UTF-8 validation rather than `HeaderValue::to_str`'s byte-by-byte check: a token is most
     // of a request's headers, and anything it lets through fails the signature check anyway.
-    let value =
-        std::str::from_utf8(request.headers().get(header::AUTHORIZATION)?.as_bytes()).ok()?;
+    let value = std::str::from_utf8(headers.get(header::AUTHORIZATION)?.as_bytes()).ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
@@ -51,21 +48,18 @@ fn bearer_token(request: &Request) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// Middleware: verify the token and attach the [`Principal`].
+/// Step of the pipeline: the [`Principal`] of a request whose token is ours and still stands,
+/// or the answer (401, 503) for one that is not.
 #[tracing::instrument(name = "bearer", level = "debug", skip_all)]
-pub async fn require_token(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let Some(token) = bearer_token(&request) else {
-        return unauthorized(&state, None);
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
+    let Some(token) = bearer_token(headers) else {
+        return Err(unauthorized(state, None));
     };
     let verifier = match state.verifier.get().await {
         Ok(verifier) => verifier,
         Err(err) => {
             tracing::error!(%err, "token verification key unavailable");
-            return unavailable();
+            return Err(unavailable());
         }
     };
     let now = state.clock.now();
@@ -73,27 +67,24 @@ pub async fn require_token(
         Ok(claims) => claims,
         Err(err) => {
             tracing::info!(%err, "bearer token rejected");
-            return unauthorized(
-                &state,
+            return Err(unauthorized(
+                state,
                 Some(("invalid_token", "the access token is invalid or expired")),
-            );
+            ));
         }
     };
     match state.revocations.stands(&claims, now).await {
-        Ok(true) => {
-            request.extensions_mut().insert(Principal::from(claims));
-            next.run(request).await
-        }
+        Ok(true) => Ok(Principal::from(claims)),
         Ok(false) => {
             tracing::info!(client = claims.client_id, "revoked token refused");
-            unauthorized(
-                &state,
+            Err(unauthorized(
+                state,
                 Some(("invalid_token", "the access token was revoked")),
-            )
+            ))
         }
         Err(err) => {
             tracing::error!(%err, "revocation check failed");
-            unavailable()
+            Err(unavailable())
         }
     }
 }

@@ -40,7 +40,7 @@ pub(crate) const LEGACY: [&str; 4] = ["2024-11-05", "2025-03-26", "2025-06-18", 
 /// What rmcp requires of `Accept`; our answers are JSON whatever it says.
 const ACCEPT_BOTH: &str = "application/json, text/event-stream";
 
-/// A [`crate::check::Rule`] (after [`crate::envelope::read`]): apply both tolerances, or answer
+/// A [`crate::transport::Rule`] (after [`crate::envelope::read`]): apply both tolerances, or answer
 /// `406`.
 pub fn tolerate(_: &AppState, request: &mut Request) -> ControlFlow<Response> {
     if !accepts_json(request.headers()) {

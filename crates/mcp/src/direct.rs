@@ -37,9 +37,8 @@ use crate::envelope::{Envelope, IN_PROCESS, Message};
 use crate::server::McpServer;
 use crate::tool_audit::ToolOutcome;
 use axum::Extension;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rmcp::model::{
     ClientRequest, ErrorCode, GetExtensions, GetMeta, JsonRpcRequest, ProtocolVersion,
@@ -61,20 +60,21 @@ enum Era {
     Stateless,
 }
 
-/// Middleware (innermost): answer the request here when it qualifies, otherwise pass it on to
-/// rmcp unchanged. The typed request comes from [`crate::envelope::read`]; the body is not read.
-pub async fn answer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Step of the pipeline (last before rmcp): the answer, when the request qualifies; otherwise
+/// the request back, unchanged but for its [`Message`], for rmcp. The typed request comes from
+/// [`crate::envelope::read`]; the body is not read.
+pub async fn answer(state: &AppState, request: Request) -> Result<Response, Request> {
     if !state.answer_directly {
-        return next.run(request).await;
+        return Err(request);
     }
     let (mut parts, body) = request.into_parts();
     let call = parts
         .extensions
         .remove::<Message>()
-        .and_then(|message| direct_call(&state, &parts, message));
+        .and_then(|message| direct_call(state, &parts, message));
     match call {
-        Some((era, request)) => respond(&state.server, era, request, parts).await,
-        None => next.run(Request::from_parts(parts, body)).await,
+        Some((era, request)) => Ok(respond(&state.server, era, request, parts).await),
+        None => Err(Request::from_parts(parts, body)),
     }
 }
 

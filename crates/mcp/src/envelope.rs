@@ -14,7 +14,6 @@
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
 use axum::http::StatusCode;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rmcp::model::{CallToolRequest, ClientRequest, JsonRpcRequest, ListToolsRequest};
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -157,18 +156,18 @@ impl Envelope {
     }
 }
 
-/// Middleware: read the body once, attach the [`Message`], pass the bytes on.
-pub async fn read(request: Request, next: Next) -> Response {
+/// Step of the pipeline: read the body once and attach the [`Message`], the bytes put back for
+/// whoever answers; or the answer (400, 413) for a body that is not one message.
+pub async fn read(request: Request) -> Result<Request, Response> {
     let (mut parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+        return Err((StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response());
     };
     let Some(message) = Message::parse(&bytes) else {
-        return not_a_message(&bytes);
+        return Err(not_a_message(&bytes));
     };
     parts.extensions.insert(message);
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
 /// JSON-RPC 2.0 §5.1: `-32700` for a body that is not JSON, `-32600` for JSON that is not one

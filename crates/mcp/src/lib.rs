@@ -20,7 +20,6 @@
 //! | [`elsewhere`] | tools calling another API as the person (the token vault) | MCP security: no token passthrough; URL-mode elicitation |
 
 pub mod bearer;
-pub mod check;
 pub mod compat;
 pub mod direct;
 pub mod elsewhere;

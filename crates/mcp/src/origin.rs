@@ -8,7 +8,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::ops::ControlFlow;
 
-/// A [`crate::check::Rule`]: 403 for a present `Origin` that is not allowed.
+/// A [`crate::transport::Rule`]: 403 for a present `Origin` that is not allowed.
 pub fn check(state: &AppState, request: &mut Request) -> ControlFlow<Response> {
     if let Some(origin) = request.headers().get(header::ORIGIN) {
         let allowed = origin

@@ -12,7 +12,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::ops::ControlFlow;
 
-/// A [`crate::check::Rule`] (after the bearer layer and [`crate::envelope::read`]): enforce
+/// A [`crate::transport::Rule`] (after the bearer layer and [`crate::envelope::read`]): enforce
 /// per-tool scopes.
 pub fn enforce(state: &AppState, request: &mut Request) -> ControlFlow<Response> {
     let extensions = request.extensions();

@@ -7,25 +7,32 @@ use crate::AppState;
 use crate::envelope::Message;
 use crate::principal::Principal;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::StatusCode;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use remote_mcp_core::audit::Audit;
 
-/// Middleware (after the scope check, in front of whoever answers): record each `tools/call`.
-pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Step of the pipeline (after the scope check, around whoever answers): `answer` the request,
+/// recording it when it is a `tools/call`.
+pub async fn record<F>(
+    state: &AppState,
+    request: Request,
+    answer: impl FnOnce(Request) -> F,
+) -> Response
+where
+    F: Future<Output = Response>,
+{
     let extensions = request.extensions();
     let Some(tool) = extensions
         .get::<Message>()
         .and_then(|message| message.envelope.called_tool())
         .map(str::to_owned)
     else {
-        return next.run(request).await;
+        return answer(request).await;
     };
     let caller = extensions.get::<Principal>().cloned();
     let started = std::time::Instant::now();
-    let response = next.run(request).await;
+    let response = answer(request).await;
     let latency = started.elapsed();
     let (response, outcome) = match response.extensions().get::<ToolOutcome>().copied() {
         Some(known) => (response, known.as_str()),

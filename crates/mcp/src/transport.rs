@@ -5,16 +5,15 @@
 //! checks `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name`, after [`crate::compat`] has
 //! absorbed what deployed Claude clients send differently.
 //!
-//! A POST passes these layers in this order (one [`ServiceBuilder`] in [`routes`]), after the
-//! router-wide request log and metrics ([`remote_mcp_core::observe`]). Each hands on what it adds
-//! in the request's extensions; any may answer instead of passing on. The three that only look at
-//! the request are [`Check`]s (plain functions; nothing boxed per request); the others wait on
-//! something (the store, the body, the answer) and are `from_fn` middleware.
+//! A POST passes these steps in this order (one service, [`Pipeline`]), after the router-wide
+//! request log and metrics ([`remote_mcp_core::observe`]). Each is a function that hands on what
+//! it adds in the request's extensions, or answers instead of passing on; the pipeline calls
+//! them in turn, so a request costs one boxed future however many steps it passes.
 //!
-//! | layer | reads | adds, or answers |
+//! | step | reads | adds, or answers |
 //! |---|---|---|
 //! | [`origin::check`] | `Origin` | 403 for a foreign origin |
-//! | [`bearer::require_token`] | `Authorization`; the grant, at most once per token per interval | [`Principal`]; 401, 503 |
+//! | [`bearer::authenticate`] | `Authorization`; the grant, at most once per token per interval | [`Principal`]; 401, 503 |
 //! | [`envelope::read`] | the body, the only layer that does | [`Message`]; 400 (`-32700`, `-32600`), 413 |
 //! | [`compat::tolerate`] | `Accept`, `MCP-Protocol-Version`, [`Message`] | the headers rmcp requires; 406 |
 //! | [`step_up::enforce`] | [`Message`], [`Principal`] | 403 `insufficient_scope` |
@@ -25,14 +24,13 @@
 //! [`Principal`]: crate::Principal
 //! [`Message`]: crate::envelope::Message
 
-use crate::check::Check;
 use crate::server::McpServer;
 use crate::{AppState, bearer, compat, direct, envelope, origin, step_up, tool_audit};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};
-use axum::middleware::{self, Next, from_fn, from_fn_with_state};
+use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{MethodRouter, post_service};
 use rmcp::ServerHandler;
@@ -40,10 +38,15 @@ use rmcp::transport::streamable_http_server::session::never::NeverSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use std::convert::Infallible;
 use std::future::Future;
+use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use tower::ServiceBuilder;
+
+/// A step that only looks at the request: go on (`Continue`, perhaps with a header or an
+/// extension added), or answer instead (`Break`). [`origin::check`], [`compat::tolerate`],
+/// [`step_up::enforce`]; plain functions, tested as such.
+pub type Rule = fn(&AppState, &mut Request) -> ControlFlow<Response>;
 
 /// Paths serving MCP: canonical `/mcp`, and `/` for clients given the bare origin.
 pub const PATHS: [&str; 2] = ["/mcp", "/"];
@@ -91,28 +94,57 @@ pub fn mount(endpoint: MethodRouter<AppState>) -> Router<AppState> {
 }
 
 pub(crate) fn routes(state: &AppState) -> Router<AppState> {
-    let pipeline = ServiceBuilder::new()
-        .layer(Check::new(state, origin::check))
-        .layer(from_fn_with_state(state.clone(), bearer::require_token))
-        .layer(from_fn(envelope::read))
-        .layer(Check::new(state, compat::tolerate))
-        .layer(Check::new(state, step_up::enforce))
-        .layer(from_fn_with_state(state.clone(), tool_audit::record))
-        .layer(from_fn_with_state(state.clone(), direct::answer));
     let server = state.server.clone();
-    let rmcp = Rmcp(Arc::new(service(state, move || server.clone())));
-    // `route_layer`: the pipeline wraps POST only, so other methods get axum's 405 + `Allow: POST`
-    // before any authentication.
-    mount(post_service(rmcp).route_layer(pipeline))
+    let pipeline = Pipeline {
+        state: state.clone(),
+        rmcp: Arc::new(service(state, move || server.clone())),
+    };
+    // `post_service`: other methods get axum's 405 + `Allow: POST` before any authentication.
+    mount(post_service(pipeline))
 }
 
-/// rmcp's service behind one `Arc`. Each layer in front clones what it wraps on every request,
-/// and rmcp's service clones its whole configuration (the allowed hosts among it) when cloned or
-/// called; shared, a request that the direct answer serves costs it a reference count.
+/// The MCP endpoint: the steps of the table above, in order, then rmcp's service for what the
+/// direct answer leaves. One service and one boxed future per request; each step a function
+/// that passes the request on or answers instead.
 #[derive(Clone)]
-struct Rmcp(Arc<StreamableHttpService<McpServer, NeverSessionManager>>);
+struct Pipeline {
+    state: AppState,
+    /// rmcp's service behind one `Arc`: it clones its whole configuration (the allowed hosts
+    /// among it) when cloned or called.
+    rmcp: Arc<StreamableHttpService<McpServer, NeverSessionManager>>,
+}
 
-impl tower::Service<Request> for Rmcp {
+impl Pipeline {
+    async fn serve(self, mut request: Request) -> Response {
+        if let ControlFlow::Break(answer) = origin::check(&self.state, &mut request) {
+            return answer;
+        }
+        let principal = match bearer::authenticate(&self.state, request.headers()).await {
+            Ok(principal) => principal,
+            Err(answer) => return answer,
+        };
+        request.extensions_mut().insert(principal);
+        let mut request = match envelope::read(request).await {
+            Ok(request) => request,
+            Err(answer) => return answer,
+        };
+        for rule in [compat::tolerate as Rule, step_up::enforce] {
+            if let ControlFlow::Break(answer) = rule(&self.state, &mut request) {
+                return answer;
+            }
+        }
+        let Self { state, rmcp } = &self;
+        tool_audit::record(state, request, |request| async move {
+            match direct::answer(state, request).await {
+                Ok(answer) => answer,
+                Err(request) => rmcp.handle(request).await.map(Body::new),
+            }
+        })
+        .await
+    }
+}
+
+impl tower::Service<Request> for Pipeline {
     type Response = Response;
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
@@ -122,7 +154,7 @@ impl tower::Service<Request> for Rmcp {
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let rmcp = Arc::clone(&self.0);
-        Box::pin(async move { Ok(rmcp.handle(request).await.map(Body::new)) })
+        let pipeline = self.clone();
+        Box::pin(async move { Ok(pipeline.serve(request).await) })
     }
 }

@@ -11,13 +11,12 @@
 #![allow(deprecated)]
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::post_service;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use mcp_function::check::Check;
 use mcp_function::server::McpServer;
 use mcp_function::{AppState, Principal, compat, envelope, origin, transport};
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -32,6 +31,7 @@ use rmcp::{RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -267,8 +267,15 @@ fn arg(request: &GetPromptRequestParams, name: &str) -> String {
         .to_owned()
 }
 
-/// Every request is the conformance user.
-async fn conformance_user(mut request: Request, next: Next) -> Response {
+/// The production pipeline's steps, with the conformance user in place of the bearer token.
+async fn conformance_steps(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if let ControlFlow::Break(answer) = origin::check(&state, &mut request) {
+        return answer;
+    }
     request.extensions_mut().insert(Principal {
         subject: "conformance".into(),
         client_id: "conformance-suite".into(),
@@ -279,6 +286,13 @@ async fn conformance_user(mut request: Request, next: Next) -> Response {
         name: None,
         grant_id: None,
     });
+    let mut request = match envelope::read(request).await {
+        Ok(request) => request,
+        Err(answer) => return answer,
+    };
+    if let ControlFlow::Break(answer) = compat::tolerate(&state, &mut request) {
+        return answer;
+    }
     next.run(request).await
 }
 
@@ -288,11 +302,6 @@ pub fn router(state: AppState) -> Router {
     let service = transport::service(&state, move || {
         ConformanceServer::new(McpServer::new(notes.clone()))
     });
-    // The production pipeline's order, with the conformance user in place of the bearer layer.
-    let pipeline = tower::ServiceBuilder::new()
-        .layer(Check::new(&state, origin::check))
-        .layer(middleware::from_fn(conformance_user))
-        .layer(middleware::from_fn(envelope::read))
-        .layer(Check::new(&state, compat::tolerate));
-    transport::mount(post_service(service).route_layer(pipeline)).with_state(state)
+    let steps = middleware::from_fn_with_state(state.clone(), conformance_steps);
+    transport::mount(post_service(service).route_layer(steps)).with_state(state)
 }
