@@ -21,15 +21,6 @@
 //! - [`vault`] and `upstream` (feature `upstream`): the token vault, for tools that call other APIs
 //!   as the person.
 //! - [`telemetry`]: tracing setup (JSON on Lambda, human-readable locally).
-//!
-//! Every binary that links this crate (the three Lambda functions, the local server, the tools)
-//! allocates with mimalloc: a request allocates and frees a few hundred small objects (headers,
-//! the JSON-RPC message, the answer, the log line), and glibc's allocator spent about 16 % of a
-//! `tools/call` under load on them (docs/performance.md). Declared here, once, so no binary can
-//! be built with the other one.
-
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod audit;
 #[cfg(feature = "kms")]
