@@ -55,11 +55,11 @@ MUTATIONS = {
     "403 instead of 401 for a bad token": [
         (
             "crates/mcp/src/bearer.rs",
-            """            return unauthorized(
-                &state,
+            """            return Err(unauthorized(
+                state,
                 Some(("invalid_token", "the access token is invalid or expired")),
-            );""",
-            "            return StatusCode::FORBIDDEN.into_response();",
+            ));""",
+            "            return Err(StatusCode::FORBIDDEN.into_response());",
         ),
     ],
     "refresh does not rotate the refresh token": [
@@ -135,7 +135,7 @@ MUTATIONS = {
         (
             "crates/mcp/src/envelope.rs",
             """    let Some(message) = Message::parse(&bytes) else {
-        return not_a_message(&bytes);
+        return Err(not_a_message(&bytes));
     };
     parts.extensions.insert(message);""",
             """    if let Some(message) = Message::parse(&bytes) {
