@@ -1,7 +1,14 @@
 //! Tracing setup shared by every binary: JSON lines on Lambda (CloudWatch parses them), compact
 //! human-readable output locally. The level comes from `RUST_LOG` (default [`DEFAULT_FILTER`]).
+//!
+//! `RUST_LOG` takes a default level and `target=level` pairs, comma-separated (`warn,rmcp=error`):
+//! tracing-subscriber's `Targets`, parsed at cold start without a regular expression engine
+//! (its `EnvFilter`, with span and field filters, compiled one at every start and put one in
+//! every binary). A value that does not parse is ignored for [`DEFAULT_FILTER`].
 
-use tracing_subscriber::EnvFilter;
+use std::str::FromStr;
+use tracing::Level;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 
 /// Output format of the logs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,27 +28,31 @@ pub fn init(format: LogFormat) {
     let _ = match format {
         LogFormat::Json => json(std::io::stdout).try_init(),
         // Metrics records are for CloudWatch, not for a terminal.
-        LogFormat::Pretty => tracing_subscriber::fmt()
-            .with_env_filter(with(filter(), "emf=off"))
-            .compact()
-            .finish()
-            .try_init(),
+        LogFormat::Pretty => {
+            use tracing_subscriber::layer::SubscriberExt;
+            let filter = filter().with_target(crate::observe::EMF_TARGET, LevelFilter::OFF);
+            tracing_subscriber::registry()
+                .with(tracing_subscriber::fmt::layer().compact())
+                .with(filter)
+                .try_init()
+        }
     };
 }
 
 /// The filter: `RUST_LOG`, else [`DEFAULT_FILTER`]; the audit trail ([`crate::audit`]) and the
 /// metrics records ([`crate::observe`]) are written whatever `RUST_LOG` says.
-fn filter() -> EnvFilter {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
-    with(with(filter, "audit=info"), "emf=info")
+fn filter() -> Targets {
+    parse(std::env::var("RUST_LOG").ok().as_deref())
+        .with_target("audit", Level::INFO)
+        .with_target(crate::observe::EMF_TARGET, Level::INFO)
 }
 
-fn with(filter: EnvFilter, directive: &str) -> EnvFilter {
-    match directive.parse() {
-        Ok(directive) => filter.add_directive(directive),
-        Err(_) => filter,
-    }
+/// `RUST_LOG`'s value as a filter, or [`DEFAULT_FILTER`] when it is absent or does not parse.
+fn parse(value: Option<&str>) -> Targets {
+    value
+        .and_then(|value| Targets::from_str(value).ok())
+        .or_else(|| Targets::from_str(DEFAULT_FILTER).ok())
+        .unwrap_or_else(|| Targets::new().with_default(Level::INFO))
 }
 
 /// The subscriber of the Lambda functions, writing to `writer`: one JSON object per line, the
@@ -139,5 +150,50 @@ impl tracing::field::Visit for Record {
         if field.name() == "emf" {
             self.0 = Some(value.to_owned());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether `filter` lets an event of `target` at `level` through.
+    fn passes(filter: Targets, target: &str, level: Level) -> bool {
+        filter.would_enable(target, &level)
+    }
+
+    #[test]
+    fn rust_log_takes_a_default_level_and_target_levels() {
+        let filter = parse(Some("warn,rmcp=error"));
+        assert!(passes(filter.clone(), "mcp_function", Level::WARN));
+        assert!(!passes(filter.clone(), "mcp_function", Level::INFO));
+        assert!(!passes(filter, "rmcp::service", Level::WARN));
+    }
+
+    #[test]
+    fn an_absent_or_unreadable_rust_log_means_the_default() {
+        for value in [None, Some("info,[span{field=1}]=debug"), Some("rmcp=loud")] {
+            let filter = parse(value);
+            assert!(
+                passes(filter.clone(), "oauth_function", Level::INFO),
+                "{value:?}"
+            );
+            assert!(!passes(filter.clone(), "rmcp", Level::INFO), "{value:?}");
+            assert!(passes(filter, "rmcp", Level::WARN), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn audit_lines_and_metrics_records_pass_whatever_rust_log_says() {
+        let filter = parse(Some("off"))
+            .with_target("audit", Level::INFO)
+            .with_target(crate::observe::EMF_TARGET, Level::INFO);
+        assert!(passes(filter.clone(), "audit", Level::INFO));
+        assert!(passes(
+            filter.clone(),
+            crate::observe::EMF_TARGET,
+            Level::INFO
+        ));
+        assert!(!passes(filter, "oauth_function", Level::ERROR));
     }
 }
