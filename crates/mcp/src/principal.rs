@@ -1,10 +1,17 @@
-//! The verified caller of an MCP request, as the bearer layer leaves it in request extensions.
+//! The verified caller of an MCP request, as the bearer step leaves it in request extensions.
 
 use remote_mcp_core::token::AccessClaims;
+use std::ops::Deref;
+use std::sync::Arc;
 
-/// Who is calling: taken from a verified access token, never from the request body.
+/// Who is calling: taken from a verified access token, never from the request body. Shared: the
+/// pipeline, the tool-call audit and the tool each hold it, and a copy is one reference count.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Principal {
+pub struct Principal(Arc<Caller>);
+
+/// What a [`Principal`] says.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Caller {
     /// The user (token `sub`); notes are keyed by it.
     pub subject: String,
     /// The OAuth client acting for the user.
@@ -20,7 +27,21 @@ pub struct Principal {
     pub grant_id: Option<String>,
 }
 
-impl Principal {
+impl Deref for Principal {
+    type Target = Caller;
+
+    fn deref(&self) -> &Caller {
+        &self.0
+    }
+}
+
+impl From<Caller> for Principal {
+    fn from(caller: Caller) -> Self {
+        Self(Arc::new(caller))
+    }
+}
+
+impl Caller {
     /// Whether every scope in `needed` was granted.
     pub fn has_all(&self, needed: &[&str]) -> bool {
         needed.iter().all(|n| self.scopes.iter().any(|s| s == n))
@@ -29,7 +50,7 @@ impl Principal {
 
 impl From<AccessClaims> for Principal {
     fn from(claims: AccessClaims) -> Self {
-        Self {
+        Caller {
             scopes: claims.scopes().map(str::to_owned).collect(),
             subject: claims.sub,
             client_id: claims.client_id,
@@ -37,5 +58,6 @@ impl From<AccessClaims> for Principal {
             name: claims.name,
             grant_id: claims.gid,
         }
+        .into()
     }
 }

@@ -240,7 +240,7 @@ impl From<&Principal> for TaskCaller {
 
 impl From<TaskCaller> for Principal {
     fn from(c: TaskCaller) -> Self {
-        Self {
+        crate::principal::Caller {
             subject: c.subject,
             client_id: c.client_id,
             scopes: c.scopes,
@@ -248,5 +248,6 @@ impl From<TaskCaller> for Principal {
             name: c.name,
             grant_id: c.grant_id,
         }
+        .into()
     }
 }

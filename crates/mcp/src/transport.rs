@@ -30,7 +30,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};
-use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{MethodRouter, post_service};
 use rmcp::ServerHandler;
@@ -42,6 +41,7 @@ use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use tower::util::MapResponseLayer;
 
 /// A step that only looks at the request: go on (`Continue`, perhaps with a header or an
 /// extension added), or answer instead (`Break`). [`origin::check`], [`compat::tolerate`],
@@ -63,8 +63,7 @@ pub fn config(state: &AppState) -> StreamableHttpServerConfig {
 
 /// `Cache-Control: no-store` and `Vary: Authorization` on every MCP response (tool lists are
 /// per-user; an anonymous cached copy would be wrong for everyone).
-pub async fn no_store(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
+pub fn no_store(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::VARY, HeaderValue::from_static("Authorization"));
@@ -90,7 +89,7 @@ pub fn mount(endpoint: MethodRouter<AppState>) -> Router<AppState> {
         .fold(Router::new(), |router, path| {
             router.route(path, endpoint.clone())
         })
-        .layer(middleware::from_fn(no_store))
+        .layer(MapResponseLayer::new(no_store as fn(Response) -> Response))
 }
 
 pub(crate) fn routes(state: &AppState) -> Router<AppState> {

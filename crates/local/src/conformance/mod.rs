@@ -18,6 +18,7 @@ use axum::routing::post_service;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use mcp_function::server::McpServer;
+use mcp_function::principal::Caller;
 use mcp_function::{AppState, Principal, compat, envelope, origin, transport};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
@@ -276,7 +277,7 @@ async fn conformance_steps(
     if let ControlFlow::Break(answer) = origin::check(&state, &mut request) {
         return answer;
     }
-    request.extensions_mut().insert(Principal {
+    request.extensions_mut().insert(Principal::from(Caller {
         subject: "conformance".into(),
         client_id: "conformance-suite".into(),
         scopes: remote_mcp_core::scopes::SUPPORTED
@@ -285,7 +286,7 @@ async fn conformance_steps(
         email: None,
         name: None,
         grant_id: None,
-    });
+    }));
     let mut request = match envelope::read(request).await {
         Ok(request) => request,
         Err(answer) => return answer,
