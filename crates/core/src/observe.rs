@@ -96,13 +96,15 @@ impl Scope {
         }
     }
 
-    /// The log lines held while the request ran, followed by `record`: the request's one write.
+    /// The log lines held while the request ran, followed by `record` and a newline: the
+    /// request's one write.
     pub fn with_held_lines(&self, record: &str) -> String {
-        let held = self.held.take();
-        let mut text = String::with_capacity(held.len() + record.len());
-        text.push_str(&String::from_utf8_lossy(&held));
-        text.push_str(record);
-        text
+        let mut text = self.held.take();
+        text.reserve(record.len() + 1);
+        text.extend_from_slice(record.as_bytes());
+        text.push(b'\n');
+        String::from_utf8(text)
+            .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned())
     }
 
     /// The EMF record of this request, answered with `status` after `latency` on `route`: one
@@ -116,17 +118,16 @@ impl Scope {
         latency: Duration,
         timestamp_ms: u128,
     ) -> String {
-        let namespace = json_string(namespace);
+        // Written straight into one buffer: this runs for every request.
         let directive = |out: &mut String, dimensions: &str, metrics: &[(&str, &str)]| {
-            let metrics: Vec<String> = metrics
-                .iter()
-                .map(|(name, unit)| format!(r#"{{"Name":"{name}","Unit":"{unit}"}}"#))
-                .collect();
-            let _ = write!(
-                out,
-                r#"{{"Namespace":{namespace},"Dimensions":[{dimensions}],"Metrics":[{}]}}"#,
-                metrics.join(",")
-            );
+            out.push_str(r#"{"Namespace":"#);
+            push_json_string(out, namespace);
+            let _ = write!(out, r#","Dimensions":[{dimensions}],"Metrics":["#);
+            for (i, (name, unit)) in metrics.iter().enumerate() {
+                let comma = if i == 0 { "" } else { "," };
+                let _ = write!(out, r#"{comma}{{"Name":"{name}","Unit":"{unit}"}}"#);
+            }
+            out.push_str("]}");
         };
         let mut out = String::with_capacity(640);
         let _ = write!(
@@ -156,18 +157,21 @@ impl Scope {
             let metrics: Vec<(&str, &str)> = names.iter().map(|n| (*n, "Count")).collect();
             directive(&mut out, "[]", &metrics);
         }
+        out.push_str(r#"]},"Function":"#);
+        push_json_string(&mut out, function);
+        out.push_str(r#","Route":"#);
+        push_json_string(&mut out, route);
         let _ = write!(
             out,
-            r#"]}},"Function":{},"Route":{},"Status":"{status}","Requests":1,"Latency":{}"#,
-            json_string(function),
-            json_string(route),
+            r#","Status":"{status}","Requests":1,"Latency":{}"#,
             milliseconds(latency)
         );
         if let Some(call) = tool.as_ref() {
+            out.push_str(r#","Tool":"#);
+            push_json_string(&mut out, &call.tool);
             let _ = write!(
                 out,
-                r#","Tool":{},"Outcome":"{}","ToolCalls":1,"ToolLatency":{}"#,
-                json_string(&call.tool),
+                r#","Outcome":"{}","ToolCalls":1,"ToolLatency":{}"#,
                 call.outcome,
                 milliseconds(call.latency)
             );
@@ -177,7 +181,8 @@ impl Scope {
             let _ = write!(out, r#","{name}":{times}"#);
         }
         if let Some(request) = &self.request {
-            let _ = write!(out, r#","request":{}"#, json_string(request));
+            out.push_str(r#","request":"#);
+            push_json_string(&mut out, request);
         }
         out.push('}');
         out
@@ -197,7 +202,18 @@ pub fn hold(bytes: &[u8]) -> bool {
 /// `text` as a JSON string.
 fn json_string(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
+    push_json_string(&mut out, text);
+    out
+}
+
+/// Appends `text` to `out` as a JSON string.
+pub(crate) fn push_json_string(out: &mut String, text: &str) {
     out.push('"');
+    if !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
     for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -209,7 +225,6 @@ fn json_string(text: &str) -> String {
         }
     }
     out.push('"');
-    out
 }
 
 fn milliseconds(duration: Duration) -> f64 {

@@ -73,12 +73,69 @@ where
         .with_span_list(false)
         .with_writer(Held(writer.clone()))
         .with_filter(tracing_subscriber::filter::filter_fn(|metadata| {
-            metadata.target() != crate::observe::EMF_TARGET
+            metadata.target() != crate::observe::EMF_TARGET && metadata.target() != AUDIT_TARGET
         }));
     tracing_subscriber::registry()
         .with(filter())
         .with(lines)
+        .with(AuditLines(Held(writer.clone())))
         .with(Emf(writer))
+}
+
+/// The tracing target of audit lines ([`crate::audit`]).
+const AUDIT_TARGET: &str = "audit";
+
+/// Writes audit lines in the format of the JSON lines beside them (`{"level":…,"fields":{…},
+/// "target":"audit"}`, the fields in the order given), built directly: there is one per tool call.
+struct AuditLines<W>(W);
+
+impl<S, W> tracing_subscriber::Layer<S> for AuditLines<W>
+where
+    S: tracing::Subscriber,
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + 'static,
+{
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _context: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        if event.metadata().target() != AUDIT_TARGET {
+            return;
+        }
+        let mut line = String::with_capacity(320);
+        line.push_str(r#"{"level":""#);
+        line.push_str(event.metadata().level().as_str());
+        line.push_str(r#"","fields":{"#);
+        event.record(&mut Fields(&mut line, 0));
+        line.push_str("},\"target\":\"audit\"}\n");
+        use std::io::Write;
+        let _ = self.0.make_writer().write_all(line.as_bytes());
+    }
+}
+
+/// Appends an event's fields to a JSON object's members.
+struct Fields<'a>(&'a mut String, usize);
+
+impl Fields<'_> {
+    fn member(&mut self, name: &str, value: &str) {
+        if self.1 > 0 {
+            self.0.push(',');
+        }
+        self.1 += 1;
+        crate::observe::push_json_string(self.0, name);
+        self.0.push(':');
+        crate::observe::push_json_string(self.0, value);
+    }
+}
+
+impl tracing::field::Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.member(field.name(), &format!("{value:?}"));
+    }
+
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.member(field.name(), value);
+    }
 }
 
 /// A writer whose lines, while a request is served, are held and written with the request's EMF
@@ -127,28 +184,34 @@ where
         if event.metadata().target() != crate::observe::EMF_TARGET {
             return;
         }
-        let mut record = Record(None);
-        event.record(&mut record);
-        if let Some(mut line) = record.0 {
-            use std::io::Write;
-            line.push('\n');
-            let _ = self.0.make_writer().write_all(line.as_bytes());
-        }
+        event.record(&mut Record(self.0.make_writer()));
     }
 }
 
-struct Record(Option<String>);
+/// Writes the `emf` field of an event as one line, in one write.
+struct Record<W>(W);
 
-impl tracing::field::Visit for Record {
+impl<W: std::io::Write> Record<W> {
+    fn line(&mut self, text: &str) {
+        // The request layer's text ends with its newline already: written as it is, uncopied.
+        let _ = if text.ends_with('\n') {
+            self.0.write_all(text.as_bytes())
+        } else {
+            self.0.write_all(format!("{text}\n").as_bytes())
+        };
+    }
+}
+
+impl<W: std::io::Write> tracing::field::Visit for Record<W> {
     fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
         if field.name() == "emf" {
-            self.0 = Some(format!("{value:?}"));
+            self.line(&format!("{value:?}"));
         }
     }
 
     fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
         if field.name() == "emf" {
-            self.0 = Some(value.to_owned());
+            self.line(value);
         }
     }
 }
