@@ -5,7 +5,7 @@
 //! checks `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name`, after [`crate::compat`] has
 //! absorbed what deployed Claude clients send differently.
 //!
-//! A POST passes these steps in this order (one service, [`Pipeline`]), after the router-wide
+//! A POST passes these steps in this order (one service, `Pipeline`), after the router-wide
 //! request log and metrics ([`remote_mcp_core::observe`]). Each is a function that hands on what
 //! it adds in the request's extensions, or answers instead of passing on; the pipeline calls
 //! them in turn, so a request costs one boxed future however many steps it passes.
@@ -14,7 +14,7 @@
 //! |---|---|---|
 //! | [`origin::check`] | `Origin` | 403 for a foreign origin |
 //! | [`bearer::authenticate`] | `Authorization`; the grant, at most once per token per interval | [`Principal`]; 401, 503 |
-//! | [`envelope::read`] | the body, the only layer that does | [`Message`]; 400 (`-32700`, `-32600`), 413 |
+//! | [`envelope::read`] | the body, the only step that does | [`Message`]; 400 (`-32700`, `-32600`), 413 |
 //! | [`compat::tolerate`] | `Accept`, `MCP-Protocol-Version`, [`Message`] | the headers rmcp requires; 406 |
 //! | [`step_up::enforce`] | [`Message`], [`Principal`] | 403 `insufficient_scope` |
 //! | [`tool_audit::record`] | [`Message`], [`Principal`], the answer | the audit line and metric of a tool call |
