@@ -114,7 +114,12 @@ wait"#;
         };
         let started = Instant::now();
         let deadline = start_deadline();
-        while TcpStream::connect(SocketAddr::new(address, port)).is_err() {
+        // Listening means the service itself listens: when another program took the port between
+        // our probe and the service's start, a connection succeeds but reaches that program, and
+        // the service, refused the port, exits (and is started again on a fresh one).
+        while TcpStream::connect(SocketAddr::new(address, port)).is_err()
+            || !listens_in_tree(pid, port)
+        {
             // The watchdog ends with the service: an exited watchdog is an exited service.
             if watchdog.try_wait().ok().flatten().is_some() {
                 return Ok(Err(output()));
@@ -144,6 +149,96 @@ wait"#;
     pub fn pid(&self) -> u32 {
         self.pid
     }
+}
+
+/// Whether `pid` or one of its descendants holds a socket listening on `port` (a service started
+/// through a wrapper, such as a JVM under `npx`, listens from a child). Linux reads `/proc`;
+/// elsewhere any listener counts.
+#[cfg(target_os = "linux")]
+fn listens_in_tree(pid: u32, port: u16) -> bool {
+    let listening = listening_inodes(port);
+    if listening.is_empty() {
+        return false;
+    }
+    descendants(pid).into_iter().any(|process| {
+        std::fs::read_dir(format!("/proc/{process}/fd"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+            .filter_map(|target| {
+                let target = target.to_string_lossy().into_owned();
+                target
+                    .strip_prefix("socket:[")?
+                    .strip_suffix(']')?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .any(|inode| listening.contains(&inode))
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn listens_in_tree(_pid: u32, _port: u16) -> bool {
+    true
+}
+
+/// The inodes of the TCP sockets (IPv4 and IPv6) listening on `port`.
+#[cfg(target_os = "linux")]
+fn listening_inodes(port: u16) -> Vec<u64> {
+    const LISTEN: &str = "0A";
+    ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|table| std::fs::read_to_string(table).ok())
+        .flat_map(|table| {
+            table
+                .lines()
+                .skip(1)
+                .filter_map(|line| {
+                    let fields: Vec<&str> = line.split_whitespace().collect();
+                    let local_port = fields.get(1)?.rsplit(':').next()?;
+                    let listens = fields.get(3) == Some(&LISTEN)
+                        && u16::from_str_radix(local_port, 16).ok() == Some(port);
+                    listens.then(|| fields.get(9)?.parse().ok()).flatten()
+                })
+                .collect::<Vec<u64>>()
+        })
+        .collect()
+}
+
+/// `pid` and every process below it.
+#[cfg(target_os = "linux")]
+fn descendants(pid: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let process: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // `pid (comm) state ppid …`; comm may hold spaces and parentheses.
+            let parent = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            Some((process, parent))
+        })
+        .collect();
+    let mut tree = vec![pid];
+    let mut next = 0;
+    while let Some(&parent) = tree.get(next) {
+        tree.extend(
+            parents
+                .iter()
+                .filter(|(_, p)| *p == parent)
+                .map(|(child, _)| *child),
+        );
+        next += 1;
+    }
+    tree
 }
 
 /// A real OpenID Provider (`scripts/oidc-provider.mjs`: the `oidc-provider` npm package, OpenID
@@ -207,6 +302,24 @@ mod tests {
             err.contains("exited before listening") && err.contains("boom"),
             "{err}"
         );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_port_another_program_listens_on_is_not_the_service_listening() {
+        let held = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = held.local_addr().unwrap().port();
+        assert!(
+            listens_in_tree(std::process::id(), port),
+            "our own listener"
+        );
+        let mut service = Command::new("sleep").arg("5").spawn().unwrap();
+        assert!(
+            !listens_in_tree(service.id(), port),
+            "a connection to the port would succeed, but the service is not the one listening"
+        );
+        let _ = service.kill();
+        let _ = service.wait();
     }
 
     #[test]
