@@ -8,6 +8,7 @@
 //! read an empty declaration as an (invalid) endpoint.
 
 use crate::config::ConfigError;
+use crate::deferred::Deferred;
 use crate::token::kms::KmsSigner;
 use crate::{Config, DynamoStore};
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -42,23 +43,31 @@ impl Deployment {
         let table = required("TABLE_NAME")?;
         let key_id = required("SIGNING_KEY_ID")?;
         let aws = sdk_config().await;
-        let mut dynamodb =
-            aws_sdk_dynamodb::config::Builder::from(&aws).timeout_config(crate::store::timeouts());
-        if let Some(url) = endpoint_override("DYNAMODB_ENDPOINT_URL") {
-            dynamodb = dynamodb.endpoint_url(url);
-        }
-        let mut kms = aws_sdk_kms::config::Builder::from(&aws);
-        if let Some(url) = endpoint_override("KMS_ENDPOINT_URL") {
-            kms = kms.endpoint_url(url);
-        }
-        // The service clients themselves are built by the first call that needs one.
-        let kms = kms.build();
+        // The service clients are configured and built by the first call that needs one.
+        let dynamodb = {
+            let aws = aws.clone();
+            move || {
+                let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(&aws)
+                    .timeout_config(crate::store::timeouts());
+                if let Some(url) = endpoint_override("DYNAMODB_ENDPOINT_URL") {
+                    dynamodb = dynamodb.endpoint_url(url);
+                }
+                dynamodb.build()
+            }
+        };
+        let kms = Deferred::new(move || {
+            let mut kms = aws_sdk_kms::config::Builder::from(&aws);
+            if let Some(url) = endpoint_override("KMS_ENDPOINT_URL") {
+                kms = kms.endpoint_url(url);
+            }
+            aws_sdk_kms::Client::from_conf(kms.build())
+        });
         Ok(Self {
-            store: DynamoStore::lazy(dynamodb.build(), table),
+            store: DynamoStore::lazy(dynamodb, table),
             previous_signing_key: endpoint_override("PREVIOUS_SIGNING_KEY_ID")
                 .map(|id| KmsSigner::lazy(kms.clone(), id)),
             vault_keys: endpoint_override("VAULT_KEY_ID")
-                .map(|id| KmsDataKeys::new(kms.clone(), id)),
+                .map(|id| KmsDataKeys::lazy(kms.clone(), id)),
             signing_key: KmsSigner::lazy(kms, key_id),
             config,
         })
@@ -70,8 +79,7 @@ impl Deployment {
 /// it at a local stand-in (tests).
 #[cfg(feature = "secrets")]
 pub struct SecretReader {
-    config: aws_sdk_secretsmanager::Config,
-    client: OnceLock<aws_sdk_secretsmanager::Client>,
+    client: Deferred<aws_sdk_secretsmanager::Client>,
     kept: tokio::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
@@ -79,18 +87,24 @@ pub struct SecretReader {
 impl SecretReader {
     /// A reader configured from the environment, as [`Deployment::from_env`] configures its clients.
     pub async fn from_env() -> Self {
-        let mut config = aws_sdk_secretsmanager::config::Builder::from(&sdk_config().await);
-        if let Some(url) = endpoint_override("SECRETSMANAGER_ENDPOINT_URL") {
-            config = config.endpoint_url(url);
-        }
-        Self::new(config.build())
+        let aws = sdk_config().await;
+        Self::lazy(Deferred::new(move || {
+            let mut config = aws_sdk_secretsmanager::config::Builder::from(&aws);
+            if let Some(url) = endpoint_override("SECRETSMANAGER_ENDPOINT_URL") {
+                config = config.endpoint_url(url);
+            }
+            aws_sdk_secretsmanager::Client::from_conf(config.build())
+        }))
     }
 
-    /// A reader with this client configuration (the client is built on the first read).
-    pub fn new(config: aws_sdk_secretsmanager::Config) -> Self {
+    /// A reader with this client.
+    pub fn new(client: aws_sdk_secretsmanager::Client) -> Self {
+        Self::lazy(Deferred::ready(client))
+    }
+
+    fn lazy(client: Deferred<aws_sdk_secretsmanager::Client>) -> Self {
         Self {
-            config,
-            client: OnceLock::new(),
+            client,
             kept: Default::default(),
         }
     }
@@ -101,10 +115,9 @@ impl SecretReader {
         if let Some(value) = kept.get(arn) {
             return Ok(value.clone());
         }
-        let client = self
+        let value = self
             .client
-            .get_or_init(|| aws_sdk_secretsmanager::Client::from_conf(self.config.clone()));
-        let value = client
+            .get()
             .get_secret_value()
             .secret_id(arn)
             .send()
@@ -129,24 +142,26 @@ impl crate::providers::SecretSource for SecretReader {
 /// under the record's encryption context, so KMS itself refuses to unwrap a data key for another
 /// person or provider (and an IAM condition on the context can narrow who may).
 pub struct KmsDataKeys {
-    config: aws_sdk_kms::Config,
-    client: OnceLock<aws_sdk_kms::Client>,
+    client: Deferred<aws_sdk_kms::Client>,
     key_id: String,
 }
 
 impl KmsDataKeys {
-    /// Data keys under `key_id`; the client is built on the first call.
-    pub fn new(config: aws_sdk_kms::Config, key_id: impl Into<String>) -> Self {
+    /// Data keys under `key_id`, with this client.
+    pub fn new(client: aws_sdk_kms::Client, key_id: impl Into<String>) -> Self {
+        Self::lazy(Deferred::ready(client), key_id)
+    }
+
+    /// The same, with a client built when the first call needs it (shared with its clones).
+    pub fn lazy(client: Deferred<aws_sdk_kms::Client>, key_id: impl Into<String>) -> Self {
         Self {
-            config,
-            client: OnceLock::new(),
+            client,
             key_id: key_id.into(),
         }
     }
 
     fn client(&self) -> &aws_sdk_kms::Client {
-        self.client
-            .get_or_init(|| aws_sdk_kms::Client::from_conf(self.config.clone()))
+        self.client.get()
     }
 }
 
@@ -224,8 +239,7 @@ impl crate::vault::DataKeys for KmsDataKeys {
 /// error). `LAMBDA_ENDPOINT_URL` points it at a local emulator (`sam local start-lambda`).
 #[cfg(feature = "tasks")]
 pub struct AsyncInvoker {
-    config: aws_sdk_lambda::Config,
-    client: OnceLock<aws_sdk_lambda::Client>,
+    client: Deferred<aws_sdk_lambda::Client>,
     function: String,
 }
 
@@ -234,23 +248,22 @@ impl AsyncInvoker {
     /// An invoker of `function` (a name or ARN), configured as [`Deployment::from_env`] configures
     /// its clients; the client is built on the first invocation.
     pub async fn from_env(function: String) -> Self {
-        let mut config = aws_sdk_lambda::config::Builder::from(&sdk_config().await);
-        if let Some(url) = endpoint_override("LAMBDA_ENDPOINT_URL") {
-            config = config.endpoint_url(url);
-        }
-        Self {
-            config: config.build(),
-            client: OnceLock::new(),
-            function,
-        }
+        let aws = sdk_config().await;
+        let client = Deferred::new(move || {
+            let mut config = aws_sdk_lambda::config::Builder::from(&aws);
+            if let Some(url) = endpoint_override("LAMBDA_ENDPOINT_URL") {
+                config = config.endpoint_url(url);
+            }
+            aws_sdk_lambda::Client::from_conf(config.build())
+        });
+        Self { client, function }
     }
 
     /// Queues `payload` (JSON) for the function; `Ok` once Lambda has accepted it.
     pub async fn invoke(&self, payload: Vec<u8>) -> Result<(), String> {
-        let client = self
+        let out = self
             .client
-            .get_or_init(|| aws_sdk_lambda::Client::from_conf(self.config.clone()));
-        let out = client
+            .get()
             .invoke()
             .function_name(&self.function)
             .invocation_type(aws_sdk_lambda::types::InvocationType::Event)

@@ -9,6 +9,7 @@
 //!   record per request).
 //! - [`scopes`]: the scopes, what each allows in words, and the one tool → scope table.
 //! - [`token`]: ES256 access tokens: claims, signers (local, KMS), JWKS, the verifier.
+//! - [`deferred`]: values (the AWS SDK clients) built by the first call that needs them.
 //! - [`config`]: everything read from the environment, validated once at cold start.
 //! - [`time`]: [`UnixTime`], the `now` every domain function takes as a parameter, and the [`Clock`]
 //!   handlers read it from.
@@ -26,6 +27,7 @@ pub mod audit;
 #[cfg(feature = "kms")]
 pub mod aws;
 pub mod config;
+pub mod deferred;
 pub mod model;
 pub mod observe;
 pub mod password;

@@ -15,7 +15,7 @@ async fn a_record_sealed_with_a_kms_data_key_opens_for_its_person_only() {
     let client = kms.client();
     let key = client.create_key().send().await.unwrap();
     let key_id = key.key_metadata.unwrap().key_id;
-    let vault = Vault::new(Arc::new(KmsDataKeys::new(client.config().clone(), &key_id)));
+    let vault = Vault::new(Arc::new(KmsDataKeys::new(client.clone(), &key_id)));
 
     let sealed = vault
         .seal("alice", "github", b"gho_alices_upstream_token")

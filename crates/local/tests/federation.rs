@@ -901,7 +901,9 @@ async fn a_client_secret_is_read_from_secrets_manager() {
         .unwrap()
         .arn
         .unwrap();
-    let reader: Arc<dyn SecretSource> = Arc::new(remote_mcp_core::aws::SecretReader::new(config));
+    let reader: Arc<dyn SecretSource> = Arc::new(remote_mcp_core::aws::SecretReader::new(
+        aws_sdk_secretsmanager::Client::from_conf(config),
+    ));
     let world = World::with_extra(
         remote_mcp_testkit::memory_store(),
         corp_only(),

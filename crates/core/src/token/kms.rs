@@ -4,6 +4,7 @@
 //! later requests wait for it again.
 
 use super::{Jwk, PublicKey, SignError, Signer, der_to_jose};
+use crate::deferred::Deferred;
 use async_trait::async_trait;
 use aws_sdk_kms::Client;
 use aws_sdk_kms::error::DisplayErrorContext;
@@ -17,49 +18,28 @@ const MAX_RAW_MESSAGE: usize = 4096;
 
 /// Signs with a KMS key.
 pub struct KmsSigner {
-    client: SdkClient,
+    client: Deferred<Client>,
     key_id: String,
     jwk: OnceCell<Jwk>,
-}
-
-/// The SDK client: given, or built from its configuration on first use.
-enum SdkClient {
-    Ready(Client),
-    Lazy {
-        config: Box<aws_sdk_kms::Config>,
-        built: std::sync::OnceLock<Client>,
-    },
 }
 
 impl KmsSigner {
     /// A signer for `key_id`; makes no request until a key or signature is needed.
     pub fn new(client: Client, key_id: impl Into<String>) -> Self {
-        Self {
-            client: SdkClient::Ready(client),
-            key_id: key_id.into(),
-            jwk: OnceCell::new(),
-        }
+        Self::lazy(Deferred::ready(client), key_id)
     }
 
-    /// The same, building its SDK client from `config` when the first call needs it.
-    pub fn lazy(config: aws_sdk_kms::Config, key_id: impl Into<String>) -> Self {
+    /// The same, with a client built when the first call needs it (shared with its clones).
+    pub fn lazy(client: Deferred<Client>, key_id: impl Into<String>) -> Self {
         Self {
-            client: SdkClient::Lazy {
-                config: Box::new(config),
-                built: std::sync::OnceLock::new(),
-            },
+            client,
             key_id: key_id.into(),
             jwk: OnceCell::new(),
         }
     }
 
     fn client(&self) -> &Client {
-        match &self.client {
-            SdkClient::Ready(client) => client,
-            SdkClient::Lazy { config, built } => {
-                built.get_or_init(|| Client::from_conf(config.as_ref().clone()))
-            }
-        }
+        self.client.get()
     }
 }
 

@@ -14,6 +14,7 @@ mod tasks;
 use super::table::{COUNT, Key, PARTITION_KEY, REDEEMED_BY, REVISION, SORT_KEY, TTL_ATTRIBUTE};
 use super::{GrantStore, StoreError, window_start};
 use crate::UnixTime;
+use crate::deferred::Deferred;
 use crate::model::{CodeRecord, CodeRedemption, Grant};
 use crate::secret::SecretHash;
 use aws_sdk_dynamodb::Client as DynamoClient;
@@ -45,48 +46,33 @@ const CONTENTION_DEADLINE: Duration = Duration::from_secs(3);
 /// Store backed by a DynamoDB table.
 #[derive(Clone, Debug)]
 pub struct DynamoStore {
-    client: SdkClient,
+    client: Deferred<DynamoClient>,
     table: String,
-}
-
-/// The SDK client: given, or built from its configuration on first use (constructing one sets up
-/// its runtime plugins, work a cold start's first request may not need).
-#[derive(Clone, Debug)]
-enum SdkClient {
-    Ready(DynamoClient),
-    Lazy {
-        config: Box<aws_sdk_dynamodb::Config>,
-        built: std::sync::Arc<std::sync::OnceLock<DynamoClient>>,
-    },
 }
 
 impl DynamoStore {
     /// Uses an existing SDK client.
     pub fn new(client: DynamoClient, table: impl Into<String>) -> Self {
-        Self {
-            client: SdkClient::Ready(client),
-            table: table.into(),
-        }
+        Self::deferred(Deferred::ready(client), table)
     }
 
-    /// Builds its client from `config` when the first call needs it.
-    pub fn lazy(config: aws_sdk_dynamodb::Config, table: impl Into<String>) -> Self {
+    /// Builds its client (and its configuration, with `config`) when the first call needs it.
+    pub fn lazy(
+        config: impl FnOnce() -> aws_sdk_dynamodb::Config + Send + 'static,
+        table: impl Into<String>,
+    ) -> Self {
+        Self::deferred(Deferred::new(|| DynamoClient::from_conf(config())), table)
+    }
+
+    fn deferred(client: Deferred<DynamoClient>, table: impl Into<String>) -> Self {
         Self {
-            client: SdkClient::Lazy {
-                config: Box::new(config),
-                built: std::sync::Arc::default(),
-            },
+            client,
             table: table.into(),
         }
     }
 
     fn client(&self) -> &DynamoClient {
-        match &self.client {
-            SdkClient::Ready(client) => client,
-            SdkClient::Lazy { config, built } => {
-                built.get_or_init(|| DynamoClient::from_conf(config.as_ref().clone()))
-            }
-        }
+        self.client.get()
     }
 
     /// A store on a DynamoDB-compatible endpoint that does not check credentials, such as
