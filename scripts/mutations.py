@@ -103,6 +103,15 @@ MUTATIONS = {
             """capabilities.grant_types_supported""",
         ),
     ],
+    "without credentials in the environment the AWS clients ignore the container endpoint": [
+        (
+            "crates/core/src/aws.rs",
+            """aws_config::ecs::EcsCredentialsProvider::builder()
+                .configure(&provider_config)
+                .build(),""",
+            """aws_config::environment::EnvironmentVariableCredentialsProvider::new(),""",
+        ),
+    ],
     "the MCP function skips the revocation check": [
         (
             "crates/mcp/src/bearer.rs",

@@ -12,7 +12,6 @@ use crate::deferred::Deferred;
 use crate::token::kms::KmsSigner;
 use crate::{Config, DynamoStore};
 use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_smithy_http_client::tls;
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
@@ -38,11 +37,11 @@ impl Deployment {
     /// `SIGNING_KEY_ID` (the KMS key signing access tokens), `VAULT_KEY_ID` (the token vault's
     /// key, when set) and, during a key rotation, `PREVIOUS_SIGNING_KEY_ID`. The error names the variable and
     /// what is wrong with it.
-    pub async fn from_env() -> Result<Self, ConfigError> {
+    pub fn from_env() -> Result<Self, ConfigError> {
         let config = Config::from_env()?;
         let table = required("TABLE_NAME")?;
         let key_id = required("SIGNING_KEY_ID")?;
-        let aws = sdk_config().await;
+        let aws = sdk_config();
         // The service clients are configured and built by the first call that needs one.
         let dynamodb = {
             let aws = aws.clone();
@@ -86,8 +85,8 @@ pub struct SecretReader {
 #[cfg(feature = "secrets")]
 impl SecretReader {
     /// A reader configured from the environment, as [`Deployment::from_env`] configures its clients.
-    pub async fn from_env() -> Self {
-        let aws = sdk_config().await;
+    pub fn from_env() -> Self {
+        let aws = sdk_config();
         Self::lazy(Deferred::new(move || {
             let mut config = aws_sdk_secretsmanager::config::Builder::from(&aws);
             if let Some(url) = endpoint_override("SECRETSMANAGER_ENDPOINT_URL") {
@@ -247,8 +246,8 @@ pub struct AsyncInvoker {
 impl AsyncInvoker {
     /// An invoker of `function` (a name or ARN), configured as [`Deployment::from_env`] configures
     /// its clients; the client is built on the first invocation.
-    pub async fn from_env(function: String) -> Self {
-        let aws = sdk_config().await;
+    pub fn from_env(function: String) -> Self {
+        let aws = sdk_config();
         let client = Deferred::new(move || {
             let mut config = aws_sdk_lambda::config::Builder::from(&aws);
             if let Some(url) = endpoint_override("LAMBDA_ENDPOINT_URL") {
@@ -316,42 +315,34 @@ impl crate::upstream::Revoker for RevokeElsewhere {
 /// The SDK configuration, with no work at cold start that a request does not need. Lambda puts the
 /// region and the function's credentials in the environment, so they are read from there and
 /// nothing else is consulted: no profile files, no provider chain (which builds clients for IMDS,
-/// ECS, SSO and web identity), and the HTTPS client comes later ([`LazyHttpsClient`]). Without
-/// credentials in the environment (some local emulators), the SDK's default chain resolves them,
-/// lazily, on the first call.
-async fn sdk_config() -> aws_config::SdkConfig {
+/// ECS, SSO and web identity, and links STS), and the HTTPS client comes later
+/// ([`LazyHttpsClient`]). Without credentials in the environment, they come from a container
+/// credentials endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI`, as Lambda SnapStart provides
+/// them), on the first call.
+fn sdk_config() -> aws_config::SdkConfig {
     let http = SharedHttpClient::new(LazyHttpsClient::default());
     let region = endpoint_override("AWS_REGION")
         .or_else(|| endpoint_override("AWS_DEFAULT_REGION"))
         .unwrap_or_else(|| "us-east-1".to_owned());
-    let mut builder = aws_config::SdkConfig::builder()
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(region))
-        .http_client(http.clone());
     let credentials = if endpoint_override("AWS_ACCESS_KEY_ID").is_some() {
         SharedCredentialsProvider::new(
             aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
         )
     } else {
-        // Lambda always sets them; this is for emulators that do not.
-        let no_profile_files = EnvConfigFiles::builder()
-            .with_contents(EnvConfigFileKind::Config, "")
-            .with_contents(EnvConfigFileKind::Credentials, "")
-            .build();
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(http)
-            .profile_files(no_profile_files)
-            .load()
-            .await
-            .credentials_provider()
-            .unwrap_or_else(|| {
-                SharedCredentialsProvider::new(
-                    aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
-                )
-            })
+        let provider_config = aws_config::provider_config::ProviderConfig::without_region()
+            .with_http_client(http.clone());
+        SharedCredentialsProvider::new(
+            aws_config::ecs::EcsCredentialsProvider::builder()
+                .configure(&provider_config)
+                .build(),
+        )
     };
-    builder.set_credentials_provider(Some(credentials));
-    builder.build()
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region))
+        .http_client(http)
+        .credentials_provider(credentials)
+        .build()
 }
 
 /// The AWS SDK's HTTPS client, built when the first request needs it. The SDK's own default client

@@ -179,7 +179,7 @@ impl AppState {
 /// The token vault as the Lambda functions that run tools configure it: the providers of
 /// `IDENTITY_PROVIDERS` that keep tokens, the vault's KMS key (`VAULT_KEY_ID`), client secrets
 /// from Secrets Manager. `None` when no provider keeps tokens or no key is set.
-pub async fn upstreams_from_env(
+pub fn upstreams_from_env(
     vault_keys: Option<remote_mcp_core::aws::KmsDataKeys>,
     store: Arc<dyn remote_mcp_core::ConnectionStore>,
 ) -> Result<Option<Arc<remote_mcp_core::upstream::Upstreams>>, String> {
@@ -187,7 +187,7 @@ pub async fn upstreams_from_env(
     let (Some(keys), true) = (vault_keys, providers.iter().any(|p| p.vault)) else {
         return Ok(None);
     };
-    let secrets = remote_mcp_core::aws::SecretReader::from_env().await;
+    let secrets = remote_mcp_core::aws::SecretReader::from_env();
     Ok(Some(Arc::new(remote_mcp_core::upstream::Upstreams::new(
         &providers,
         store,

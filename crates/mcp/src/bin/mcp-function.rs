@@ -20,7 +20,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         signing_key,
         previous_signing_key,
         vault_keys,
-    } = Deployment::from_env().await?;
+    } = Deployment::from_env()?;
     // One table; this function's IAM policy allows the notes' writes and the grants' reads.
     let store = Arc::new(store);
     let mut state = AppState::new(config, store.clone(), store.clone(), Arc::new(signing_key));
@@ -28,14 +28,14 @@ async fn main() -> Result<(), lambda_http::Error> {
         state = state.with_previous_key(Arc::new(previous));
     }
     // Tools that call providers' APIs as the person: this function may open the vault.
-    if let Some(upstreams) = mcp_function::upstreams_from_env(vault_keys, store.clone()).await? {
+    if let Some(upstreams) = mcp_function::upstreams_from_env(vault_keys, store.clone())? {
         state = state.with_upstreams(upstreams);
     }
     // Long tool calls become tasks, worked by the task worker function (asynchronous Invoke).
     if let Ok(worker) = std::env::var("TASK_WORKER_FUNCTION")
         && !worker.trim().is_empty()
     {
-        let invoker = AsyncInvoker::from_env(worker.trim().to_owned()).await;
+        let invoker = AsyncInvoker::from_env(worker.trim().to_owned());
         state = state.with_tasks(store, Arc::new(tasks::Lambda(invoker)));
     }
     lambda_http::run(router(state)).await

@@ -29,9 +29,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         store,
         vault_keys,
         ..
-    } = Deployment::from_env().await?;
+    } = Deployment::from_env()?;
     let store = Arc::new(store);
-    let upstreams = mcp_function::upstreams_from_env(vault_keys, store.clone()).await?;
+    let upstreams = mcp_function::upstreams_from_env(vault_keys, store.clone())?;
     let tasks = Tasks {
         store: store.clone() as Arc<dyn TaskStore>,
         // The worker hands nothing on: its tools run here.

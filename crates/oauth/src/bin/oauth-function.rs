@@ -19,7 +19,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         signing_key,
         previous_signing_key,
         vault_keys,
-    } = Deployment::from_env().await?;
+    } = Deployment::from_env()?;
     let providers = config::from_env()?;
     if providers.iter().any(|p| p.vault) && vault_keys.is_none() {
         return Err(
@@ -30,14 +30,14 @@ async fn main() -> Result<(), lambda_http::Error> {
     }
     let store = Arc::new(store);
     let mut state = AppState::new(config, store.clone(), store.clone(), Arc::new(signing_key))
-        .with_identity_providers(providers, Some(Arc::new(SecretReader::from_env().await)));
+        .with_identity_providers(providers, Some(Arc::new(SecretReader::from_env())));
     if let Some(keys) = vault_keys {
         // This function seals and forgets; revoking at the provider needs the vault opened, which
         // only the MCP function and the task worker may do: the worker is invoked for it.
         let revoker: Option<Arc<dyn Revoker>> = match std::env::var("TASK_WORKER_FUNCTION") {
-            Ok(worker) if !worker.is_empty() => Some(Arc::new(RevokeElsewhere(
-                AsyncInvoker::from_env(worker).await,
-            ))),
+            Ok(worker) if !worker.is_empty() => {
+                Some(Arc::new(RevokeElsewhere(AsyncInvoker::from_env(worker))))
+            }
             _ => None,
         };
         state = state.with_token_vault(store.clone(), Vault::new(Arc::new(keys)), revoker);
