@@ -30,7 +30,13 @@ export CHROMIUM=$chromium
 log=target/browser.log
 mkdir -p target
 status=0
-cargo test -p remote-mcp-local --locked --test federation -- --ignored --nocapture --test-threads 1 browser \
-  >"$log" 2>&1 || status=$?
-grep -E '^(browser |test |test result)' "$log" || true
-[ "$status" = 0 ] || { echo "browser: failed; the whole output is in $log" >&2; tail -40 "$log" >&2; exit "$status"; }
+# No backtrace: a failure's message (each journey's line, the browser's stack traces) is the story.
+RUST_BACKTRACE=0 cargo test -p remote-mcp-local --locked --test federation -- --ignored --nocapture \
+  --test-threads 1 browser >"$log" 2>&1 || status=$?
+journeys() { grep -E '^(browser |test |test result)' "$log" || true; }
+journeys
+if [ "$status" != 0 ]; then
+  # The journeys' lines again, last, so that a view of the output's end shows what failed.
+  { echo "browser: failed; the whole output is in $log"; tail -40 "$log"; echo "browser: the journeys:"; journeys; } >&2
+  exit "$status"
+fi
