@@ -162,7 +162,10 @@ async fn respond(
     context.meta = std::mem::take(request.request.get_meta_mut());
     context.extensions = std::mem::take(request.request.extensions_mut());
     context.extensions.insert(parts);
-    let (message, outcome) = match server.handle_request(request.request, context).await {
+    // Boxed: the handler's future is an enum of every request's, kilobytes that each enclosing
+    // future would otherwise carry and copy.
+    let handled = Box::pin(server.handle_request(request.request, context));
+    let (message, outcome) = match handled.await {
         Ok(result) => {
             let outcome = match &result {
                 ServerResult::CallToolResult(call) if call.is_error == Some(true) => {

@@ -59,7 +59,8 @@ impl Revocations {
         {
             return Ok(seen.standing);
         }
-        let standing = self.look_up(claims, now).await?;
+        // Boxed: the store's reads are the rare path; the common one stays a small future.
+        let standing = Box::pin(self.look_up(claims, now)).await?;
         self.remember(claims, now, standing);
         Ok(standing)
     }

@@ -23,20 +23,23 @@ where
     F: Future<Output = Response>,
 {
     let extensions = request.extensions();
-    let Some(tool) = extensions
+    let tool = extensions
         .get::<Message>()
         .and_then(|message| message.envelope.called_tool())
-        .map(str::to_owned)
-    else {
-        return answer(request).await;
-    };
-    let caller = extensions.get::<Principal>().cloned();
+        .map(str::to_owned);
+    let caller = tool
+        .as_ref()
+        .and_then(|_| extensions.get::<Principal>().cloned());
     let started = std::time::Instant::now();
+    // One await of the answer, whether or not it is recorded: a future holds each await's state.
     let response = answer(request).await;
+    let Some(tool) = tool else {
+        return response;
+    };
     let latency = started.elapsed();
     let (response, outcome) = match response.extensions().get::<ToolOutcome>().copied() {
         Some(known) => (response, known.as_str()),
-        None => outcome(response).await,
+        None => Box::pin(outcome(response)).await,
     };
     let known = if state.server.has_tool(&tool) {
         tool.as_str()

@@ -136,7 +136,8 @@ impl Pipeline {
         tool_audit::record(state, request, |request| async move {
             match direct::answer(state, request).await {
                 Ok(answer) => answer,
-                Err(request) => rmcp.handle(request).await.map(Body::new),
+                // Boxed: rmcp's future is large, and every request's future would carry it.
+                Err(request) => Box::pin(rmcp.handle(request)).await.map(Body::new),
             }
         })
         .await

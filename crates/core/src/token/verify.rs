@@ -187,13 +187,17 @@ impl LazyVerifier {
 
     /// The verifier, loading the key if this is the first use.
     pub async fn get(&self) -> Result<&Verifier, SignError> {
-        self.verifier
-            .get_or_try_init(|| async {
-                let jwks = self.jwks().await?;
-                Verifier::new(&jwks, &self.issuer, &self.audience)
-                    .map_err(|e| SignError::Malformed(e.to_string()))
-            })
-            .await
+        if let Some(verifier) = self.verifier.get() {
+            return Ok(verifier);
+        }
+        // Boxed: loading the key (KMS in AWS) happens once per container; every later request's
+        // future stays small.
+        Box::pin(self.verifier.get_or_try_init(|| async {
+            let jwks = self.jwks().await?;
+            Verifier::new(&jwks, &self.issuer, &self.audience)
+                .map_err(|e| SignError::Malformed(e.to_string()))
+        }))
+        .await
     }
 }
 
