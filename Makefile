@@ -13,10 +13,11 @@ SAM := $(VENV)/bin/sam
 CFN_LINT := $(VENV)/bin/cfn-lint
 ARM_TARGET := aarch64-unknown-linux-gnu
 HAKARI := .tools/cargo-hakari-0.9.37/bin/cargo-hakari
+BLOAT := .tools/cargo-bloat-0.12.1/bin/cargo-bloat
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help deps run test test-under-load lint unit conformance lambda-replay sam-local sam-local-replay sdk-clients browser operator mutations bench coldstart load replay token inspect validate build deploy deploy-ci user clean
+.PHONY: help deps run test test-under-load lint unit conformance lambda-replay sam-local sam-local-replay sdk-clients browser operator mutations bench coldstart bloat load replay token inspect validate build deploy deploy-ci user clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -93,6 +94,13 @@ load: deps ## Load test the release local server: ours vs the floor and the Type
 coldstart: ## Cold start of both functions against a bare lambda_http hello, release builds, median of ROUNDS (21)
 	cargo build --release -p oauth-function -p mcp-function -p remote-mcp-coldstart --bins
 	target/release/remote-mcp-coldstart --rounds $(or $(ROUNDS),21) --dir target/release
+
+bloat: $(BLOAT) ## What each function's binary holds, by crate (cargo-bloat, pinned): the release build with its symbols kept (the profiling profile), x86_64
+	for function in mcp-function oauth-function; do \
+	  $(BLOAT) bloat --profile profiling -p $$function --bin $$function --crates -n 20; done
+
+$(BLOAT):
+	cargo install cargo-bloat --version 0.12.1 --locked --root .tools/cargo-bloat-0.12.1
 
 operator: deps ## What an operator runs, without AWS: make user's region/profile handling and a user created on DynamoDB Local
 	scripts/operator-checks.sh

@@ -73,28 +73,24 @@ pub fn tolerate(_: &AppState, request: &mut Request) -> ControlFlow<Response> {
 /// Whether `Accept` admits `application/json` (RFC 9110 §12.5.1: the most specific range that
 /// matches decides; a weight of 0 excludes). No `Accept` accepts anything.
 pub fn accepts_json(headers: &HeaderMap) -> bool {
-    let values: Vec<&str> = headers
+    let mut values = headers
         .get_all(header::ACCEPT)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .collect();
-    if values.is_empty() {
+        .peekable();
+    if values.peek().is_none() {
         return true;
     }
     // (specificity, weight) of the best-matching range: exact > application/* > */*.
     let mut best: Option<(u8, bool)> = None;
-    for range in values.iter().flat_map(|v| v.split(',')) {
+    for range in values.flat_map(|v| v.split(',')) {
         let mut pieces = range.split(';');
-        let essence = pieces
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
-        let specificity = match essence.as_str() {
-            "application/json" => 3,
-            "application/*" => 2,
-            "*/*" => 1,
-            _ => continue,
+        let essence = pieces.next().unwrap_or_default().trim();
+        let Some(specificity) = [("application/json", 3), ("application/*", 2), ("*/*", 1)]
+            .into_iter()
+            .find_map(|(known, rank)| essence.eq_ignore_ascii_case(known).then_some(rank))
+        else {
+            continue;
         };
         let accepted = pieces
             .filter_map(|p| p.split_once('='))
