@@ -10,15 +10,23 @@ mutation and names what failed; a mutation that nothing catches fails the run. `
 (about a minute per mutation on two cores once built); `make mutations ONLY=<words>` runs the
 mutations whose name contains those words; `scripts/mutations.py --check` only checks that every
 mutation still finds its text.
+
+A run that is stopped leaves no mutation behind: a termination or hang-up signal restores the source
+as an interrupt does, and what cannot be caught (SIGKILL, a machine going away) is undone by the
+next run, or by the next `--check` (`make lint`), from a journal of the mutation in force
+(target/mutation-in-force.json). A file edited since is left alone, with a message.
 """
 
+import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+JOURNAL = ROOT / "target" / "mutation-in-force.json"
 
 # name -> [(file, original text, mutated text)]. Each original must occur exactly once, compared
 # token by token: any whitespace (rustfmt's line breaks, indentation) matches any other, so a
@@ -513,6 +521,36 @@ def caught_by(files: list[str]) -> list[str]:
     return []
 
 
+def record_in_force(name: str, files: dict[Path, tuple[str, str]]) -> None:
+    """Journals the mutation about to be written: each file's original and mutated text."""
+    JOURNAL.parent.mkdir(exist_ok=True)
+    entries = {str(path.relative_to(ROOT)): {"original": original, "mutated": mutated}
+               for path, (original, mutated) in files.items()}
+    JOURNAL.write_text(json.dumps({"mutation": name, "files": entries}))
+
+
+def undo_interrupted_run() -> None:
+    """Restores what a run that could not clean up (SIGKILL) left mutated, per the journal."""
+    if not JOURNAL.exists():
+        return
+    journal = json.loads(JOURNAL.read_text())
+    for file, texts in journal["files"].items():
+        path = ROOT / file
+        current = path.read_text() if path.exists() else None
+        if current == texts["mutated"]:
+            path.write_text(texts["original"])
+            print(f"restored {file}: an interrupted run left the mutation {journal['mutation']!r} in it")
+        elif current != texts["original"]:
+            print(f"warning: {file} has changed since an interrupted run mutated it "
+                  f"({journal['mutation']!r}); left as it is: compare it with git")
+    JOURNAL.unlink()
+
+
+def stop_on_signal(number, _frame):
+    """Termination and hang-up unwind like an interrupt, so the source is restored."""
+    raise SystemExit(128 + number)
+
+
 def check_anchors() -> int:
     """Every mutation still finds its text exactly once (fast; part of `make lint`)."""
     bad = 0
@@ -528,8 +566,11 @@ def check_anchors() -> int:
 
 
 def main() -> int:
+    undo_interrupted_run()
     if sys.argv[1:] == ["--check"]:
         return check_anchors()
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, stop_on_signal)
     if len(sys.argv) > 1:
         print(__doc__.strip())
         return 0 if sys.argv[1] in ("-h", "--help") else 2
@@ -537,23 +578,27 @@ def main() -> int:
     selected = {name: edits for name, edits in MUTATIONS.items() if only in name}
     survivors = []
     for name, edits in selected.items():
-        originals = {}
+        originals, mutated = {}, {}
+        for file, before, after in edits:
+            path = ROOT / file
+            originals.setdefault(path, path.read_text())
+            current = mutated.get(path, originals[path])
+            found = list(anchor(before).finditer(current))
+            if len(found) != 1:
+                print(f"{name}: the text to mutate is in {file} {len(found)} times, not once; update this script")
+                return 2
+            start, end = found[0].span()
+            mutated[path] = current[:start] + after + current[end:]
+        record_in_force(name, {path: (originals[path], text) for path, text in mutated.items()})
         try:
-            for file, before, after in edits:
-                path = ROOT / file
-                text = originals.setdefault(path, path.read_text())
-                current = path.read_text()
-                found = list(anchor(before).finditer(current))
-                if len(found) != 1:
-                    print(f"{name}: the text to mutate is in {file} {len(found)} times, not once; update this script")
-                    return 2
-                start, end = found[0].span()
-                path.write_text(current[:start] + after + current[end:])
+            for path, text in mutated.items():
+                path.write_text(text)
             print(f"mutation: {name}", flush=True)
             failed = caught_by([file for file, _, _ in edits])
         finally:
             for path, text in originals.items():
                 path.write_text(text)
+            JOURNAL.unlink(missing_ok=True)
         if failed:
             print(f"  caught by {len(failed)}:")
             for item in failed[:12]:
