@@ -51,8 +51,13 @@ pub struct Scope {
     counted: RefCell<Vec<&'static str>>,
     tool: RefCell<Option<ToolCall>>,
     /// Log lines written while the request ran ([`hold`]), written with its EMF record.
-    held: RefCell<Vec<u8>>,
+    held: RefCell<String>,
 }
+
+/// Bytes reserved for an EMF record: a tool call's is about 640.
+const RECORD_CAPACITY: usize = 640;
+/// Bytes reserved for a request's line once it holds a log line: an audit line and the record.
+const LINE_CAPACITY: usize = 1024;
 
 #[derive(Debug)]
 struct ToolCall {
@@ -77,34 +82,37 @@ impl Scope {
 
     /// Runs `request` inside this scope; gives the scope back with what was noted in it.
     pub async fn run<F: Future>(self, request: F) -> (F::Output, Scope) {
-        SCOPE
-            .scope(self, async move {
-                let output = request.await;
-                let scope = SCOPE.with(Scope::take);
-                (output, scope)
-            })
-            .await
+        let mut scoped = std::pin::pin!(SCOPE.scope(self, request));
+        let output = scoped.as_mut().await;
+        // The future gives the scope back once its request is done: the scope moved, not copied.
+        let scope = scoped.as_mut().take_value().unwrap_or_default();
+        (output, scope)
     }
 
-    fn take(&self) -> Scope {
-        Scope {
-            source: self.source.clone(),
-            request: self.request.clone(),
-            counted: RefCell::new(self.counted.take()),
-            tool: RefCell::new(self.tool.take()),
-            held: RefCell::new(self.held.take()),
-        }
-    }
-
-    /// The log lines held while the request ran, followed by `record` and a newline: the
-    /// request's one write.
-    pub fn with_held_lines(&self, record: &str) -> String {
-        let mut text = self.held.take();
-        text.reserve(record.len() + 1);
-        text.extend_from_slice(record.as_bytes());
-        text.push(b'\n');
-        String::from_utf8(text)
-            .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned())
+    /// The request's one write to the log: the lines held while it ran, then its EMF record (see
+    /// [`Self::record`]) and a newline, in the buffer that held them.
+    pub fn line(
+        &self,
+        namespace: &str,
+        function: &str,
+        route: &str,
+        status: u16,
+        latency: Duration,
+        timestamp_ms: u128,
+    ) -> String {
+        let mut out = self.held.take();
+        out.reserve(RECORD_CAPACITY);
+        self.write_record(
+            &mut out,
+            namespace,
+            function,
+            route,
+            status,
+            latency,
+            timestamp_ms,
+        );
+        out.push('\n');
+        out
     }
 
     /// The EMF record of this request, answered with `status` after `latency` on `route`: one
@@ -118,6 +126,31 @@ impl Scope {
         latency: Duration,
         timestamp_ms: u128,
     ) -> String {
+        let mut out = String::with_capacity(RECORD_CAPACITY);
+        self.write_record(
+            &mut out,
+            namespace,
+            function,
+            route,
+            status,
+            latency,
+            timestamp_ms,
+        );
+        out
+    }
+
+    /// Appends [`Self::record`] to `out`.
+    #[allow(clippy::too_many_arguments)]
+    fn write_record(
+        &self,
+        out: &mut String,
+        namespace: &str,
+        function: &str,
+        route: &str,
+        status: u16,
+        latency: Duration,
+        timestamp_ms: u128,
+    ) {
         // Written straight into one buffer: this runs for every request.
         let directive = |out: &mut String, dimensions: &str, metrics: &[(&str, &str)]| {
             out.push_str(r#"{"Namespace":"#);
@@ -129,13 +162,12 @@ impl Scope {
             }
             out.push_str("]}");
         };
-        let mut out = String::with_capacity(640);
         let _ = write!(
             out,
             r#"{{"_aws":{{"Timestamp":{timestamp_ms},"CloudWatchMetrics":["#
         );
         directive(
-            &mut out,
+            out,
             r#"["Function","Route","Status"]"#,
             &[("Requests", "Count"), ("Latency", "Milliseconds")],
         );
@@ -143,7 +175,7 @@ impl Scope {
         if tool.is_some() {
             out.push(',');
             directive(
-                &mut out,
+                out,
                 r#"["Tool","Outcome"]"#,
                 &[("ToolCalls", "Count"), ("ToolLatency", "Milliseconds")],
             );
@@ -155,12 +187,12 @@ impl Scope {
         if !names.is_empty() {
             out.push(',');
             let metrics: Vec<(&str, &str)> = names.iter().map(|n| (*n, "Count")).collect();
-            directive(&mut out, "[]", &metrics);
+            directive(out, "[]", &metrics);
         }
         out.push_str(r#"]},"Function":"#);
-        push_json_string(&mut out, function);
+        push_json_string(out, function);
         out.push_str(r#","Route":"#);
-        push_json_string(&mut out, route);
+        push_json_string(out, route);
         let _ = write!(
             out,
             r#","Status":"{status}","Requests":1,"Latency":{}"#,
@@ -168,7 +200,7 @@ impl Scope {
         );
         if let Some(call) = tool.as_ref() {
             out.push_str(r#","Tool":"#);
-            push_json_string(&mut out, &call.tool);
+            push_json_string(out, &call.tool);
             let _ = write!(
                 out,
                 r#","Outcome":"{}","ToolCalls":1,"ToolLatency":{}"#,
@@ -182,10 +214,9 @@ impl Scope {
         }
         if let Some(request) = &self.request {
             out.push_str(r#","request":"#);
-            push_json_string(&mut out, request);
+            push_json_string(out, request);
         }
         out.push('}');
-        out
     }
 }
 
@@ -194,8 +225,21 @@ impl Scope {
 /// caller writes it itself). The Lambda log format ([`crate::telemetry::json`]) writes through
 /// this.
 pub fn hold(bytes: &[u8]) -> bool {
+    hold_with(|held| held.push_str(&String::from_utf8_lossy(bytes)))
+}
+
+/// [`hold`], for a line `write` appends itself (newline included): no buffer of its own.
+pub fn hold_with(write: impl FnOnce(&mut String)) -> bool {
     SCOPE
-        .try_with(|scope| scope.held.borrow_mut().extend_from_slice(bytes))
+        .try_with(|scope| {
+            let mut held = scope.held.borrow_mut();
+            if held.capacity() == 0 {
+                // Room for an audit line and the record after it: the request's line is built
+                // in this one buffer.
+                held.reserve(LINE_CAPACITY);
+            }
+            write(&mut held);
+        })
         .is_ok()
 }
 

@@ -26,7 +26,7 @@ pub const DEFAULT_FILTER: &str = "info,rmcp=warn";
 pub fn init(format: LogFormat) {
     use tracing_subscriber::util::SubscriberInitExt;
     let _ = match format {
-        LogFormat::Json => json(std::io::stdout).try_init(),
+        LogFormat::Json => json(|| Stdout).try_init(),
         // Metrics records are for CloudWatch, not for a terminal.
         LogFormat::Pretty => {
             use tracing_subscriber::layer::SubscriberExt;
@@ -37,6 +37,31 @@ pub fn init(format: LogFormat) {
                 .try_init()
         }
     };
+}
+
+/// Standard output for the Lambda log format: each buffer in one `write(2)` on the descriptor, not
+/// through std's `Stdout`, whose lock is held across the system call (the runtime's threads queue
+/// on it when requests end together). Every buffer written here is whole lines (a request's line,
+/// an event's), so nothing interleaves mid-line.
+struct Stdout;
+
+impl std::io::Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        static OUT: std::sync::OnceLock<Option<std::fs::File>> = std::sync::OnceLock::new();
+        let out = OUT.get_or_init(|| {
+            use std::os::fd::AsFd;
+            let descriptor = std::io::stdout().as_fd().try_clone_to_owned().ok()?;
+            Some(std::fs::File::from(descriptor))
+        });
+        match out {
+            Some(file) => (&*file).write(buf),
+            None => std::io::stdout().write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The filter: `RUST_LOG`, else [`DEFAULT_FILTER`]; the audit trail ([`crate::audit`]) and the
@@ -78,7 +103,7 @@ where
     tracing_subscriber::registry()
         .with(filter())
         .with(lines)
-        .with(AuditLines(Held(writer.clone())))
+        .with(AuditLines(writer.clone()))
         .with(Emf(writer))
 }
 
@@ -102,14 +127,20 @@ where
         if event.metadata().target() != AUDIT_TARGET {
             return;
         }
-        let mut line = String::with_capacity(320);
-        line.push_str(r#"{"level":""#);
-        line.push_str(event.metadata().level().as_str());
-        line.push_str(r#"","fields":{"#);
-        event.record(&mut Fields(&mut line, 0));
-        line.push_str("},\"target\":\"audit\"}\n");
-        use std::io::Write;
-        let _ = self.0.make_writer().write_all(line.as_bytes());
+        let line = |out: &mut String| {
+            out.push_str(r#"{"level":""#);
+            out.push_str(event.metadata().level().as_str());
+            out.push_str(r#"","fields":{"#);
+            event.record(&mut Fields(out, 0));
+            out.push_str("},\"target\":\"audit\"}\n");
+        };
+        // In a request, built in the buffer that holds the request's line; otherwise on its own.
+        if !crate::observe::hold_with(line) {
+            let mut own = String::with_capacity(320);
+            line(&mut own);
+            use std::io::Write;
+            let _ = self.0.make_writer().write_all(own.as_bytes());
+        }
     }
 }
 

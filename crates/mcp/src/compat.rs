@@ -58,7 +58,15 @@ pub fn tolerate(_: &AppState, request: &mut Request) -> ControlFlow<Response> {
         .and_then(|message| restated_headers(request.headers(), &message.envelope))
         .unwrap_or_default();
     let headers = request.headers_mut();
-    headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT_BOTH));
+    // One `Accept` is rewritten in place; `insert` would first make room for another header,
+    // reallocating a full map for nothing.
+    let single = headers.get_all(header::ACCEPT).iter().nth(1).is_none();
+    match headers.get_mut(header::ACCEPT) {
+        Some(accept) if single => *accept = HeaderValue::from_static(ACCEPT_BOTH),
+        _ => {
+            headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT_BOTH));
+        }
+    }
     if !headers_to_add.is_empty() {
         tracing::debug!(
             "legacy MCP-Protocol-Version with 2026-07-28 _meta: served as 2026-07-28 (claude-code#93290)"

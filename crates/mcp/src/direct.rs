@@ -50,6 +50,8 @@ const PROTOCOL_VERSION: &str = "mcp-protocol-version";
 const MCP_METHOD: &str = "mcp-method";
 const MCP_NAME: &str = "mcp-name";
 const MCP_PARAM_PREFIX: &str = "mcp-param-";
+/// Bytes reserved for an answer: a `tools/call` result is usually well under this.
+const ANSWER_CAPACITY: usize = 1024;
 
 /// The protocol revision a direct request speaks; it decides how an error maps to a status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,8 +189,10 @@ async fn respond(
         (ServerJsonRpcMessage::Error(error), Era::Stateless) => stateless_status(error.error.code),
         _ => StatusCode::OK,
     };
-    match serde_json::to_vec(&message) {
-        Ok(body) => (
+    // A tool call's answer fits in this at once; `to_vec` would start at 128 bytes and grow.
+    let mut body = Vec::with_capacity(ANSWER_CAPACITY);
+    match serde_json::to_writer(&mut body, &message) {
+        Ok(()) => (
             status,
             [(
                 header::CONTENT_TYPE,

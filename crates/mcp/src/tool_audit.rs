@@ -11,6 +11,7 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use remote_mcp_core::audit::Audit;
+use std::fmt::Write as _;
 
 /// Step of the pipeline (after the scope check, around whoever answers): `answer` the request,
 /// recording it when it is a `tools/call`.
@@ -48,7 +49,10 @@ where
     };
     remote_mcp_core::observe::tool_call(known, outcome, latency);
     if let Some(caller) = caller {
-        let detail = format!(
+        // Sized once: `format!` would grow it from a guess, copying as it goes.
+        let mut detail = String::with_capacity(known.len() + 32);
+        let _ = write!(
+            detail,
             "{known} {outcome} {} {}ms",
             response.status().as_u16(),
             latency.as_millis()

@@ -6,6 +6,7 @@ use axum::extract::{ConnectInfo, MatchedPath, Request};
 use axum::http::Extensions;
 use axum::response::Response;
 use std::convert::Infallible;
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -69,7 +70,8 @@ where
                 let timestamp = SystemTime::now()
                     .duration_since(UNIX_EPOCH)
                     .map_or(0, |d| d.as_millis());
-                let record = scope.record(
+                // The lines held while it ran, and its record: one write.
+                let text = scope.line(
                     super::namespace(),
                     function,
                     route.as_ref().map_or("unmatched", MatchedPath::as_str),
@@ -77,8 +79,6 @@ where
                     started.elapsed(),
                     timestamp,
                 );
-                // The lines held while it ran, and its record: one write.
-                let text = scope.with_held_lines(&record);
                 tracing::info!(target: super::EMF_TARGET, emf = text.as_str());
             }
             Ok(response)
@@ -96,10 +96,14 @@ pub fn source_address(extensions: &Extensions) -> String {
     {
         return ip.clone();
     }
-    extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(peer)| peer.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
+    let Some(ConnectInfo(peer)) = extensions.get::<ConnectInfo<SocketAddr>>() else {
+        return "unknown".to_owned();
+    };
+    // Sized for the longest address text at once (an IPv4-mapped IPv6 address), not grown as
+    // `to_string` grows it, piece by piece.
+    let mut address = String::with_capacity(45);
+    let _ = write!(address, "{}", peer.ip());
+    address
 }
 
 /// API Gateway's id of this request (what its access log and the Lambda context name it),
