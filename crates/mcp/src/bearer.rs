@@ -74,7 +74,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Princ
         }
     };
     match state.revocations.stands(&claims, now).await {
-        Ok(true) => Ok(Principal::from(claims)),
+        Ok(true) => Ok(Principal::from(&*claims)),
         Ok(false) => {
             tracing::info!(client = claims.client_id, "revoked token refused");
             Err(unauthorized(

@@ -48,15 +48,15 @@ impl Caller {
     }
 }
 
-impl From<AccessClaims> for Principal {
-    fn from(claims: AccessClaims) -> Self {
+impl From<&AccessClaims> for Principal {
+    fn from(claims: &AccessClaims) -> Self {
         Caller {
             scopes: claims.scopes().map(str::to_owned).collect(),
-            subject: claims.sub,
-            client_id: claims.client_id,
-            email: claims.email,
-            name: claims.name,
-            grant_id: claims.gid,
+            subject: claims.sub.clone(),
+            client_id: claims.client_id.clone(),
+            email: claims.email.clone(),
+            name: claims.name.clone(),
+            grant_id: claims.gid.clone(),
         }
         .into()
     }

@@ -170,8 +170,8 @@ proptest! {
                 // A changed token verifies only if the change is in base64 padding bits that
                 // decode to the same bytes: then it is still our signature over our claims.
                 if let Ok(verified) = verifier.verify(&forged, NOW) {
-                    prop_assert_eq!(verified.sub, claims.sub);
-                    prop_assert_eq!(verified.scope, claims.scope);
+                    prop_assert_eq!(&verified.sub, &claims.sub);
+                    prop_assert_eq!(&verified.scope, &claims.scope);
                 }
             }
             Ok(())

@@ -37,6 +37,7 @@ async fn subject_of(s: &Server, client: &str, pkce: &Pkce, reply: &Reply) -> Str
         .verify(token, UnixTime::now())
         .unwrap()
         .sub
+        .clone()
 }
 
 #[tokio::test]

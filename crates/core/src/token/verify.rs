@@ -45,7 +45,7 @@ pub struct Verifier {
     issuer: String,
     audience: String,
     /// Claims of tokens whose signature, issuer and audience were checked, by the exact token.
-    verified: Mutex<HashMap<Box<str>, AccessClaims>>,
+    verified: Mutex<HashMap<Box<str>, Arc<AccessClaims>>>,
 }
 
 impl Verifier {
@@ -72,8 +72,9 @@ impl Verifier {
         &self.audience
     }
 
-    /// Checks a compact JWS and returns its claims.
-    pub fn verify(&self, token: &str, now: UnixTime) -> Result<AccessClaims, TokenError> {
+    /// Checks a compact JWS and returns its claims, shared with the verifier's memory of it (a
+    /// remembered token costs a reference count, not a copy of its claims).
+    pub fn verify(&self, token: &str, now: UnixTime) -> Result<Arc<AccessClaims>, TokenError> {
         let remembered = self
             .verified
             .lock()
@@ -83,14 +84,14 @@ impl Verifier {
             check_time(&claims, now)?;
             return Ok(claims);
         }
-        let claims = self.check_signature_and_binding(token)?;
+        let claims = Arc::new(self.check_signature_and_binding(token)?);
         check_time(&claims, now)?;
         self.remember(token, &claims, now);
         Ok(claims)
     }
 
     /// Keeps a verified token's claims, within [`REMEMBERED`] entries (expired ones go first).
-    fn remember(&self, token: &str, claims: &AccessClaims, now: UnixTime) {
+    fn remember(&self, token: &str, claims: &Arc<AccessClaims>, now: UnixTime) {
         let Ok(mut verified) = self.verified.lock() else {
             return;
         };
@@ -100,7 +101,7 @@ impl Verifier {
                 verified.clear();
             }
         }
-        verified.insert(token.into(), claims.clone());
+        verified.insert(token.into(), Arc::clone(claims));
     }
 
     /// Everything about a token that does not depend on the time: signature, issuer, audience.
@@ -237,7 +238,7 @@ mod tests {
     async fn round_trip() {
         let signer = LocalSigner::generate();
         let token = encode(&claims(), &signer).await.unwrap();
-        assert_eq!(verifier(&signer).verify(&token, NOW).unwrap(), claims());
+        assert_eq!(*verifier(&signer).verify(&token, NOW).unwrap(), claims());
     }
 
     #[tokio::test]
@@ -285,9 +286,9 @@ mod tests {
         let signer = LocalSigner::generate();
         let v = verifier(&signer);
         let token = encode(&claims(), &signer).await.unwrap();
-        assert_eq!(v.verify(&token, NOW).unwrap(), claims());
+        assert_eq!(*v.verify(&token, NOW).unwrap(), claims());
         assert_eq!(
-            v.verify(&token, NOW).unwrap(),
+            *v.verify(&token, NOW).unwrap(),
             claims(),
             "the remembered path"
         );
