@@ -48,6 +48,10 @@ FLOOR = BIN / "remote-mcp-floor"
 LOG_ARGS = {SERVER: ["--json-logs"]} if os.environ.get("LOGS", "json") == "json" else {}
 # Another build of remote-mcp-local (an earlier commit, built from a worktree) to run beside ours.
 BEFORE = os.environ.get("BEFORE", "")
+# BEFORE_LOGS=json: the earlier build logs as Lambda does too (a build with `--json-logs`; f01e13a
+# and older have only the terminal's format).
+if BEFORE and os.environ.get("BEFORE_LOGS") == "json":
+    LOG_ARGS[Path(BEFORE)] = ["--json-logs"]
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 TOKEN = BIN / "remote-mcp-token"
 DURATION = int(os.environ.get("DURATION", "10"))

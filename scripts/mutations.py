@@ -94,8 +94,27 @@ MUTATIONS = {
     "406 for Accept: application/json": [
         (
             "crates/mcp/src/compat.rs",
-            "    headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT_BOTH));",
+            """    match headers.get_mut(header::ACCEPT) {
+        Some(accept) if single => *accept = HeaderValue::from_static(ACCEPT_BOTH),
+        _ => {
+            headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT_BOTH));
+        }
+    }""",
+            "    let _ = single;",
+        ),
+    ],
+    "an Accept given on two lines is left for rmcp to refuse": [
+        (
+            "crates/mcp/src/compat.rs",
+            "            headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT_BOTH));",
             "",
+        ),
+    ],
+    "the audit line is written apart from the request's metrics record": [
+        (
+            "crates/core/src/telemetry.rs",
+            "if !crate::observe::hold_with(line) {",
+            "if true {",
         ),
     ],
     "dynamically registered clients may use client_credentials": [

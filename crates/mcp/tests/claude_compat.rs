@@ -190,38 +190,43 @@ async fn tolerated_tool_calls_still_step_up_for_missing_scopes() {
 
 #[tokio::test]
 async fn accept_json_any_or_none_gets_the_json_answer() {
-    let s = Server::new();
-    let token = s.token("alice", "mcp mcp:write").await;
-    let modern_list = modern(9, "tools/list", json!({}), "2026-07-28");
-    let legacy_list = json!({"jsonrpc": "2.0", "id": 10, "method": "tools/list", "params": {}});
-    for accept in [
-        Some("application/json"),
-        Some("*/*"),
-        Some("text/html, application/*;q=0.8"),
-        None,
-    ] {
-        let accept: Vec<(&str, &str)> = accept.map(|a| ("accept", a)).into_iter().collect();
-        let mut modern_headers = accept.clone();
-        modern_headers.extend([
-            ("mcp-protocol-version", "2026-07-28"),
-            ("mcp-method", "tools/list"),
-        ]);
-        let mut legacy_headers = accept.clone();
-        legacy_headers.push(("mcp-protocol-version", "2025-06-18"));
-        for (body, headers) in [
-            (&modern_list, &modern_headers),
-            (&legacy_list, &legacy_headers),
-        ] {
-            let reply = post_exact(&s, &token, body, headers).await;
-            assert_eq!(reply.status, StatusCode::OK, "{accept:?}: {}", reply.text);
-            assert!(
-                reply
-                    .header("content-type")
-                    .unwrap()
-                    .starts_with("application/json"),
-                "{accept:?}"
-            );
-            assert!(reply.result()["tools"].is_array(), "{accept:?}");
+    // Through either answerer: rmcp requires both media types, which `compat` restates for it.
+    for s in both_paths(|_| {}) {
+        let token = s.token("alice", "mcp mcp:write").await;
+        let modern_list = modern(9, "tools/list", json!({}), "2026-07-28");
+        let legacy_list = json!({"jsonrpc": "2.0", "id": 10, "method": "tools/list", "params": {}});
+        let accepts: [&[&str]; 5] = [
+            &["application/json"],
+            &["*/*"],
+            &["text/html, application/*;q=0.8"],
+            // One range per header line, as RFC 9110 allows.
+            &["text/html", "application/json"],
+            &[],
+        ];
+        for accept in accepts {
+            let accept: Vec<(&str, &str)> = accept.iter().map(|a| ("accept", *a)).collect();
+            let mut modern_headers = accept.clone();
+            modern_headers.extend([
+                ("mcp-protocol-version", "2026-07-28"),
+                ("mcp-method", "tools/list"),
+            ]);
+            let mut legacy_headers = accept.clone();
+            legacy_headers.push(("mcp-protocol-version", "2025-06-18"));
+            for (body, headers) in [
+                (&modern_list, &modern_headers),
+                (&legacy_list, &legacy_headers),
+            ] {
+                let reply = post_exact(&s, &token, body, headers).await;
+                assert_eq!(reply.status, StatusCode::OK, "{accept:?}: {}", reply.text);
+                assert!(
+                    reply
+                        .header("content-type")
+                        .unwrap()
+                        .starts_with("application/json"),
+                    "{accept:?}"
+                );
+                assert!(reply.result()["tools"].is_array(), "{accept:?}");
+            }
         }
     }
 }
