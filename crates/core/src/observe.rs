@@ -89,68 +89,27 @@ impl Scope {
         (output, scope)
     }
 
-    /// The request's one write to the log: the lines held while it ran, then its EMF record (see
-    /// [`Self::record`]) and a newline, in the buffer that held them.
-    pub fn line(
-        &self,
-        namespace: &str,
-        function: &str,
-        route: &str,
-        status: u16,
-        latency: Duration,
-        timestamp_ms: u128,
-    ) -> String {
+    /// The request's one write to the log: the lines held while it ran, then its EMF record and a
+    /// newline, in the buffer that held them.
+    pub fn line(&self, answered: &Answered<'_>) -> String {
         let mut out = self.held.take();
         out.reserve(RECORD_CAPACITY);
-        self.write_record(
-            &mut out,
-            namespace,
-            function,
-            route,
-            status,
-            latency,
-            timestamp_ms,
-        );
+        self.write_record(&mut out, answered);
         out.push('\n');
         out
     }
 
-    /// The EMF record of this request, answered with `status` after `latency` on `route`: one
-    /// line of JSON, written directly (it is built for every request).
-    pub fn record(
-        &self,
-        namespace: &str,
-        function: &str,
-        route: &str,
-        status: u16,
-        latency: Duration,
-        timestamp_ms: u128,
-    ) -> String {
-        let mut out = String::with_capacity(RECORD_CAPACITY);
-        self.write_record(
-            &mut out,
+    /// Appends the EMF record of this request to `out`: one line of JSON, written directly (it
+    /// is built for every request).
+    fn write_record(&self, out: &mut String, answered: &Answered<'_>) {
+        let Answered {
             namespace,
             function,
             route,
             status,
             latency,
             timestamp_ms,
-        );
-        out
-    }
-
-    /// Appends [`Self::record`] to `out`.
-    #[allow(clippy::too_many_arguments)]
-    fn write_record(
-        &self,
-        out: &mut String,
-        namespace: &str,
-        function: &str,
-        route: &str,
-        status: u16,
-        latency: Duration,
-        timestamp_ms: u128,
-    ) {
+        } = *answered;
         // Written straight into one buffer: this runs for every request.
         let directive = |out: &mut String, dimensions: &str, metrics: &[(&str, &str)]| {
             out.push_str(r#"{"Namespace":"#);
@@ -218,6 +177,21 @@ impl Scope {
         }
         out.push('}');
     }
+}
+
+/// How a request was answered, for its EMF record ([`Scope::line`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Answered<'a> {
+    /// The metrics' namespace ([`namespace`]).
+    pub namespace: &'a str,
+    /// The function that answered (the `Function` dimension).
+    pub function: &'a str,
+    /// The matched route, or `unmatched`.
+    pub route: &'a str,
+    pub status: u16,
+    pub latency: Duration,
+    /// When, in milliseconds since the Unix epoch.
+    pub timestamp_ms: u128,
 }
 
 /// Keeps a formatted log line (`bytes`, newline included) to be written with the EMF record of the
@@ -369,8 +343,16 @@ mod tests {
                 tool_call("add_note", "ok", Duration::from_millis(3));
             })
             .await;
-        let record = scope.record("n\"s", "mcp", "/mcp", 200, Duration::from_millis(5), 1);
-        let record: serde_json::Value = serde_json::from_str(&record).unwrap();
+        let line = scope.line(&Answered {
+            namespace: "n\"s",
+            function: "mcp",
+            route: "/mcp",
+            status: 200,
+            latency: Duration::from_millis(5),
+            timestamp_ms: 1,
+        });
+        assert!(line.ends_with("}\n"), "{line}");
+        let record: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(record["_aws"]["CloudWatchMetrics"][0]["Namespace"], "n\"s");
         assert_eq!(record["Requests"], 1);
         assert_eq!(record["Status"], "200");

@@ -71,14 +71,14 @@ where
                     .duration_since(UNIX_EPOCH)
                     .map_or(0, |d| d.as_millis());
                 // The lines held while it ran, and its record: one write.
-                let text = scope.line(
-                    super::namespace(),
+                let text = scope.line(&super::Answered {
+                    namespace: super::namespace(),
                     function,
-                    route.as_ref().map_or("unmatched", MatchedPath::as_str),
-                    response.status().as_u16(),
-                    started.elapsed(),
-                    timestamp,
-                );
+                    route: route.as_ref().map_or("unmatched", MatchedPath::as_str),
+                    status: response.status().as_u16(),
+                    latency: started.elapsed(),
+                    timestamp_ms: timestamp,
+                });
                 tracing::info!(target: super::EMF_TARGET, emf = text.as_str());
             }
             Ok(response)
