@@ -188,7 +188,9 @@ pub struct Answered<'a> {
     pub function: &'a str,
     /// The matched route, or `unmatched`.
     pub route: &'a str,
+    /// The HTTP status of the answer.
     pub status: u16,
+    /// From the request's arrival to its answer.
     pub latency: Duration,
     /// When, in milliseconds since the Unix epoch.
     pub timestamp_ms: u128,
