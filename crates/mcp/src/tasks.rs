@@ -16,7 +16,7 @@
 use crate::long_running::TaskRef;
 use crate::principal::Principal;
 use remote_mcp_core::config::TaskSettings;
-use remote_mcp_core::model::{TaskCaller, TaskOutcome, TaskRecord, TaskState};
+use remote_mcp_core::model::{Caller, TaskOutcome, TaskRecord, TaskState};
 use remote_mcp_core::time::iso8601;
 use remote_mcp_core::{Clock, TaskStore, UnixTime};
 use rmcp::ErrorData;
@@ -78,7 +78,7 @@ impl Tasks {
             ])));
         }
         let record = TaskRecord::new(
-            TaskCaller::from(caller),
+            Caller::clone(caller),
             tool,
             serde_json::Value::Object(arguments.unwrap_or_default()),
             now,
@@ -223,31 +223,4 @@ fn millis(duration: Duration) -> u64 {
 pub(crate) fn store_error(err: remote_mcp_core::StoreError) -> ErrorData {
     tracing::error!(%err, "store failure in a task");
     ErrorData::internal_error("the server could not complete the request", None)
-}
-
-impl From<&Principal> for TaskCaller {
-    fn from(p: &Principal) -> Self {
-        Self {
-            subject: p.subject.clone(),
-            client_id: p.client_id.clone(),
-            scopes: p.scopes.clone(),
-            email: p.email.clone(),
-            name: p.name.clone(),
-            grant_id: p.grant_id.clone(),
-        }
-    }
-}
-
-impl From<TaskCaller> for Principal {
-    fn from(c: TaskCaller) -> Self {
-        crate::principal::Caller {
-            subject: c.subject,
-            client_id: c.client_id,
-            scopes: c.scopes,
-            email: c.email,
-            name: c.name,
-            grant_id: c.grant_id,
-        }
-        .into()
-    }
 }

@@ -4,6 +4,7 @@
 //! The rotation rules for refresh tokens live in [`refresh`] as a pure function of the stored state,
 //! the presented token and `now`, so both stores apply exactly the same policy.
 
+pub mod caller;
 pub mod client;
 pub mod code;
 pub mod connection;
@@ -14,6 +15,7 @@ pub mod refresh;
 pub mod task;
 pub mod user;
 
+pub use caller::Caller;
 pub use client::{Client, ClientCredential, ClientId, ClientKeys, ClientMetadata, Registration};
 pub use code::{AuthorizationCode, CodeRecord, CodeRedemption};
 pub use connection::{Connection, RefreshLock, UpstreamTokens};
@@ -21,5 +23,5 @@ pub use consent::ConsentRequest;
 pub use grant::{Approval, Grant, GrantId, LAST_USED_PRECISION, RefreshToken, is_identifier};
 pub use note::Note;
 pub use refresh::{RefreshDecision, RefreshPolicy, RefreshState, Rotation};
-pub use task::{TaskCaller, TaskOutcome, TaskRecord, TaskState};
+pub use task::{TaskOutcome, TaskRecord, TaskState};
 pub use user::{FederatedSignIn, LinkedIdentity, Person, Session, User, normalize_email};

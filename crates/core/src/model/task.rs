@@ -7,6 +7,7 @@
 //! even learn of it.
 
 use crate::UnixTime;
+use crate::model::Caller;
 use crate::secret::random_id;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -41,23 +42,11 @@ impl TaskState {
     }
 }
 
-/// Who a task acts for: the verified caller of the `tools/call` that created it, kept so the
-/// worker runs the tool with the same identity and scopes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TaskCaller {
-    pub subject: String,
-    pub client_id: String,
-    pub scopes: Vec<String>,
-    pub email: Option<String>,
-    pub name: Option<String>,
-    pub grant_id: Option<String>,
-}
-
 /// A task as stored.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TaskRecord {
     pub id: String,
-    pub caller: TaskCaller,
+    pub caller: Caller,
     /// The tool called, and its arguments.
     pub tool: String,
     pub arguments: Value,
@@ -87,7 +76,7 @@ impl TaskRecord {
     /// A new working task for `caller`, created at `now`: its work must end by `now + run_limit`,
     /// and the record is kept until `now + keep`.
     pub fn new(
-        caller: TaskCaller,
+        caller: Caller,
         tool: &str,
         arguments: Value,
         now: UnixTime,
@@ -181,7 +170,7 @@ mod tests {
     use std::time::Duration;
 
     fn task(now: UnixTime) -> TaskRecord {
-        let caller = TaskCaller {
+        let caller = Caller {
             subject: "alice".into(),
             client_id: "client".into(),
             scopes: vec!["mcp".into()],

@@ -15,9 +15,10 @@ mod verify;
 
 pub use jwk::{Jwk, JwkSet};
 pub use signer::{LocalSigner, PublicKey, SignError, Signer, der_to_jose, encode};
-pub use verify::{LazyVerifier, TokenError, Verifier};
+pub use verify::{LazyVerifier, TokenError, VerifiedToken, Verifier};
 
 use crate::UnixTime;
+use crate::model::Caller;
 use serde::{Deserialize, Serialize};
 
 /// The claims of an access token.
@@ -59,5 +60,18 @@ impl AccessClaims {
     /// Expiry as a time.
     pub fn expires_at(&self) -> UnixTime {
         UnixTime(self.exp)
+    }
+}
+
+impl From<&AccessClaims> for Caller {
+    fn from(claims: &AccessClaims) -> Self {
+        Self {
+            subject: claims.sub.clone(),
+            client_id: claims.client_id.clone(),
+            scopes: claims.scopes().map(str::to_owned).collect(),
+            email: claims.email.clone(),
+            name: claims.name.clone(),
+            grant_id: claims.gid.clone(),
+        }
     }
 }

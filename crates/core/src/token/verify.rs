@@ -7,11 +7,16 @@
 //! exact token (a hash map with std's keyed hasher: a few hundred nanoseconds, where a SHA-256
 //! of the token took over a microsecond); a hit skips only the signature, never the time checks.
 //! At most [`REMEMBERED`] tokens of about 600 bytes: a few megabytes at worst.
+//!
+//! What is remembered is a [`VerifiedToken`]: the claims and the [`Caller`] they name, built once
+//! per token, so a request with a remembered token copies nothing (two reference counts).
 
 use super::{AccessClaims, Jwk, PublicKey, SignError};
 use crate::UnixTime;
+use crate::model::Caller;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use std::collections::HashMap;
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
@@ -39,13 +44,46 @@ pub enum TokenError {
     NotYetValid,
 }
 
+/// A token whose signature, issuer and audience were checked: its claims (what [`Deref`] gives)
+/// and the caller they name, shared by every request that presents the token.
+#[derive(Debug, PartialEq, Eq)]
+pub struct VerifiedToken {
+    claims: AccessClaims,
+    caller: Arc<Caller>,
+}
+
+impl VerifiedToken {
+    fn new(claims: AccessClaims) -> Self {
+        let caller = Arc::new(Caller::from(&claims));
+        Self { claims, caller }
+    }
+
+    /// What the token says.
+    pub fn claims(&self) -> &AccessClaims {
+        &self.claims
+    }
+
+    /// Who the token names, shared: a copy is one reference count.
+    pub fn caller(&self) -> &Arc<Caller> {
+        &self.caller
+    }
+}
+
+impl Deref for VerifiedToken {
+    type Target = AccessClaims;
+
+    fn deref(&self) -> &AccessClaims {
+        &self.claims
+    }
+}
+
 /// Verifies access tokens issued by one issuer for one resource.
 pub struct Verifier {
     keys: HashMap<String, DecodingKey>,
     issuer: String,
     audience: String,
-    /// Claims of tokens whose signature, issuer and audience were checked, by the exact token.
-    verified: Mutex<HashMap<Box<str>, Arc<AccessClaims>>>,
+    /// Tokens whose signature, issuer and audience were checked, by the exact token.
+    verified: Mutex<HashMap<Box<str>, Arc<VerifiedToken>>>,
 }
 
 impl Verifier {
@@ -72,9 +110,9 @@ impl Verifier {
         &self.audience
     }
 
-    /// Checks a compact JWS and returns its claims, shared with the verifier's memory of it (a
+    /// Checks a compact JWS and returns it verified, shared with the verifier's memory of it (a
     /// remembered token costs a reference count, not a copy of its claims).
-    pub fn verify(&self, token: &str, now: UnixTime) -> Result<Arc<AccessClaims>, TokenError> {
+    pub fn verify(&self, token: &str, now: UnixTime) -> Result<Arc<VerifiedToken>, TokenError> {
         let remembered = self
             .verified
             .lock()
@@ -84,14 +122,14 @@ impl Verifier {
             check_time(&claims, now)?;
             return Ok(claims);
         }
-        let claims = Arc::new(self.check_signature_and_binding(token)?);
-        check_time(&claims, now)?;
-        self.remember(token, &claims, now);
-        Ok(claims)
+        let verified = Arc::new(VerifiedToken::new(self.check_signature_and_binding(token)?));
+        check_time(&verified, now)?;
+        self.remember(token, &verified, now);
+        Ok(verified)
     }
 
     /// Keeps a verified token's claims, within [`REMEMBERED`] entries (expired ones go first).
-    fn remember(&self, token: &str, claims: &Arc<AccessClaims>, now: UnixTime) {
+    fn remember(&self, token: &str, claims: &Arc<VerifiedToken>, now: UnixTime) {
         let Ok(mut verified) = self.verified.lock() else {
             return;
         };
@@ -238,7 +276,10 @@ mod tests {
     async fn round_trip() {
         let signer = LocalSigner::generate();
         let token = encode(&claims(), &signer).await.unwrap();
-        assert_eq!(*verifier(&signer).verify(&token, NOW).unwrap(), claims());
+        assert_eq!(
+            *verifier(&signer).verify(&token, NOW).unwrap().claims(),
+            claims()
+        );
     }
 
     #[tokio::test]
@@ -286,11 +327,14 @@ mod tests {
         let signer = LocalSigner::generate();
         let v = verifier(&signer);
         let token = encode(&claims(), &signer).await.unwrap();
-        assert_eq!(*v.verify(&token, NOW).unwrap(), claims());
-        assert_eq!(
-            *v.verify(&token, NOW).unwrap(),
-            claims(),
-            "the remembered path"
+        let first = v.verify(&token, NOW).unwrap();
+        assert_eq!(*first.claims(), claims());
+        assert_eq!(**first.caller(), Caller::from(&claims()));
+        let remembered = v.verify(&token, NOW).unwrap();
+        assert_eq!(*remembered.claims(), claims(), "the remembered path");
+        assert!(
+            Arc::ptr_eq(first.caller(), remembered.caller()),
+            "a remembered token's caller is shared, not rebuilt"
         );
         assert_eq!(
             v.verify(&token, UnixTime(NOW.0 + 3600 + LEEWAY)),

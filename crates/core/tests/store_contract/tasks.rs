@@ -5,14 +5,14 @@
 
 use super::*;
 use remote_mcp_core::TaskStore;
-use remote_mcp_core::model::{TaskCaller, TaskOutcome, TaskRecord, TaskState};
+use remote_mcp_core::model::{Caller, TaskOutcome, TaskRecord, TaskState};
 use serde_json::json;
 
 const RUN: Duration = Duration::from_secs(900);
 const KEEP: Duration = Duration::from_secs(3600);
 
 fn task(owner: &str) -> TaskRecord {
-    let caller = TaskCaller {
+    let caller = Caller {
         subject: owner.into(),
         client_id: "client-1".into(),
         scopes: vec!["mcp".into()],
