@@ -85,7 +85,7 @@ sdk-clients: deps ## Real clients end to end on both stores: the TypeScript and 
 bench: ## Benchmarks of the hot paths (criterion): token checks, MCP requests, signing, cold-start router
 	cargo bench -p mcp-function -p oauth-function
 
-load: deps ## Load test the release local server: ours vs the floor and the TypeScript SDK with wrk (Debian's; ratios), then with oha (pinned) req/s, p50/p99, errors, RSS per scenario on both stores; DURATION=10 SOAK=60 CONNECTIONS=16 ROUNDS=3 ONLY=comparison BEFORE=<another build of remote-mcp-local> BEFORE_LOGS=json LOGS=json|pretty
+load: deps ## Load test the release local server: ours vs the floor and the TypeScript SDK with wrk (Debian's; ratios), then with oha (pinned) req/s, p50/p99, errors, RSS per scenario on both stores; DURATION=10 SOAK=60 CONNECTIONS=16 ROUNDS=3 ONLY=comparison BEFORE=<another build of remote-mcp-local> BEFORE_LOGS=json LOGS=json|pretty LOG_SINK=file|null
 	@test -x .tools/oha-1.16.0/bin/oha || cargo install oha --version 1.16.0 --locked --root .tools/oha-1.16.0
 	@command -v wrk >/dev/null || { . scripts/lib.sh && debian_install target/wrk-install.log wrk; }
 	cargo build --release -p remote-mcp-local -p remote-mcp-xtask --bin remote-mcp-local --bin remote-mcp-token --bin remote-mcp-floor

@@ -52,6 +52,9 @@ BEFORE = os.environ.get("BEFORE", "")
 # and older have only the terminal's format).
 if BEFORE and os.environ.get("BEFORE_LOGS") == "json":
     LOG_ARGS[Path(BEFORE)] = ["--json-logs"]
+# LOG_SINK=null: our servers (ours, BEFORE) log to /dev/null rather than target/load-server-*.log,
+# which shows what the file costs (a page-cache write and the file-position lock per request).
+LOG_TO_FILE = os.environ.get("LOG_SINK", "file") != "null"
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 TOKEN = BIN / "remote-mcp-token"
 DURATION = int(os.environ.get("DURATION", "10"))
@@ -79,7 +82,7 @@ class Server:
         self.port = free_port()
         self.origin = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DEV_EMAIL": EMAIL, "DEV_PASSWORD": PASSWORD, "RUST_LOG": "warn"}
-        self.log = open(ROOT / "target" / f"load-server-{name or store}.log", "w")
+        self.log = open(ROOT / "target" / f"load-server-{name or store}.log" if LOG_TO_FILE else os.devnull, "w")
         self.process = subprocess.Popen(
             [str(binary), "--port", str(self.port), "--store", store, *LOG_ARGS.get(binary, [])],
             env=env, stdout=self.log, stderr=subprocess.STDOUT,
