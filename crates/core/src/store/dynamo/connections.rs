@@ -5,10 +5,9 @@
 
 use super::{DynamoStore, backend, decode, is_condition_failure, number, permanent_item, revision};
 use crate::model::Connection;
-use crate::store::table::{CONNECTION_PREFIX, Key, PARTITION_KEY, REVISION, SORT_KEY};
+use crate::store::table::{CONNECTION_PREFIX, Key, REVISION};
 use crate::store::{ConnectionStore, StoreError, Versioned};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::AttributeValue;
 
 #[async_trait]
 impl ConnectionStore for DynamoStore {
@@ -74,31 +73,11 @@ impl ConnectionStore for DynamoStore {
     }
 
     async fn connections(&self, person: &str) -> Result<Vec<Connection>, StoreError> {
-        let mut connections = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client()
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#pk", PARTITION_KEY)
-                .expression_attribute_names("#sk", SORT_KEY)
-                .expression_attribute_values(":pk", AttributeValue::S(Key::user(person)))
-                .expression_attribute_values(":prefix", AttributeValue::S(CONNECTION_PREFIX.into()))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(backend)?;
-            for item in out.items() {
-                connections.push(decode(item)?);
-            }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(connections),
-            }
-        }
+        self.query_prefix(Key::user(person), CONNECTION_PREFIX)
+            .await?
+            .iter()
+            .map(decode)
+            .collect()
     }
 
     async fn delete_connection(&self, person: &str, provider: &str) -> Result<bool, StoreError> {

@@ -331,35 +331,13 @@ impl GrantStore for DynamoStore {
     }
 
     async fn user_grants(&self, subject: &str, now: UnixTime) -> Result<Vec<Grant>, StoreError> {
-        let mut ids = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client()
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#pk", PARTITION_KEY)
-                .expression_attribute_names("#sk", SORT_KEY)
-                .expression_attribute_values(":pk", AttributeValue::S(Key::user(subject)))
-                .expression_attribute_values(":prefix", AttributeValue::S(USER_GRANT_PREFIX.into()))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(backend)?;
-            for item in out.items() {
-                if let Some(AttributeValue::S(sk)) = item.get(SORT_KEY)
-                    && let Some(id) = sk.strip_prefix(USER_GRANT_PREFIX)
-                {
-                    ids.push(GrantId::new(id));
-                }
-            }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
-            }
-        }
+        let entries = self
+            .query_prefix(Key::user(subject), USER_GRANT_PREFIX)
+            .await?;
+        let ids = entries.iter().filter_map(|item| match item.get(SORT_KEY) {
+            Some(AttributeValue::S(sk)) => sk.strip_prefix(USER_GRANT_PREFIX).map(GrantId::new),
+            _ => None,
+        });
         // Entries of grants that expired (the table's TTL removed them) are skipped.
         let mut grants = Vec::new();
         for id in ids {

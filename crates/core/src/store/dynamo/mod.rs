@@ -248,6 +248,34 @@ impl DynamoStore {
         }
     }
 
+    /// Every item of the partition `partition` whose sort key starts with `prefix`, in sort-key
+    /// order, read page by page (strongly consistent).
+    async fn query_prefix(&self, partition: String, prefix: &str) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client()
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#pk", PARTITION_KEY)
+                .expression_attribute_names("#sk", SORT_KEY)
+                .expression_attribute_values(":pk", AttributeValue::S(partition.clone()))
+                .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(backend)?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(items),
+            }
+        }
+    }
+
     /// A transaction item that puts `item` only if nothing is stored under its key yet.
     fn put_new(&self, item: Item) -> Result<Put, StoreError> {
         Put::builder()

@@ -9,9 +9,7 @@ use super::{
 };
 use crate::UnixTime;
 use crate::model::TaskRecord;
-use crate::store::table::{
-    DATA, Key, PARTITION_KEY, REVISION, SORT_KEY, TASK_PREFIX, TTL_ATTRIBUTE,
-};
+use crate::store::table::{DATA, Key, REVISION, TASK_PREFIX, TTL_ATTRIBUTE};
 use crate::store::{StoreError, TaskChange, TaskStore};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -49,36 +47,17 @@ impl TaskStore for DynamoStore {
 
     async fn tasks_in_flight(&self, owner: &str, now: UnixTime) -> Result<usize, StoreError> {
         let mut working = 0;
-        let mut start = None;
-        loop {
-            let out = self
-                .client()
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#pk", PARTITION_KEY)
-                .expression_attribute_names("#sk", SORT_KEY)
-                .expression_attribute_values(":pk", AttributeValue::S(Key::user(owner)))
-                .expression_attribute_values(":prefix", AttributeValue::S(TASK_PREFIX.into()))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(backend)?;
-            for item in out.items().iter().filter(|item| is_live(item, now)) {
-                // Parts of an outcome carry no record; the record holds everything counted.
-                if item.contains_key(DATA) && !is_part(item) {
-                    let task: TaskRecord = decode(item)?;
-                    if !task.state_at(now).is_final() {
-                        working += 1;
-                    }
+        let items = self.query_prefix(Key::user(owner), TASK_PREFIX).await?;
+        for item in items.iter().filter(|item| is_live(item, now)) {
+            // Parts of an outcome carry no record; the record holds everything counted.
+            if item.contains_key(DATA) && !is_part(item) {
+                let task: TaskRecord = decode(item)?;
+                if !task.state_at(now).is_final() {
+                    working += 1;
                 }
             }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(working),
-            }
         }
+        Ok(working)
     }
 
     async fn change_task(
