@@ -16,7 +16,9 @@ First, the comparison users make: `tools/call whoami` on ours (memory store), on
 axum server that parses the same body and answers the same bytes: `remote-mcp-floor`) and on the
 official TypeScript SDK's resource server (`e2e/ts-sdk-server.mjs`: its bearer middleware verifying
 the same token, a stateless Streamable HTTP transport, the same tool), ROUNDS (3) interleaved
-rounds, the median of each, and the two ratios: ours / floor and ours / TypeScript SDK. The
+rounds, the median of each, and the two ratios: ours / floor and ours / TypeScript SDK; beside
+each, the median processor time the server spent per request (user + system, read from /proc), which
+says what a request costs apart from how the load generator and the server share the machine. The
 comparison is driven by wrk (Debian's, installed by `make load` when missing; WRK_THREADS threads,
 CONNECTIONS connections), the tool people reach for when they compare servers; the scenarios use
 oha, which reports latency percentiles and status counts as JSON.
@@ -68,6 +70,12 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """The processor time `pid` has used so far, user and system (its threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_kib(pid: int, field: str = "VmRSS") -> int:
@@ -142,10 +150,12 @@ def wrk(url: str, headers, body: str, seconds: int = DURATION) -> dict:
     done = subprocess.run(command + [url], capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"wrk failed: {(done.stderr or done.stdout).strip()[:300]}")
-    rps, unexpected = 0.0, 0
+    rps, requests, unexpected = 0.0, 0, 0
     for line in done.stdout.splitlines():
         words = line.split()
-        if line.startswith("Requests/sec:"):
+        if " requests in " in line:
+            requests = int(words[0])
+        elif line.startswith("Requests/sec:"):
             rps = float(words[1])
         elif line.strip().startswith("Non-2xx or 3xx responses:"):
             unexpected += int(words[-1])
@@ -153,7 +163,7 @@ def wrk(url: str, headers, body: str, seconds: int = DURATION) -> dict:
             unexpected += sum(int(w.rstrip(",")) for w in words[2:] if w.rstrip(",").isdigit())
     if not rps:
         raise SystemExit(f"wrk printed no rate: {done.stdout.strip()[:300]}")
-    return {"rps": rps, "unexpected": unexpected, "detail": {"wrk": done.stdout.strip()[-300:]}}
+    return {"rps": rps, "requests": requests, "unexpected": unexpected, "detail": {"wrk": done.stdout.strip()[-300:]}}
 
 
 def refresh_chains(server: Server, seconds: int = DURATION) -> dict:
@@ -228,6 +238,7 @@ def comparison() -> list[str]:
         servers = {"floor": [str(FLOOR), "--port", "{port}", "--answer", str(answer_file)],
                    "typescript-sdk": [node, str(ROOT / "e2e" / "ts-sdk-server.mjs"), "{port}", ours.origin]}
         urls = {"ours": f"{ours.origin}/mcp"}
+        pids = {"ours": ours.process.pid}
         for name, command in servers.items():
             port = free_port()
             log = open(ROOT / "target" / f"load-{name}.log", "w")
@@ -238,17 +249,23 @@ def comparison() -> list[str]:
             if reply.get("result", {}).get("structuredContent", {}).get("subject") is None:
                 raise SystemExit(f"{name} answered {reply}")
             urls[name] = url
+            pids[name] = process.pid
         if before:
             tokens["before"] = before.sign_in()["access_token"]
             urls["before"] = f"{before.origin}/mcp"
+            pids["before"] = before.process.pid
         rounds = {name: [] for name in urls}
+        cpu = {name: [] for name in urls}
         for _ in range(ROUNDS):
             for name, url in urls.items():
                 bearer = tokens.get(name, token)
+                used = cpu_seconds(pids[name])
                 result = wrk(url, MCP_HEADERS + (f"Authorization: Bearer {bearer}",), WHOAMI)
+                used = cpu_seconds(pids[name]) - used
                 if result["unexpected"]:
                     raise SystemExit(f"{name}: {result['unexpected']} unexpected answers {result['detail']}")
                 rounds[name].append(result["rps"])
+                cpu[name].append(1e6 * used / max(result["requests"], 1))
     finally:
         ours.stop()
         if before:
@@ -259,9 +276,11 @@ def comparison() -> list[str]:
             log.close()
     median = {name: statistics.median(values) for name, values in rounds.items()}
     lines = [f"comparison: tools/call whoami, wrk {WRK_THREADS} threads {CONNECTIONS} connections, {DURATION} s each, "
-             f"{ROUNDS} interleaved rounds (floor, typescript-sdk, ours), median req/s"]
+             f"{ROUNDS} interleaved rounds, median req/s and the server's processor time "
+             f"per request (user + system, from /proc)"]
     for name, values in rounds.items():
-        lines.append(f"  {name:<15} {median[name]:>9.0f}   rounds: " + ", ".join(f"{v:.0f}" for v in values))
+        lines.append(f"  {name:<15} {median[name]:>9.0f}   {statistics.median(cpu[name]):>7.1f} µs/request   rounds: "
+                     + ", ".join(f"{v:.0f}" for v in values))
     lines.append(f"  ours / floor = {median['ours'] / median['floor']:.2f}×   "
                  f"ours / typescript-sdk = {median['ours'] / median['typescript-sdk']:.1f}×")
     if before:
