@@ -153,6 +153,23 @@ MUTATIONS = {
             '.condition_expression("attribute_not_exists(#count) OR #count < :limit OR #count >= :limit")',
         ),
     ],
+    "a DynamoDB listing stops after its first page": [
+        (
+            "crates/core/src/store/dynamo/mod.rs",
+            """            .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await""",
+            """            .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map(|out| out.items.unwrap_or_default())""",
+        ),
+    ],
     "the sign-in password is checked before the attempt is counted": [
         (
             "crates/oauth/src/sign_in.rs",

@@ -3,7 +3,7 @@
 //! [`GrantStore`]: remote_mcp_core::GrantStore
 
 use super::*;
-use remote_mcp_core::{GrantStore, Versioned};
+use remote_mcp_core::{GrantStore, Store, Versioned};
 
 // ------------------------------------------------------------------ clients
 
@@ -137,6 +137,28 @@ async fn concurrent_first_uses_have_one_winner(store: Arc<dyn GrantStore>) {
         }
     }
     assert_eq!(firsts, 1);
+}
+
+/// Listing clients scans the table, which DynamoDB answers a megabyte at a time: clients beyond
+/// the first page are listed too.
+async fn the_client_listing_reads_past_a_page(store: Arc<dyn Store>) {
+    let body = "x".repeat(200_000);
+    for i in 0..8 {
+        let note = Note::new("alice", &format!("note {i}"), &body, at(T0 + secs(i)));
+        store.save_note(&note).await.unwrap();
+    }
+    let ids: Vec<String> = (0..20).map(|i| format!("c{i:02}")).collect();
+    for id in &ids {
+        store.save_client(&client(id)).await.unwrap();
+    }
+    let listed: Vec<String> = store
+        .clients()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id.to_string())
+        .collect();
+    assert_eq!(listed, ids);
 }
 
 async fn administration_lists_clients_and_grants(store: Arc<dyn GrantStore>) {
@@ -692,6 +714,7 @@ super::contract!(
     a_one_time_value_is_first_used_once_until_it_expires,
     concurrent_first_uses_have_one_winner,
     administration_lists_clients_and_grants,
+    the_client_listing_reads_past_a_page,
     code_is_redeemed_exactly_once,
     expired_code_is_invisible_and_cannot_be_taken,
     unknown_code_is_missing,

@@ -43,4 +43,23 @@ async fn owner_prefixes_do_not_leak(store: Arc<dyn NoteStore>) {
     assert_eq!(store.notes("user-1").await.unwrap(), vec![short]);
 }
 
-super::contract!(notes_are_per_owner_and_ordered, owner_prefixes_do_not_leak,);
+/// More notes than one DynamoDB page holds (a page stops at 1 MB): the listing reads every page.
+async fn a_listing_longer_than_a_page_is_read_to_its_end(store: Arc<dyn NoteStore>) {
+    let body = "x".repeat(200_000);
+    let mut saved = Vec::new();
+    for i in 0..8 {
+        let note = Note::new("alice", &format!("note {i}"), &body, at(T0 + secs(i)));
+        store.save_note(&note).await.unwrap();
+        saved.push(note);
+    }
+    let listed = store.notes("alice").await.unwrap();
+    let ids = |notes: &[Note]| notes.iter().map(|n| n.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&listed), ids(&saved), "every note, in order");
+    assert!(listed == saved, "the notes as saved");
+}
+
+super::contract!(
+    notes_are_per_owner_and_ordered,
+    owner_prefixes_do_not_leak,
+    a_listing_longer_than_a_page_is_read_to_its_end,
+);
