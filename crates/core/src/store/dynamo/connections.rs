@@ -3,7 +3,7 @@
 //! so a refresh that read the connection before it was deleted and saved again cannot write over
 //! the new one.
 
-use super::{DynamoStore, backend, decode, is_condition_failure, number, permanent_item, revision};
+use super::{DynamoStore, decode, number, permanent_item, revision};
 use crate::model::Connection;
 use crate::store::table::{CONNECTION_PREFIX, Key, REVISION};
 use crate::store::{ConnectionStore, StoreError, Versioned};
@@ -20,14 +20,7 @@ impl ConnectionStore for DynamoStore {
         getrandom::fill(&mut start).map_err(|e| StoreError::Backend(e.to_string()))?;
         let start = start.iter().fold(0u64, |n, b| n << 8 | u64::from(*b));
         item.insert(REVISION.into(), number(start));
-        self.client()
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(backend)?;
-        Ok(())
+        self.put(item).await
     }
 
     async fn connection(
@@ -55,21 +48,8 @@ impl ConnectionStore for DynamoStore {
         )?;
         let next = expected.wrapping_add(1);
         item.insert(REVISION.into(), number(next));
-        let result = self
-            .client()
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("#rev = :rev")
-            .expression_attribute_names("#rev", REVISION)
-            .expression_attribute_values(":rev", number(expected))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Some(next)),
-            Err(e) if is_condition_failure(&e) => Ok(None),
-            Err(e) => Err(backend(e)),
-        }
+        let written = self.put_at_revision(item, expected).await?;
+        Ok(written.then_some(next))
     }
 
     async fn connections(&self, person: &str) -> Result<Vec<Connection>, StoreError> {

@@ -12,7 +12,7 @@ use crate::model::{
 };
 use crate::secret::SecretHash;
 use crate::store::table::{
-    Key, PARTITION_KEY, REDEEMED_BY, REVISION, SORT_KEY, TTL_ATTRIBUTE, USER_GRANT_PREFIX,
+    Key, PARTITION_KEY, REDEEMED_BY, SORT_KEY, TTL_ATTRIBUTE, USER_GRANT_PREFIX,
 };
 use crate::store::{GrantReader, GrantStore, StoreError, Versioned};
 use async_trait::async_trait;
@@ -255,24 +255,12 @@ impl GrantStore for DynamoStore {
                 RefreshDecision::Unknown => return Ok(Rotation::Unknown),
             }
             // Compare-and-swap on the revision we decided from.
-            let result = self
-                .client()
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(Self::grant_item(&grant, rev + 1)?))
-                .condition_expression("#rev = :rev")
-                .expression_attribute_names("#rev", REVISION)
-                .expression_attribute_values(":rev", number(rev))
-                .send()
-                .await;
-            match result {
-                Ok(_) => return Ok(Rotation::Rotated(grant)),
-                Err(e) if is_condition_failure(&e) => {
-                    if !contention.backoff().await {
-                        break;
-                    }
-                }
-                Err(e) => return Err(backend(e)),
+            let item = Self::grant_item(&grant, rev + 1)?;
+            if self.put_at_revision(item, rev).await? {
+                return Ok(Rotation::Rotated(grant));
+            }
+            if !contention.backoff().await {
+                break;
             }
         }
         Err(StoreError::Backend(
@@ -293,14 +281,7 @@ impl GrantStore for DynamoStore {
     async fn revoke_access_token(&self, jti: &str, expires_at: UnixTime) -> Result<(), StoreError> {
         let mut item = key_attributes(&Key::revoked_token(jti));
         item.insert(TTL_ATTRIBUTE.into(), number(expires_at.seconds()));
-        self.client()
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(backend)?;
-        Ok(())
+        self.put(item).await
     }
 
     async fn first_use(

@@ -199,6 +199,38 @@ impl DynamoStore {
         }
     }
 
+    /// Puts an item, over whatever is stored under its key.
+    async fn put(&self, item: Item) -> Result<(), StoreError> {
+        self.client()
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    /// Puts an item over the one stored at revision `expected` (a compare-and-swap); `false`, and
+    /// nothing written, when the stored revision is another or the item is gone.
+    async fn put_at_revision(&self, item: Item, expected: u64) -> Result<bool, StoreError> {
+        let result = self
+            .client()
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("#rev = :rev")
+            .expression_attribute_names("#rev", REVISION)
+            .expression_attribute_values(":rev", number(expected))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
     async fn delete(&self, key: &Key) -> Result<bool, StoreError> {
         Ok(self.remove(key).await?.is_some())
     }

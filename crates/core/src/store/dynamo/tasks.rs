@@ -3,10 +3,7 @@
 //! is written first in parts beside it, each under the same TTL, and joined again on read: the
 //! client gets the whole result, whatever its size.
 
-use super::{
-    Contention, DynamoStore, Item, backend, decode, is_condition_failure, is_live, number,
-    record_item, revision,
-};
+use super::{Contention, DynamoStore, Item, decode, is_live, number, record_item, revision};
 use crate::UnixTime;
 use crate::model::TaskRecord;
 use crate::store::table::{DATA, Key, REVISION, TASK_PREFIX, TTL_ATTRIBUTE};
@@ -79,24 +76,11 @@ impl TaskStore for DynamoStore {
                 return Ok(Some(task));
             }
             let item = self.task_item(&task, rev + 1).await?;
-            let result = self
-                .client()
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("#rev = :rev")
-                .expression_attribute_names("#rev", REVISION)
-                .expression_attribute_values(":rev", number(rev))
-                .send()
-                .await;
-            match result {
-                Ok(_) => return Ok(Some(task)),
-                Err(e) if is_condition_failure(&e) => {
-                    if !contention.backoff().await {
-                        return Err(StoreError::Backend("task changes kept conflicting".into()));
-                    }
-                }
-                Err(e) => return Err(backend(e)),
+            if self.put_at_revision(item, rev).await? {
+                return Ok(Some(task));
+            }
+            if !contention.backoff().await {
+                return Err(StoreError::Backend("task changes kept conflicting".into()));
             }
         }
     }
@@ -123,13 +107,7 @@ impl DynamoStore {
             let mut item = super::key_attributes(&part_key(&key, n));
             item.insert(TTL_ATTRIBUTE.into(), number(task.expires_at.seconds()));
             item.insert("part".into(), AttributeValue::S((*part).to_owned()));
-            self.client()
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .send()
-                .await
-                .map_err(backend)?;
+            self.put(item).await?;
         }
         let without = TaskRecord {
             outcome: None,
